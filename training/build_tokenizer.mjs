@@ -17,14 +17,16 @@ const mergeLines = fs.readFileSync(path.join(encDir, 'vocab.bpe'), 'utf8').split
 
 // GPT-2's first 256 ids are its byte alphabet, in GPT-2's own order.
 const vocab = {};
+let nextId = 0; // Object.keys(vocab).length per merge would be quadratic over 50k merges
 const byId = Object.entries(gpt2Vocab).sort((a, b) => a[1] - b[1]);
 for (const [tok, id] of byId.slice(0, 256)) vocab[tok] = id;
+nextId = 256;
 const merges = [];
 for (const line of mergeLines.slice(0, nMerges)) {
   const [a, b] = line.split(' ');
   const tok = a + b;
   merges.push(line);
-  if (!(tok in vocab)) vocab[tok] = Object.keys(vocab).length;
+  if (!(tok in vocab)) vocab[tok] = nextId++;
 }
 // Whitespace runs: doubling merges first (2, 4, 8, 16), then the odd remainders, so any run of up to
 // 16 spaces (or 8 tabs) becomes one token. Checked by the test in test/unit/tokenizer-bundle.test.ts.
@@ -40,13 +42,13 @@ function addRuns(ch, maxRun) {
     const tok = a + b;
     if (tok in vocab) continue;
     merges.push(`${a} ${b}`);
-    vocab[tok] = Object.keys(vocab).length;
+    vocab[tok] = nextId++;
   }
 }
 addRuns('Ġ', 16); // space
 addRuns('ĉ', 8); // tab
 const eot = '<|endoftext|>';
-const eotId = Object.keys(vocab).length;
+const eotId = nextId++;
 vocab[eot] = eotId;
 
 const tokenizer = {
@@ -66,4 +68,4 @@ const tokenizer = {
   },
 };
 fs.writeFileSync(out, JSON.stringify(tokenizer));
-console.log(`wrote ${out}: vocab ${Object.keys(vocab).length}, merges ${merges.length}, eot ${eotId}`);
+console.log(`wrote ${out}: vocab ${nextId}, merges ${merges.length}, eot ${eotId}`);

@@ -82,8 +82,10 @@ class MLP(nn.Module):
         self.c_fc = Conv1D(cfg.n_embd, cfg.d_mlp)
         self.c_proj = Conv1D(cfg.d_mlp, cfg.n_embd)
 
-    def forward(self, x):
+    def forward(self, x, edit=None):
         post = gelu_new(self.c_fc(x))
+        if edit is not None:
+            post = edit(post)
         return self.c_proj(post), post
 
 
@@ -95,10 +97,10 @@ class Block(nn.Module):
         self.ln_2 = nn.LayerNorm(cfg.n_embd, eps=cfg.layer_norm_epsilon)
         self.mlp = MLP(cfg)
 
-    def forward(self, x, past_k=None, past_v=None):
+    def forward(self, x, past_k=None, past_v=None, edit_mlp_post=None):
         a, k, v = self.attn(self.ln_1(x), past_k, past_v)
         mid = x + a
-        m, post = self.mlp(self.ln_2(mid))
+        m, post = self.mlp(self.ln_2(mid), edit_mlp_post)
         return mid + m, {"hook_resid_mid": mid, "mlp.hook_post": post}, k, v
 
 
@@ -117,8 +119,13 @@ class GPT2(nn.Module):
             nn.init.normal_(blk.attn.c_proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
             nn.init.normal_(blk.mlp.c_proj.weight, std=0.02 / math.sqrt(2 * cfg.n_layer))
 
-    def run(self, input_ids, past=None, want_hooks=False):
-        """Returns (logits, hooks dict by TransformerLens name, presents list of (k, v))."""
+    def run(self, input_ids, past=None, want_hooks=False, edits=None):
+        """Returns (logits, hooks dict by TransformerLens name, presents list of (k, v)).
+
+        edits: optional {hook name: fn(tensor) -> tensor} replacing an activation in the forward pass
+        (used to splice a dictionary's reconstruction in, or to zero-ablate), for
+        blocks.{L}.mlp.hook_post and blocks.{L}.hook_resid_post."""
+        edits = edits or {}
         n = input_ids.shape[1]
         past_len = 0 if past is None else past[0][0].shape[2]
         pos = torch.arange(n, device=input_ids.device) + past_len
@@ -128,7 +135,9 @@ class GPT2(nn.Module):
             if want_hooks:
                 hooks[f"blocks.{i}.hook_resid_pre"] = x
             pk, pv = (None, None) if past is None else past[i]
-            x, inner, k, v = blk(x, pk, pv)
+            x, inner, k, v = blk(x, pk, pv, edits.get(f"blocks.{i}.mlp.hook_post"))
+            if f"blocks.{i}.hook_resid_post" in edits:
+                x = edits[f"blocks.{i}.hook_resid_post"](x)
             presents.append((k, v))
             if want_hooks:
                 for name, t in inner.items():

@@ -1,0 +1,129 @@
+"""TopK sparse autoencoders (Gao et al. 2024) with an auxiliary-k loss against dead latents, saved in
+SAELens's on-disk layout. Vocabulary follows SAELens: d_in, d_sae, W_enc, W_dec, b_enc, b_dec, feature_acts.
+"""
+import json
+import os
+
+import numpy as np
+import torch
+
+from safetensors_io import save_file
+
+
+class TopKSAE(torch.nn.Module):
+    def __init__(self, d_in, d_sae, k, b_dec_init=None):
+        super().__init__()
+        self.d_in, self.d_sae, self.k = d_in, d_sae, k
+        W_dec = torch.randn(d_sae, d_in)
+        W_dec /= W_dec.norm(dim=1, keepdim=True)
+        self.W_dec = torch.nn.Parameter(W_dec)
+        self.W_enc = torch.nn.Parameter(W_dec.t().clone())
+        self.b_enc = torch.nn.Parameter(torch.zeros(d_sae))
+        self.b_dec = torch.nn.Parameter(torch.zeros(d_in) if b_dec_init is None else b_dec_init.clone())
+
+    def pre_acts(self, x):
+        return (x - self.b_dec) @ self.W_enc + self.b_enc
+
+    def encode(self, x):
+        pre = self.pre_acts(x)
+        vals, idx = pre.topk(self.k, dim=-1)
+        return torch.zeros_like(pre).scatter(-1, idx, torch.relu(vals)), pre
+
+    def decode(self, feature_acts):
+        return feature_acts @ self.W_dec + self.b_dec
+
+    @torch.no_grad()
+    def normalize_decoder(self):
+        self.W_dec /= self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8)
+
+
+def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print):
+    """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE."""
+    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    N, d_in = acts.shape
+    sample = acts[torch.randperm(N, generator=g)[:20000]].float()
+    sae = TopKSAE(d_in, d_sae, k, b_dec_init=sample.median(dim=0).values)
+    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
+    # A latent is "dead" for the auxiliary loss when it has not fired for this many tokens.
+    dead_after = min(N, 200_000)
+    since_fired = torch.zeros(d_sae)
+    k_aux = min(d_sae // 2, max(2 * k, d_in // 2))
+    perm = torch.randperm(N, generator=g)
+    pos = 0
+    for step in range(steps):
+        lr_now = lr * min(1.0, (step + 1) / 50) * (1.0 if step < 0.8 * steps else (steps - step) / (0.2 * steps))
+        for gr in opt.param_groups:
+            gr["lr"] = lr_now
+        if pos + batch > N:
+            perm, pos = torch.randperm(N, generator=g), 0
+        x = acts[perm[pos:pos + batch]].float()
+        pos += batch
+        f, pre = sae.encode(x)
+        x_hat = sae.decode(f)
+        var = (x - x.mean(0)).pow(2).sum()
+        mse = (x - x_hat).pow(2).sum() / var
+        fired = (f > 0).any(0)
+        since_fired = torch.where(fired, torch.zeros_like(since_fired), since_fired + batch)
+        dead = since_fired > dead_after
+        aux = torch.zeros(())
+        if dead.any():
+            # Auxiliary-k: the dead latents try to explain the residual error, which pulls them back to life.
+            err = (x - x_hat).detach()
+            pre_dead = pre.masked_fill(~dead, float("-inf"))
+            kk = min(k_aux, int(dead.sum()))
+            vals, idx = pre_dead.topk(kk, dim=-1)
+            f_aux = torch.zeros_like(pre).scatter(-1, idx, torch.relu(vals))
+            err_hat = f_aux @ sae.W_dec
+            aux = (err - err_hat).pow(2).sum() / err.pow(2).sum().clamp_min(1e-8)
+        loss = mse + aux / 32
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        # Keep decoder rows unit-norm: remove the gradient component that would only change their length.
+        with torch.no_grad():
+            Wd, gd = sae.W_dec, sae.W_dec.grad
+            gd -= (gd * Wd).sum(1, keepdim=True) * Wd
+        opt.step()
+        sae.normalize_decoder()
+        if step % 50 == 0 or step == steps - 1:
+            log(f"  step {step}/{steps} nmse {mse.item():.4f} aux {aux.item():.3f} dead {int(dead.sum())}")
+    return sae
+
+
+def save_saelens(sae: TopKSAE, folder: str, hook_name: str, model_name: str, context_size: int, extra=None):
+    """SAELens v6 layout: cfg.json + sae_weights.safetensors (fp16; the loader widens to fp32)."""
+    os.makedirs(folder, exist_ok=True)
+    cfg = {
+        "architecture": "topk",
+        "d_in": sae.d_in,
+        "d_sae": sae.d_sae,
+        "k": sae.k,
+        "dtype": "float16",
+        "device": "cpu",
+        "apply_b_dec_to_input": True,
+        "normalize_activations": "none",
+        "reshape_activations": "none",
+        "metadata": {
+            "model_name": model_name,
+            "hook_name": hook_name,
+            "hook_head_index": None,
+            "context_size": context_size,
+            "prepend_bos": False,
+            "dataset_path": "local corpus (see manifest.corpus)",
+            "sae_lens_training_version": None,
+            "trained_by": "activation-inspector training/sae_train.py",
+            **(extra or {}),
+        },
+    }
+    with open(os.path.join(folder, "cfg.json"), "w") as f:
+        json.dump(cfg, f, indent=1)
+    t = {n: getattr(sae, n).detach().numpy().astype(np.float16) for n in ["W_enc", "W_dec", "b_enc", "b_dec"]}
+    save_file(t, os.path.join(folder, "sae_weights.safetensors"))
+
+
+def load_as_fp32(sae: TopKSAE):
+    """Round-trip the weights through fp16, so every figure we report is for what we ship."""
+    with torch.no_grad():
+        for n in ["W_enc", "W_dec", "b_enc", "b_dec"]:
+            getattr(sae, n).copy_(getattr(sae, n).half().float())
+    return sae
