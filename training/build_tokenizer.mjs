@@ -45,8 +45,11 @@ function addRuns(ch, maxRun) {
     vocab[tok] = nextId++;
   }
 }
-addRuns('Ġ', 16); // space
-addRuns('ĉ', 8); // tab
+// --whitespace-runs=false gives GPT-2's own tokenizer (with --merges=50000: ids equal GPT-2's).
+if (args['whitespace-runs'] !== 'false') {
+  addRuns('Ġ', 16); // space
+  addRuns('ĉ', 8); // tab
+}
 const eot = '<|endoftext|>';
 const eotId = nextId++;
 vocab[eot] = eotId;
