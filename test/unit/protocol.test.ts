@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseFromWebview,
+  parseToWebview,
+  rankBucket,
+  tokenWindow,
+  toCompactToken,
+  type SelectionMessage,
+} from '../../src/protocol';
+import { validFromWebview, validToWebview } from './protocolSamples';
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+describe('protocol validation', () => {
+  it('accepts every valid host->panel message, after a JSON round trip too', () => {
+    for (const m of validToWebview) {
+      expect(parseToWebview(m), m.type).toMatchObject({ ok: true });
+      expect(parseToWebview(clone(m)), m.type).toMatchObject({ ok: true });
+    }
+  });
+
+  it('accepts every valid panel->host message', () => {
+    for (const m of validFromWebview) expect(parseFromWebview(clone(m)), m.type).toMatchObject({ ok: true });
+  });
+
+  it('keeps the two directions apart', () => {
+    for (const m of validToWebview) expect(parseFromWebview(m).ok).toBe(false);
+    for (const m of validFromWebview) expect(parseToWebview(m).ok).toBe(false);
+  });
+
+  it('names the offending field in the reason', () => {
+    const sel = clone(validToWebview.find((m) => m.type === 'selection')!) as SelectionMessage;
+    (sel.token.topk[1] as { prob: unknown }).prob = 'high';
+    const r = parseToWebview(sel);
+    expect(r).toEqual({ ok: false, reason: expect.stringContaining('selection.token.topk[1].prob'), requestId: null });
+  });
+
+  it('rejects extra fields, missing fields and non-finite numbers', () => {
+    expect(parseFromWebview({ type: 'selectToken', index: 1, extra: 1 }).ok).toBe(false);
+    expect(parseFromWebview({ type: 'selectToken' }).ok).toBe(false);
+    expect(parseFromWebview({ type: 'selectToken', index: Number.NaN }).ok).toBe(false);
+    expect(parseFromWebview({ type: 'selectToken', index: -1 }).ok).toBe(false);
+    expect(parseFromWebview({ type: 'selectToken', index: 1.5 }).ok).toBe(false);
+  });
+
+  it('enforces cross-field rules: token ranges, windows, card xor error', () => {
+    const analysis = clone(validToWebview.find((m) => m.type === 'analysis')!);
+    expect(parseToWebview({ ...analysis, tokenCount: 2 }).ok).toBe(false);
+    const badRange = clone(analysis);
+    badRange.tokens[1]!.end = 2;
+    expect(parseToWebview(badRange).ok).toBe(false);
+    const card = clone(validToWebview.find((m) => m.type === 'card')!);
+    expect(parseToWebview({ ...card, error: 'also an error' }).ok).toBe(false);
+    expect(parseToWebview({ ...card, card: null }).ok).toBe(false);
+  });
+
+  it('reports the requestId of a malformed reply so its waiter can be failed', () => {
+    const r = parseToWebview({ type: 'card', requestId: 'c9', hook: 3 });
+    expect(r).toMatchObject({ ok: false, requestId: 'c9' });
+  });
+
+  it('rejects oversized payloads', () => {
+    const analysis = clone(validToWebview.find((m) => m.type === 'analysis')!);
+    const many = Array.from({ length: 20_001 }, (_, i) => ({ text: 'x', start: i, end: i + 1, logprob: -1, rank: 1, entropy: 1 }));
+    expect(parseToWebview({ ...analysis, tokens: many, tokenCount: many.length }).ok).toBe(false);
+    expect(parseFromWebview({ type: 'log', level: 'info', message: 'x'.repeat(100_000) }).ok).toBe(false);
+  });
+
+  it('does not throw on exotic objects', () => {
+    const throwing = new Proxy({}, { ownKeys: () => { throw new Error('boom'); }, getPrototypeOf: () => Object.prototype });
+    expect(parseToWebview(throwing).ok).toBe(false);
+    expect(parseToWebview(Object.create({ type: 'clear' })).ok).toBe(false);
+  });
+});
+
+describe('protocol helpers', () => {
+  it('buckets ranks like GLTR (0-based rank < 10, < 100, < 1000, beyond)', () => {
+    expect([0, 9, 10, 99, 100, 999, 1000, 50_000].map((r) => rankBucket(r))).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+  });
+
+  it('windows tokens around a centre, clamped to the document', () => {
+    expect(tokenWindow(1000, 500, 100)).toEqual({ first: 450, end: 550 });
+    expect(tokenWindow(1000, 3, 100)).toEqual({ first: 0, end: 100 });
+    expect(tokenWindow(1000, 999, 100)).toEqual({ first: 900, end: 1000 });
+    expect(tokenWindow(10, 5, 100)).toEqual({ first: 0, end: 10 });
+    expect(tokenWindow(0, 0, 100)).toEqual({ first: 0, end: 0 });
+  });
+
+  it('compacts a token result to what the strip needs', () => {
+    const sel = validToWebview.find((m) => m.type === 'selection') as SelectionMessage;
+    expect(toCompactToken(sel.token)).toEqual({ text: ' f', start: 3, end: 5, logprob: -2.5, rank: 4, entropy: 3.1 });
+  });
+});
