@@ -79,6 +79,8 @@ export type EngineErrorKind =
   | 'nan-weights'
   | 'vocab-mismatch'
   | 'bad-dictionary'
+  | 'bad-tokenizer'
+  | 'bad-snapshot'
   | 'bad-input'
   | 'cancelled'
   | 'superseded'
