@@ -25,16 +25,8 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
-      {
-        extends: true,
-        test: {
-          name: 'e2e',
-          include: ['test/e2e/**/*.test.ts'],
-          testTimeout: 300_000,
-          hookTimeout: 600_000,
-          fileParallelism: false,
-        },
-      },
+      // code-server + Chromium; its own file (globalSetup packs and installs the .vsix; runs last).
+      './vitest.e2e.config.mts',
     ],
   },
 });

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+
+// End-to-end suite: the packaged .vsix in a real code-server driven by Chromium (test/e2e/README.md).
+// Used alone (`npm run test:e2e`) and as the `e2e` project of vitest.config.ts (`npm test`), where it
+// runs after the other projects (groupOrder) so it never competes with them for the two cores.
+export default defineConfig({
+  test: {
+    name: 'e2e',
+    include: ['test/e2e/**/*.test.ts'],
+    globalSetup: ['test/e2e/globalSetup.ts'],
+    pool: 'forks',
+    fileParallelism: false,
+    maxWorkers: 1,
+    retry: 0,
+    hookTimeout: 180_000,
+    testTimeout: 90_000,
+    sequence: { groupOrder: 1 },
+  },
+});
