@@ -1,0 +1,70 @@
+// Snapshot format, version 1: schemas/snapshot.schema.json, docs/snapshot-format.md. Field names match
+// the engine's TokenResult so a snapshot token is a TokenResult plus nothing. No `vscode` import.
+import type { FeatureHit, TopKEntry } from '../types';
+
+export const SNAPSHOT_FORMAT = 'activation-inspector-snapshot';
+export const SNAPSHOT_VERSION = 1;
+
+export interface SnapshotDictionaryProvenance {
+  hookName: string;
+  /** sha256 (hex) of sae_weights.safetensors. */
+  sha256: string;
+  architecture?: string;
+  dSae?: number;
+}
+
+export interface SnapshotProvenance {
+  model: { id: string; name?: string; sha256: string };
+  tokenizer: { sha256: string };
+  dictionaries: SnapshotDictionaryProvenance[];
+  tool: { name: string; version: string };
+  /** ISO 8601 UTC. */
+  createdAt: string;
+}
+
+export interface SnapshotDocument {
+  /** File path or URI the text came from; null for untitled text. */
+  path: string | null;
+  languageId: string | null;
+  /** sha256 (hex) of the UTF-8 encoding of text. */
+  sha256: string;
+  /** text.length in UTF-16 code units (the unit of every start/end). */
+  length: number;
+  text: string;
+}
+
+export interface SnapshotToken {
+  id: number;
+  text: string;
+  start: number;
+  end: number;
+  logprob: number | null;
+  rank: number | null;
+  entropy: number | null;
+  nextEntropy: number;
+  topk: TopKEntry[];
+  features: Record<string, FeatureHit[]>;
+  reconstruction: Record<string, number>;
+}
+
+export interface SnapshotActivationsRef {
+  /** Base name of the .safetensors file beside the JSON. */
+  file: string;
+  dtype: 'F32';
+  /** Per hook name: shape [tokens, d]. */
+  tensors: Record<string, { shape: [number, number] }>;
+}
+
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: typeof SNAPSHOT_VERSION;
+  provenance: SnapshotProvenance;
+  document: SnapshotDocument;
+  options: { topK: number; featuresPerToken: number; hooks: string[] };
+  hooks: string[];
+  tokens: SnapshotToken[];
+  activations?: SnapshotActivationsRef;
+}
+
+/** Raw hook activations: per hook name, [tokens, d] row-major. */
+export type HookActivations = Record<string, { shape: [number, number]; data: Float32Array }>;
