@@ -56,6 +56,8 @@ export interface AnalysisResult {
   tokens: TokenResult[];
   hooks: string[];
   timings: AnalysisTimings;
+  /** Per hook name: raw activations [tokens, d] row-major; present only when includeActivations was asked. */
+  activations?: Record<string, Float32Array>;
 }
 
 export interface AnalysisOptions {

@@ -1,0 +1,372 @@
+// The Engine: main-thread side. Owns the inference worker, the request queue (one run at a time, at
+// most one pending request per document, newest wins) and the last delivered result per document, whose
+// TokenResult objects are reused for the unchanged prefix of the next result.
+import path from 'node:path';
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { AnalysisOptions, AnalysisResult, EngineError, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
+import type { AnalyzePayload, FromWorker, RunOptions, ToWorker, WorkerInfo } from '../inference/protocol';
+import { readBundleSource, type BundleSource } from './bundle-source';
+import { CardFile, type FeatureCard } from './card';
+import { tokenIndexAt } from '../tokens';
+
+export interface EngineOpenOptions {
+  /** ONNX Runtime intra-op threads (default 2). */
+  threads?: number;
+  /** SAELens folders; each replaces the bundle's dictionary at its hook (or adds one). */
+  extraDictionaries?: string[];
+  /** Byte budget of the worker's per-document caches (KV, outputs); default 512 MiB. */
+  cacheBytes?: number;
+  /** Documents whose last result is kept for reuse on the main thread (default 32). */
+  maxDocuments?: number;
+  /** Tokens per session.run inside a window: cancellation and progress granularity (default 256). */
+  chunkTokens?: number;
+  /** Path of the built worker (dist/worker.js); default: worker.js beside this bundle. */
+  workerPath?: string;
+}
+
+export interface DictionaryInfo {
+  hookName: string;
+  architecture: string;
+  dIn: number;
+  dSae: number;
+  k?: number;
+  hasCards: boolean;
+}
+
+export interface EngineInfo {
+  bundleDir: string;
+  modelId: string;
+  name: string;
+  nCtx: number;
+  topkMax: number;
+  dVocab: number;
+  /** Hooks that have a dictionary, in bundle order. */
+  hooks: string[];
+  dictionaries: DictionaryInfo[];
+}
+
+export interface AnalyzeProgress {
+  done: number;
+  total: number;
+}
+
+/** Engine-internal extras (eval): per-token sq_err and L0 per dictionary. */
+export interface AnalysisStats {
+  stats?: Record<string, { sqErr: Float32Array; l0: Float32Array }>;
+}
+
+interface Job {
+  id: number;
+  docKey: string;
+  text: string;
+  options: RunOptions;
+  settled: boolean;
+  resolve: (r: Result<AnalysisResult & AnalysisStats>) => void;
+  onProgress?: (p: AnalyzeProgress) => void;
+  detach?: () => void;
+}
+
+interface Delivered {
+  id: number;
+  sig: string;
+  result: AnalysisResult;
+}
+
+const err = (kind: EngineError['kind'], message: string, file?: string): { ok: false; error: EngineError } => ({ ok: false, error: { kind, message, file } });
+
+function defaultWorkerPath(): string {
+  const candidates = [
+    process.env.ACTIVATION_INSPECTOR_WORKER,
+    typeof __dirname === 'string' ? path.join(__dirname, 'worker.js') : undefined,
+    path.join(process.cwd(), 'dist', 'worker.js'),
+  ];
+  return candidates.find((c): c is string => !!c && fs.existsSync(c)) ?? 'worker.js';
+}
+
+/** Hover lookup: the token covering UTF-16 `offset`, or undefined. */
+export function tokenAtOffset(result: AnalysisResult, offset: number): TokenResult | undefined {
+  const i = tokenIndexAt(result.tokens, offset);
+  return i < 0 ? undefined : result.tokens[i];
+}
+
+export class Engine {
+  private seq = 0;
+  private running: Job | null = null;
+  private readonly pending = new Map<string, Job>();
+  private readonly delivered = new Map<string, Delivered>();
+  private readonly cards = new Map<number, (r: FromWorker & { type: 'card' }) => void>();
+  private readonly cardFiles = new Map<string, CardFile>();
+  private readonly abortView: Int32Array;
+  private dead: EngineError | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    abort: SharedArrayBuffer,
+    readonly info: EngineInfo,
+    private readonly vocabTexts: string[],
+    private readonly labels: Map<string, string[]>,
+    cardDirs: Map<string, string>,
+    private readonly maxDocuments: number,
+  ) {
+    this.abortView = new Int32Array(abort);
+    for (const [hook, dir] of cardDirs) this.cardFiles.set(hook, new CardFile(dir, hook));
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+    const die = (message: string) => {
+      this.dead ??= { kind: 'internal', message };
+      this.failAll(this.dead);
+    };
+    worker.on('error', (e) => die(`inference worker failed: ${e.message}`));
+    worker.on('exit', () => die('inference worker stopped'));
+  }
+
+  static async open(bundleDir: string, opts: EngineOpenOptions = {}): Promise<Result<Engine>> {
+    const src = readBundleSource(bundleDir, opts.extraDictionaries ?? []);
+    if (!src.ok) return src;
+    return Engine.start(src.value, opts);
+  }
+
+  private static async start(b: BundleSource, opts: EngineOpenOptions): Promise<Result<Engine>> {
+    const abort = new SharedArrayBuffer(4);
+    const workerPath = opts.workerPath ?? defaultWorkerPath();
+    if (!fs.existsSync(workerPath)) return err('missing-file', `inference worker ${workerPath} not found (run npm run build)`, workerPath);
+    const worker = new Worker(workerPath);
+    const init: ToWorker = {
+      type: 'init',
+      modelPath: b.modelPath,
+      tokenizerJson: b.tokenizerJson,
+      nLayers: b.nLayers, nHeads: b.nHeads, dHead: b.dHead, dModel: b.dModel, nCtx: b.nCtx, dVocab: b.dVocab, topkMax: b.topkMax,
+      dictionaries: b.dictionaries,
+      threads: opts.threads ?? 2,
+      chunkTokens: opts.chunkTokens ?? 256,
+      cacheBytes: opts.cacheBytes ?? 512 * 2 ** 20,
+      abort,
+    };
+    const ready = await new Promise<Result<WorkerInfo>>((resolve) => {
+      const onMsg = (m: FromWorker) => {
+        if (m.type === 'ready') resolve({ ok: true, value: m.info });
+        else if (m.type === 'init-error') resolve({ ok: false, error: { ...m.error, file: m.error.file ?? 'model.onnx' } });
+        else return;
+        worker.off('message', onMsg);
+        worker.off('error', onErr);
+      };
+      const onErr = (e: Error) => resolve(err('internal', `inference worker failed to start: ${e.message}`));
+      worker.on('message', onMsg);
+      worker.once('error', onErr);
+      worker.postMessage(init);
+    });
+    if (!ready.ok) {
+      await worker.terminate();
+      return ready;
+    }
+    const order = b.dictionaries.map((d) => d.hookName);
+    const info: EngineInfo = {
+      bundleDir: b.dir, modelId: b.id, name: b.name, nCtx: b.nCtx, topkMax: b.topkMax, dVocab: b.dVocab,
+      hooks: order,
+      dictionaries: ready.value.dictionaries.map((d) => ({ ...d, hasCards: b.cardDirs.has(d.hookName) })),
+    };
+    return { ok: true, value: new Engine(worker, abort, info, ready.value.vocabTexts, b.labels, b.cardDirs, opts.maxDocuments ?? 32) };
+  }
+
+  /** Decoded text of a vocabulary id ('' when unknown). */
+  tokenText(id: number): string {
+    return this.vocabTexts[id] ?? '';
+  }
+
+  featureLabel(hook: string, index: number): string {
+    return this.labels.get(hook)?.[index] ?? '';
+  }
+
+  analyze(
+    docKey: string,
+    text: string,
+    options: AnalysisOptions & { includeStats?: boolean },
+    signal?: AbortSignal,
+    onProgress?: (p: AnalyzeProgress) => void,
+  ): Promise<Result<AnalysisResult & AnalysisStats>> {
+    if (this.dead) return Promise.resolve({ ok: false, error: this.dead });
+    if (signal?.aborted) return Promise.resolve(err('cancelled', 'analysis cancelled'));
+    if (typeof text !== 'string') return Promise.resolve(err('bad-input', 'text is not a string'));
+    const topK = Math.floor(options.topK);
+    if (!(topK >= 1 && topK <= this.info.topkMax)) return Promise.resolve(err('bad-input', `topK must be 1..${this.info.topkMax}`));
+    const per = Math.floor(options.featuresPerToken);
+    if (!(per >= 1 && per <= 1000)) return Promise.resolve(err('bad-input', 'featuresPerToken must be 1..1000'));
+    for (const h of options.hooks) if (!this.info.hooks.includes(h)) return Promise.resolve(err('bad-input', `no dictionary for hook ${h}`));
+    const runOpts: RunOptions = {
+      topK, featuresPerToken: per,
+      hooks: options.hooks.length ? [...options.hooks] : [...this.info.hooks],
+      includeActivations: !!options.includeActivations,
+      includeStats: !!options.includeStats,
+    };
+    return new Promise((resolve) => {
+      const job: Job = { id: ++this.seq, docKey, text, options: runOpts, settled: false, resolve, onProgress };
+      const older = this.pending.get(docKey);
+      if (older) {
+        this.pending.delete(docKey);
+        this.settle(older, err('superseded', 'a newer analysis of this document replaced this one'));
+      }
+      if (this.running && this.running.docKey === docKey && !this.running.settled) {
+        Atomics.store(this.abortView, 0, this.running.id);
+        this.settle(this.running, err('superseded', 'a newer analysis of this document replaced this one'));
+      }
+      if (signal) {
+        const onAbort = () => {
+          if (this.pending.get(docKey) === job) this.pending.delete(docKey);
+          if (this.running === job) Atomics.store(this.abortView, 0, job.id);
+          this.settle(job, err('cancelled', 'analysis cancelled'));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.pending.set(docKey, job);
+      this.pump();
+    });
+  }
+
+  /** Requests waiting behind the running one (at most one per document). */
+  get queued(): number {
+    return this.pending.size;
+  }
+
+  async getCard(hook: string, index: number): Promise<Result<FeatureCard>> {
+    const dict = this.info.dictionaries.find((d) => d.hookName === hook);
+    if (!dict) return err('bad-input', `no dictionary for hook ${hook}`);
+    if (!(Number.isInteger(index) && index >= 0 && index < dict.dSae)) return err('bad-input', `feature ${index} is out of range for ${hook}`);
+    const file = this.cardFiles.get(hook);
+    if (file) return file.read(index);
+    if (this.dead) return { ok: false, error: this.dead };
+    const id = ++this.seq;
+    const reply = await new Promise<FromWorker & { type: 'card' }>((resolve) => {
+      this.cards.set(id, resolve);
+      this.post({ type: 'card', id, hook, index, n: 10 });
+    });
+    if (reply.error) return { ok: false, error: reply.error };
+    const toLogits = (xs: [number, number][]) => xs.map(([tid, logit]) => ({ id: tid, text: this.tokenText(tid), logit }));
+    return { ok: true, value: { index, label: this.featureLabel(hook, index), promoted: toLogits(reply.promoted), suppressed: toLogits(reply.suppressed), computed: true } };
+  }
+
+  forget(docKey: string): void {
+    this.delivered.delete(docKey);
+    this.post({ type: 'forget', docKey });
+  }
+
+  async dispose(): Promise<void> {
+    if (this.dead) return;
+    this.dead = { kind: 'cancelled', message: 'engine disposed' };
+    this.failAll(this.dead);
+    const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private post(m: ToWorker): void {
+    if (!this.dead) this.worker.postMessage(m);
+  }
+
+  private settle(job: Job, r: Result<AnalysisResult & AnalysisStats>): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.detach?.();
+    job.resolve(r);
+  }
+
+  private failAll(e: EngineError): void {
+    for (const j of this.pending.values()) this.settle(j, { ok: false, error: e });
+    this.pending.clear();
+    if (this.running) this.settle(this.running, { ok: false, error: e });
+    for (const c of this.cards.values()) c({ type: 'card', id: 0, promoted: [], suppressed: [], error: e });
+    this.cards.clear();
+  }
+
+  private pump(): void {
+    if (this.running || this.dead) return;
+    const next = this.pending.entries().next();
+    if (next.done) return;
+    const [docKey, job] = next.value;
+    this.pending.delete(docKey);
+    this.running = job;
+    const base = this.delivered.get(docKey);
+    const baseId = base && base.sig === sigOf(job.options) ? base.id : null;
+    this.post({ type: 'analyze', id: job.id, docKey, text: job.text, options: job.options, baseId });
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'progress') {
+      if (this.running?.id === m.id && !this.running.settled) this.running.onProgress?.({ done: m.done, total: m.total });
+      return;
+    }
+    if (m.type === 'card') {
+      this.cards.get(m.id)?.(m);
+      this.cards.delete(m.id);
+      return;
+    }
+    if (m.type !== 'result' && m.type !== 'failed') return;
+    const job = this.running;
+    if (!job || job.id !== m.id) return;
+    this.running = null;
+    if (m.type === 'result') {
+      // Applied even when the caller has gone (superseded): the worker now counts it as delivered.
+      const result = this.assemble(job, m.payload);
+      this.settle(job, { ok: true, value: result });
+    } else {
+      this.settle(job, { ok: false, error: m.error });
+    }
+    this.pump();
+  }
+
+  private assemble(job: Job, p: AnalyzePayload): AnalysisResult & AnalysisStats {
+    const base = this.delivered.get(job.docKey);
+    const prefix = p.fromToken > 0 && base ? base.result.tokens.slice(0, p.fromToken) : [];
+    const tokens: TokenResult[] = prefix;
+    const K = p.topK;
+    for (let r = 0; r < p.n - p.fromToken; r++) {
+      const topk: TopKEntry[] = new Array(K);
+      for (let j = 0; j < K; j++) {
+        const id = p.topkIds[r * K + j];
+        topk[j] = { id, text: this.vocabTexts[id] ?? '', prob: Math.exp(p.topkLogprobs[r * K + j]) };
+      }
+      const features: Record<string, FeatureHit[]> = {};
+      const reconstruction: Record<string, number> = {};
+      for (const h of p.hooks) {
+        const f = p.features[h];
+        const hits: FeatureHit[] = [];
+        for (let j = 0; j < f.per; j++) {
+          const a = f.act[r * f.per + j];
+          if (a > 0) hits.push({ index: f.idx[r * f.per + j], activation: a });
+        }
+        features[h] = hits;
+        reconstruction[h] = f.ev[r];
+      }
+      const start = p.starts[r];
+      const end = p.ends[r];
+      const lp = p.logprob[r];
+      tokens.push({
+        id: p.ids[r], text: job.text.slice(start, end), start, end,
+        logprob: Number.isNaN(lp) ? null : lp,
+        rank: p.rank[r] < 0 ? null : p.rank[r],
+        entropy: Number.isNaN(p.entropy[r]) ? null : p.entropy[r],
+        topk, nextEntropy: p.nextEntropy[r], features, reconstruction,
+      });
+    }
+    const result: AnalysisResult & AnalysisStats = {
+      modelId: this.info.modelId,
+      textSha256: p.textSha256,
+      textLength: job.text.length,
+      tokens,
+      hooks: p.hooks,
+      timings: { totalMs: p.totalMs, modelMs: p.modelMs, dictionaryMs: p.dictionaryMs, reusedTokens: p.reusedTokens, computedTokens: p.computedTokens },
+    };
+    if (p.activations) result.activations = p.activations;
+    if (p.stats) result.stats = p.stats;
+    this.delivered.delete(job.docKey);
+    this.delivered.set(job.docKey, { id: job.id, sig: sigOf(job.options), result });
+    while (this.delivered.size > this.maxDocuments) this.delivered.delete(this.delivered.keys().next().value!);
+    return result;
+  }
+}
+
+function sigOf(o: RunOptions): string {
+  return `${o.topK}|${o.featuresPerToken}|${o.hooks.join(',')}|${o.includeActivations}|${o.includeStats}`;
+}

@@ -1,0 +1,87 @@
+// ONNX Runtime sessions for the per-dictionary encoder graphs and the logit-lens graph.
+import * as ort from 'onnxruntime-node';
+import { buildEncoderModel, buildLogitLensModel, type DictionarySpec } from './encoder-graph';
+import { sessionOptions, type SessionTuning } from '../inference/model-runner';
+
+export interface EncodedRows {
+  idx: Int32Array; // [m, per]
+  act: Float32Array; // [m, per]
+  ev: Float32Array; // [m]
+  sqErr?: Float32Array; // [m]
+  l0?: Float32Array; // [m]
+  featureActs?: Float32Array; // [m, d_sae]
+}
+
+export class DictionaryEncoder {
+  private constructor(
+    readonly spec: DictionarySpec,
+    private readonly session: ort.InferenceSession,
+  ) {}
+
+  static async create(spec: DictionarySpec, tuning: SessionTuning): Promise<DictionaryEncoder> {
+    const bytes = buildEncoderModel(spec);
+    const session = await ort.InferenceSession.create(bytes, sessionOptions(tuning));
+    return new DictionaryEncoder(spec, session);
+  }
+
+  get hookName(): string {
+    return this.spec.hookName;
+  }
+
+  /** Encodes m rows of hook activations; `per` features per row (capped at d_sae). */
+  async encode(rows: Float32Array, m: number, per: number, opts: { stats?: boolean; featureActs?: boolean } = {}): Promise<EncodedRows> {
+    const k = Math.max(1, Math.min(per, this.spec.dSae));
+    const fetch = ['top_idx', 'top_val', 'explained_variance'];
+    if (opts.stats) fetch.push('sq_err', 'l0');
+    if (opts.featureActs) fetch.push('feature_acts');
+    const out = await this.session.run(
+      {
+        x: new ort.Tensor('float32', rows, [m, this.spec.dIn]),
+        n_top: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
+      },
+      fetch,
+    );
+    const idx64 = out.top_idx.data as BigInt64Array;
+    const idx = new Int32Array(m * per);
+    const act = new Float32Array(m * per);
+    const vals = out.top_val.data as Float32Array;
+    for (let r = 0; r < m; r++) {
+      for (let j = 0; j < k; j++) {
+        idx[r * per + j] = Number(idx64[r * k + j]);
+        act[r * per + j] = vals[r * k + j];
+      }
+    }
+    return {
+      idx,
+      act,
+      ev: out.explained_variance.data as Float32Array,
+      sqErr: opts.stats ? (out.sq_err.data as Float32Array) : undefined,
+      l0: opts.stats ? (out.l0.data as Float32Array) : undefined,
+      featureActs: opts.featureActs ? (out.feature_acts.data as Float32Array) : undefined,
+    };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** W_dec rows -> top/bottom logits through the tied unembedding (W_U = W_E^T). */
+export class LogitLens {
+  private constructor(private readonly session: ort.InferenceSession, readonly dModel: number) {}
+
+  static async create(embedding: Float32Array, vocab: number, dModel: number, tuning: SessionTuning): Promise<LogitLens> {
+    const session = await ort.InferenceSession.create(buildLogitLensModel(embedding, vocab, dModel), sessionOptions(tuning));
+    return new LogitLens(session, dModel);
+  }
+
+  async top(row: Float32Array, n: number): Promise<{ promoted: [number, number][]; suppressed: [number, number][] }> {
+    const out = await this.session.run({
+      rows: new ort.Tensor('float32', row, [1, this.dModel]),
+      n: new ort.Tensor('int64', BigInt64Array.from([BigInt(n)]), [1]),
+    });
+    const pair = (v: string, i: string) =>
+      Array.from(out[v].data as Float32Array, (val, j) => [Number((out[i].data as BigInt64Array)[j]), val] as [number, number]);
+    return { promoted: pair('promoted_val', 'promoted_idx'), suppressed: pair('suppressed_val', 'suppressed_idx') };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Public engine API: the only module the VS Code layer, the CLI and the benchmarks import.
+ * No `vscode` import here or below.
+ *
+ * ```ts
+ * const opened = await Engine.open(bundleDir, { threads: 2, extraDictionaries: [saeDir] });
+ * if (!opened.ok) show(opened.error);                 // errors are values: { kind, file?, message }
+ * const engine = opened.value;
+ * engine.info                                          // model id/name, n_ctx, topk_max, dictionary hooks
+ * const r = await engine.analyze(docUri, text, { topK: 10, featuresPerToken: 8, hooks: [] }, abortSignal,
+ *                                (p) => progress(p.done / p.total));
+ * // r.ok === false with error.kind 'superseded' when a newer analyze() for the same docKey arrived,
+ * // 'cancelled' when the signal aborted. Otherwise r.value is an AnalysisResult (src/engine/types.ts).
+ * tokenAtOffset(r.value, offset)                       // hover: binary search offset -> TokenResult
+ * engine.featureLabel(hook, index)                     // label from cards, or '' when the bundle has none
+ * await engine.getCard(hook, index)                    // Result<FeatureCard>: the bundle's card, or one
+ *                                                      // computed at load (promoted/suppressed tokens)
+ * engine.forget(docUri)                                // drop a closed document's caches
+ * await engine.dispose()                               // stops the worker; pending calls resolve 'cancelled'
+ * ```
+ *
+ * Behaviour the callers can rely on:
+ * - All model and dictionary work runs in one worker thread per Engine (ONNX Runtime blocks the thread it
+ *   runs on); at most one run at a time; per document at most one queued request: a newer analyze() for
+ *   the same docKey supersedes the queued or running older one (which resolves with kind 'superseded').
+ * - Results are incremental per docKey: tokens before the first changed token are reused (the very same
+ *   TokenResult objects), the model reruns from there on top of the cached KV of the window prefix.
+ * - Caches are bounded (LRU over documents within a byte budget).
+ */
+export { Engine, tokenAtOffset } from './analysis/engine';
+export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress } from './analysis/engine';
+export type { FeatureCard } from './analysis/card';
+export * from './types';

@@ -1,0 +1,265 @@
+// The worker's engine room: tokenise, find what changed, run the model window by window on top of cached
+// KV, encode dictionaries, and hand back only the tokens the main thread does not already hold.
+// Runs inside the inference worker (worker.ts); has no knowledge of threads except the abort flag.
+import { createHash } from 'node:crypto';
+import { TextTokenizer } from '../tokens';
+import { ModelRunner, type WindowKv } from './model-runner';
+import { DictionaryEncoder, LogitLens } from '../dictionary/encoder-session';
+import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
+import { planRuns } from './windows';
+import { readInitializerByShape } from './onnx-initializer';
+import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
+import type { DictionarySpec } from '../dictionary/encoder-graph';
+
+export class Cancelled extends Error {}
+
+// Fixed text for estimating a missing SAELens norm scaling factor (see dictionary/saelens.ts).
+const CALIBRATION_TEXT = `import os\nimport sys\n\ndef main(argv):\n    """Parse arguments and run."""\n    total = 0\n    for i, arg in enumerate(argv[1:]):\n        if arg.startswith('--'):\n            continue\n        total += len(arg) * i\n    print(f"total={total}")\n    return 0\n\nclass Counter:\n    def __init__(self):\n        self.counts = {}\n\n    def add(self, key, n=1):\n        self.counts[key] = self.counts.get(key, 0) + n\n\nif __name__ == '__main__':\n    sys.exit(main(sys.argv))\n// A function in another language\nfunction sum(xs) {\n  let s = 0;\n  for (const x of xs) s += x;\n  return s;\n}\nThe quick brown fox jumps over the lazy dog. Numbers: 1, 2, 3, 42, 1024.\n`;
+
+export class InferenceCore {
+  private docs = new Map<string, DocState>();
+  private lens: LogitLens | null | undefined;
+
+  private constructor(
+    readonly init: WorkerInit,
+    readonly tokenizer: TextTokenizer,
+    readonly model: ModelRunner,
+    readonly dicts: Map<string, DictionaryEncoder>,
+    private readonly abortFlag: Int32Array,
+  ) {}
+
+  static async create(init: WorkerInit): Promise<InferenceCore> {
+    const tk = TextTokenizer.fromJson(init.tokenizerJson);
+    if (!tk.ok) throw new Error(tk.error.message);
+    const tokenizer = tk.value;
+    const model = await ModelRunner.create(init.modelPath, init.nLayers, init.nHeads, init.dHead, { threads: init.threads });
+    const core = new InferenceCore(init, tokenizer, model, new Map(), new Int32Array(init.abort));
+    for (const spec of init.dictionaries) {
+      if (!model.hasOutput(spec.hookName)) throw new Error(`dictionary for ${spec.hookName}: model.onnx has no such hook output`);
+      if (spec.normalizeActivations === 'expected_average_only_in' && spec.scalingFactor === undefined) {
+        spec.scalingFactor = await core.estimateScalingFactor(spec);
+      }
+      core.dicts.set(spec.hookName, await DictionaryEncoder.create(spec, { threads: init.threads }));
+    }
+    return core;
+  }
+
+  info(): WorkerInfo {
+    return {
+      vocabTexts: Array.from({ length: this.tokenizer.vocabSize }, (_, i) => this.tokenizer.idToText(i)),
+      hooks: [...this.dicts.keys()],
+      dictionaries: [...this.dicts.values()].map(({ spec: s }) => ({
+        hookName: s.hookName, architecture: s.architecture, dIn: s.dIn, dSae: s.dSae, k: s.k, scalingFactor: s.scalingFactor,
+      })),
+    };
+  }
+
+  /** SAELens's s = sqrt(d_in) / mean ||x|| over the calibration text's tokens at the dictionary's hook. */
+  private async estimateScalingFactor(spec: DictionarySpec): Promise<number> {
+    const ids = Int32Array.from(this.tokenizer.encode(CALIBRATION_TEXT).slice(0, this.init.nCtx), (t) => t.id);
+    const out = await this.model.run(ids, new Int32Array(ids.length), null, [spec.hookName]);
+    const x = out.hooks.get(spec.hookName)!;
+    let sum = 0;
+    for (let t = 0; t < ids.length; t++) {
+      let s2 = 0;
+      for (let i = 0; i < spec.dIn; i++) s2 += x[t * spec.dIn + i] ** 2;
+      sum += Math.sqrt(s2);
+    }
+    return Math.sqrt(spec.dIn) / (sum / ids.length);
+  }
+
+  forget(docKey: string): void {
+    this.docs.delete(docKey);
+  }
+
+  private checkAbort(id: number): void {
+    if (Atomics.load(this.abortFlag, 0) === id) throw new Cancelled();
+  }
+
+  async analyze(
+    id: number,
+    docKey: string,
+    text: string,
+    opts: RunOptions,
+    baseId: number | null,
+    progress: (done: number, total: number) => void,
+  ): Promise<AnalyzePayload> {
+    const t0 = performance.now();
+    const { nCtx, topkMax } = this.init;
+    const stride = Math.floor(nCtx / 2);
+    const spans = this.tokenizer.encode(text);
+    const n = spans.length;
+    const ids = Int32Array.from(spans, (s) => s.id);
+    const starts = Int32Array.from(spans, (s) => s.start);
+    const ends = Int32Array.from(spans, (s) => s.end);
+    const hooks = opts.hooks.length ? opts.hooks : [...this.dicts.keys()];
+    for (const h of hooks) if (!this.dicts.has(h)) throw new Error(`no dictionary for hook ${h}`);
+    const per = Math.max(1, opts.featuresPerToken);
+    const sig = `${hooks.join(',')}|${per}|${opts.includeActivations}|${opts.includeStats}`;
+
+    let st = this.docs.get(docKey);
+    if (!st) st = new DocState();
+    this.docs.delete(docKey);
+    this.docs.set(docKey, st); // most recently used last
+    const q = rebase(st, ids, starts, ends, sig, topkMax, (w) => w * stride);
+    for (const h of hooks) {
+      const d = this.dicts.get(h)!.spec.dIn;
+      st.hooks.set(h, resizeHook(st.hooks.get(h), q, n, per, d, { stats: opts.includeStats, acts: opts.includeActivations }));
+    }
+
+    let modelMs = 0;
+    let dictionaryMs = 0;
+    const runs = planRuns(n, nCtx, q);
+    const total = runs.reduce((a, r) => a + (r.end - r.runStart), 0);
+    let done = 0;
+    const chunk = Math.max(1, this.init.chunkTokens);
+    for (const run of runs) {
+      this.checkAbort(id);
+      let runStart = run.runStart;
+      let past: WindowKv | null = null;
+      if (runStart > run.start) {
+        const cached = st.kv.get(run.index);
+        if (cached && cached.usable >= runStart - run.start) past = this.model.slice(cached.kv, runStart - run.start);
+        else runStart = run.start;
+      }
+      for (let a = runStart; a < run.end; ) {
+        this.checkAbort(id);
+        const b = Math.min(run.end, a + chunk);
+        const targets = new Int32Array(b - a);
+        for (let i = a; i < b; i++) targets[i - a] = i + 1 < n ? ids[i + 1] : 0;
+        const tm = performance.now();
+        const out = await this.model.run(ids.subarray(a, b), targets, past, hooks);
+        modelMs += performance.now() - tm;
+        past = out.kv;
+        const from = Math.max(a, run.ownedStart);
+        for (let i = from; i < b; i++) {
+          const r = i - a;
+          for (let j = 0; j < topkMax; j++) {
+            st.topkIds[i * topkMax + j] = Number(out.topkIds[r * topkMax + j]);
+            st.topkLogprobs[i * topkMax + j] = out.topkLogprobs[r * topkMax + j];
+          }
+          st.entropy[i] = out.entropy[r];
+          st.targetLogprob[i] = out.targetLogprob[r];
+          st.targetRank[i] = Number(out.targetRank[r]);
+        }
+        if (from < b) {
+          const td = performance.now();
+          for (const h of hooks) {
+            const enc = this.dicts.get(h)!;
+            const d = enc.spec.dIn;
+            const rows = out.hooks.get(h)!.subarray((from - a) * d, (b - a) * d);
+            const e = await enc.encode(rows, b - from, per, { stats: opts.includeStats });
+            const arr = st.hooks.get(h)!;
+            arr.idx.set(e.idx, from * per);
+            arr.act.set(e.act, from * per);
+            arr.ev.set(e.ev, from);
+            if (arr.sqErr && e.sqErr) arr.sqErr.set(e.sqErr, from);
+            if (arr.l0 && e.l0) arr.l0.set(e.l0, from);
+            if (arr.acts) arr.acts.set(rows, from * d);
+          }
+          dictionaryMs += performance.now() - td;
+        }
+        done += b - a;
+        progress(done, total);
+        a = b;
+      }
+      if (past) st.kv.set(run.index, { kv: past, usable: past.len });
+      st.valid = run.end;
+    }
+    st.valid = n;
+    this.enforceBudget(docKey);
+
+    const fromToken = baseId !== null && st.deliveredId === baseId && st.deliveredIds ? firstDiff(st.deliveredIds, ids) : 0;
+    st.deliveredId = id;
+    st.deliveredIds = ids;
+    const payload = this.payload(st, text, hooks, per, opts, fromToken);
+    payload.modelMs = modelMs;
+    payload.dictionaryMs = dictionaryMs;
+    payload.totalMs = performance.now() - t0;
+    payload.reusedTokens = q;
+    payload.computedTokens = n - q;
+    return payload;
+  }
+
+  private payload(st: DocState, text: string, hooks: string[], per: number, opts: RunOptions, from: number): AnalyzePayload {
+    const n = st.ids.length;
+    const m = n - from;
+    const K = Math.min(opts.topK, this.init.topkMax);
+    const topkMax = this.init.topkMax;
+    const logprob = new Float32Array(m);
+    const rank = new Int32Array(m);
+    const entropy = new Float32Array(m);
+    const topkIds = new Int32Array(m * K);
+    const topkLogprobs = new Float32Array(m * K);
+    for (let t = from; t < n; t++) {
+      const r = t - from;
+      logprob[r] = t === 0 ? NaN : st.targetLogprob[t - 1];
+      rank[r] = t === 0 ? -1 : st.targetRank[t - 1];
+      entropy[r] = t === 0 ? NaN : st.entropy[t - 1];
+      for (let j = 0; j < K; j++) {
+        topkIds[r * K + j] = st.topkIds[t * topkMax + j];
+        topkLogprobs[r * K + j] = st.topkLogprobs[t * topkMax + j];
+      }
+    }
+    const features: Record<string, FeatureRows> = {};
+    let activations: Record<string, Float32Array> | undefined;
+    let stats: Record<string, { sqErr: Float32Array; l0: Float32Array }> | undefined;
+    for (const h of hooks) {
+      const a = st.hooks.get(h)!;
+      features[h] = { per, idx: a.idx.slice(from * per), act: a.act.slice(from * per), ev: a.ev.slice(from) };
+      if (opts.includeActivations && a.acts) (activations ??= {})[h] = a.acts.slice();
+      if (opts.includeStats && a.sqErr && a.l0) (stats ??= {})[h] = { sqErr: a.sqErr.slice(), l0: a.l0.slice() };
+    }
+    return {
+      n, fromToken: from, textSha256: createHash('sha256').update(text).digest('hex'), hooks, topK: K,
+      ids: st.ids.slice(from), starts: st.starts.slice(from), ends: st.ends.slice(from),
+      logprob, rank, entropy, topkIds, topkLogprobs, nextEntropy: st.entropy.slice(from, n),
+      features, activations, stats, modelMs: 0, dictionaryMs: 0, totalMs: 0, reusedTokens: 0, computedTokens: 0,
+    };
+  }
+
+  /** LRU over documents within the byte budget; a single document over budget drops its oldest windows' KV. */
+  private enforceBudget(current: string): void {
+    let total = 0;
+    for (const s of this.docs.values()) total += s.bytes();
+    for (const [key, s] of this.docs) {
+      if (total <= this.init.cacheBytes) return;
+      if (key === current) continue;
+      total -= s.bytes();
+      this.docs.delete(key);
+    }
+    const cur = this.docs.get(current);
+    if (!cur) return;
+    const windows = [...cur.kv.keys()].sort((a, b) => a - b);
+    for (const w of windows) {
+      if (total <= this.init.cacheBytes) return;
+      const before = cur.bytes();
+      cur.kv.delete(w);
+      total -= before - cur.bytes();
+    }
+  }
+
+  cacheBytes(): number {
+    let total = 0;
+    for (const s of this.docs.values()) total += s.bytes();
+    return total;
+  }
+
+  async featureLogits(hook: string, index: number, n: number): Promise<{ promoted: [number, number][]; suppressed: [number, number][] }> {
+    const enc = this.dicts.get(hook);
+    if (!enc) throw new Error(`no dictionary for hook ${hook}`);
+    if (enc.spec.dIn !== this.init.dModel) return { promoted: [], suppressed: [] }; // not in the residual stream
+    if (this.lens === undefined) {
+      const emb = readInitializerByShape(this.init.modelPath, [this.init.dVocab, this.init.dModel]);
+      this.lens = emb ? await LogitLens.create(emb, this.init.dVocab, this.init.dModel, { threads: this.init.threads }) : null;
+    }
+    if (!this.lens) return { promoted: [], suppressed: [] };
+    const d = enc.spec.dIn;
+    return this.lens.top(enc.spec.W_dec.slice(index * d, (index + 1) * d), n);
+  }
+
+  async dispose(): Promise<void> {
+    await this.model.release();
+    for (const d of this.dicts.values()) await d.release();
+  }
+}

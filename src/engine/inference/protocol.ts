@@ -1,0 +1,100 @@
+// Messages between the Engine (main thread) and the inference worker. Typed arrays travel as
+// transferables; the worker keeps every cache, the main thread keeps the last delivered TokenResults.
+import type { DictionarySpec } from '../dictionary/encoder-graph';
+import type { EngineError } from '../types';
+
+export interface WorkerInit {
+  type: 'init';
+  modelPath: string;
+  tokenizerJson: Record<string, unknown>;
+  nLayers: number;
+  nHeads: number;
+  dHead: number;
+  dModel: number;
+  nCtx: number;
+  dVocab: number;
+  topkMax: number;
+  dictionaries: DictionarySpec[];
+  threads: number;
+  /** Tokens per session.run inside a window (cancellation/progress granularity). */
+  chunkTokens: number;
+  cacheBytes: number;
+  /** Int32Array(1) over a SharedArrayBuffer: the id of a request the main thread wants stopped. */
+  abort: SharedArrayBuffer;
+}
+
+export interface RunOptions {
+  topK: number;
+  featuresPerToken: number;
+  hooks: string[];
+  includeActivations: boolean;
+  /** Per-token sq_err and L0 per dictionary (eval). */
+  includeStats: boolean;
+}
+
+export interface WorkerAnalyze {
+  type: 'analyze';
+  id: number;
+  docKey: string;
+  text: string;
+  options: RunOptions;
+  /** Id of the delivered request whose TokenResults the main thread still holds for this document. */
+  baseId: number | null;
+}
+
+export type ToWorker =
+  | WorkerInit
+  | WorkerAnalyze
+  | { type: 'forget'; docKey: string }
+  | { type: 'card'; id: number; hook: string; index: number; n: number }
+  | { type: 'dispose' };
+
+export interface FeatureRows {
+  per: number;
+  idx: Int32Array;
+  act: Float32Array;
+  ev: Float32Array;
+}
+
+/** Results for tokens [fromToken, n) (earlier ones are the main thread's base, unchanged). */
+export interface AnalyzePayload {
+  n: number;
+  fromToken: number;
+  textSha256: string;
+  hooks: string[];
+  topK: number;
+  ids: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** log p(token) under the prediction before it; NaN for the first token of the document. */
+  logprob: Float32Array;
+  rank: Int32Array; // -1 for the first token
+  entropy: Float32Array; // NaN for the first token
+  topkIds: Int32Array; // [tail, topK]
+  topkLogprobs: Float32Array;
+  nextEntropy: Float32Array;
+  features: Record<string, FeatureRows>;
+  /** Whole document, [n, d] per hook, when asked. */
+  activations?: Record<string, Float32Array>;
+  /** Whole document, per hook, when asked. */
+  stats?: Record<string, { sqErr: Float32Array; l0: Float32Array }>;
+  modelMs: number;
+  dictionaryMs: number;
+  totalMs: number;
+  reusedTokens: number;
+  computedTokens: number;
+}
+
+export interface WorkerInfo {
+  vocabTexts: string[];
+  hooks: string[];
+  dictionaries: { hookName: string; architecture: string; dIn: number; dSae: number; k?: number; scalingFactor?: number }[];
+}
+
+export type FromWorker =
+  | { type: 'ready'; info: WorkerInfo }
+  | { type: 'init-error'; error: EngineError }
+  | { type: 'progress'; id: number; done: number; total: number }
+  | { type: 'result'; id: number; payload: AnalyzePayload }
+  | { type: 'failed'; id: number; error: EngineError }
+  | { type: 'card'; id: number; promoted: [number, number][]; suppressed: [number, number][]; error?: EngineError };
