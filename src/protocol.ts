@@ -144,7 +144,7 @@ export interface AnalysisMessage {
   tokenCount: number;
   firstIndex: number;
   tokens: CompactToken[];
-  /** The token under the editor cursor, if any. */
+  /** The token under the editor cursor, if any; when set, the host follows with its selection message. */
   cursorIndex: number | null;
 }
 

@@ -1,0 +1,166 @@
+// One dictionary feature: label, density, activation histogram, top contexts from the bundle (max
+// token highlighted), promoted / suppressed tokens, and where it fires in this document.
+
+import type { CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
+import { h } from '../dom';
+import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../format';
+import type { CardView } from '../state';
+import { button } from './toolkit';
+
+export interface CardEvents {
+  close(): void;
+  reveal(index: number): void;
+  toggleHighlight(ref: FeatureRef, on: boolean): void;
+}
+
+const MAX_OCCURRENCES_SHOWN = 50;
+
+export function featureCardView(view: CardView, highlighted: boolean, readOnly: boolean, ev: CardEvents): HTMLElement {
+  const { ref } = view;
+  const title = h('h2', { attrs: { id: 'card-title', tabindex: -1, 'data-focus-key': 'card-title' } }, `Feature #${ref.index}`, h('span', { class: 'aside' }, ` ${shortHook(ref.hook)}`));
+  const head = h(
+    'div',
+    { class: 'card-head' },
+    title,
+    button({ label: 'Close', ariaLabel: 'Close feature card (Escape)', onClick: ev.close, props: { attrs: { 'data-focus-key': 'card-close' } } }),
+  );
+  let body: (HTMLElement | null)[];
+  if (view.state === 'loading') body = [h('p', { class: 'loading', attrs: { role: 'status' } }, 'Loading feature card…')];
+  else if (view.state === 'error') body = [h('p', { class: 'card-error', attrs: { role: 'alert' } }, `Card unavailable: ${view.error}`)];
+  else body = cardBody(view.message, highlighted, readOnly, ev);
+  return h('section', { class: 'card', attrs: { 'aria-labelledby': 'card-title', id: 'feature-card' } }, head, ...body);
+}
+
+function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, ev: CardEvents): HTMLElement[] {
+  const ref = { hook: m.hook, index: m.index };
+  const out: HTMLElement[] = [];
+  const c = m.card;
+  if (c) {
+    out.push(h('p', { class: 'card-label' }, c.label || 'unlabelled'));
+    out.push(
+      h(
+        'dl',
+        { class: 'stats' },
+        ...stat('Density', formatProb(c.density)),
+        ...stat('Max activation', formatNumber(c.max_activation)),
+        ...stat('Mean activation', formatNumber(c.mean_activation)),
+        ...stat('Label from', c.label_method || '—'),
+      ),
+    );
+    out.push(histogram(c));
+    out.push(contexts(c));
+    out.push(h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')));
+  }
+  out.push(occurrences(m, highlighted, readOnly, ref, ev));
+  return out;
+}
+
+function stat(name: string, value: string): HTMLElement[] {
+  return [h('dt', {}, name), h('dd', {}, value)];
+}
+
+function histogram(c: FeatureCard): HTMLElement {
+  const { edges, counts } = c.histogram;
+  const max = Math.max(...counts, 1);
+  const total = counts.reduce((a, b) => a + b, 0);
+  const peak = counts.indexOf(Math.max(...counts));
+  const summary =
+    counts.length > 0
+      ? `Histogram of ${total} non-zero activations from ${formatNumber(edges[0]!)} to ${formatNumber(edges[edges.length - 1]!)}; most between ${formatNumber(edges[peak]!)} and ${formatNumber(edges[peak + 1]!)}.`
+      : 'No activation histogram.';
+  return h(
+    'figure',
+    { class: 'histogram' },
+    h(
+      'div',
+      { class: 'hist-bars', attrs: { role: 'img', 'aria-label': summary } },
+      ...counts.map((n, i) =>
+        h('span', {
+          class: 'hist-bar',
+          style: { height: `${Math.max((n / max) * 100, n > 0 ? 2 : 0).toFixed(1)}%` },
+          attrs: { title: `${formatNumber(edges[i]!)}–${formatNumber(edges[i + 1]!)}: ${n}` },
+        }),
+      ),
+    ),
+    h('figcaption', {}, counts.length ? `Activation histogram (${formatNumber(edges[0]!)} – ${formatNumber(edges[edges.length - 1]!)})` : summary),
+  );
+}
+
+function contexts(c: FeatureCard): HTMLElement {
+  return h(
+    'div',
+    { class: 'contexts' },
+    h('h3', {}, 'Top activating contexts'),
+    c.top_contexts.length === 0
+      ? h('p', { class: 'empty' }, 'No contexts stored.')
+      : h(
+          'ol',
+          { class: 'context-list' },
+          ...c.top_contexts.map((ctx) =>
+            h(
+              'li',
+              { attrs: { 'aria-label': `Activation ${formatNumber(ctx.activation)} on ${spokenToken(ctx.tokens[ctx.index] ?? '')}` } },
+              h('span', { class: 'num' }, formatNumber(ctx.activation)),
+              h(
+                'code',
+                { class: 'context' },
+                ...ctx.tokens.map((t, i) => (i === ctx.index ? h('mark', {}, visibleToken(t)) : h('span', {}, visibleToken(t)))),
+              ),
+            ),
+          ),
+        ),
+  );
+}
+
+function logitList(title: string, items: FeatureCard['promoted'], cls: string): HTMLElement {
+  return h(
+    'div',
+    { class: `logit-list ${cls}` },
+    h('h3', {}, title),
+    items.length === 0
+      ? h('p', { class: 'empty' }, 'None.')
+      : h('ul', {}, ...items.map((t) => h('li', {}, h('code', { class: 'tok-text' }, visibleToken(t.text)), h('span', { class: 'num' }, formatNumber(t.logit))))),
+  );
+}
+
+function occurrences(m: CardMessage, highlighted: boolean, readOnly: boolean, ref: FeatureRef, ev: CardEvents): HTMLElement {
+  const shown = m.occurrences.slice(0, MAX_OCCURRENCES_SHOWN);
+  const header = h(
+    'div',
+    { class: 'occ-head' },
+    h('h3', {}, `In this document: ${m.occurrences.length === 0 ? 'does not fire' : `fires on ${m.occurrences.length} token${m.occurrences.length === 1 ? '' : 's'}`}`),
+    readOnly
+      ? null
+      : button({
+          label: highlighted ? 'Clear highlight' : 'Highlight in editor',
+          onClick: () => ev.toggleHighlight(ref, !highlighted),
+          props: { attrs: { 'data-focus-key': 'card-highlight' } },
+        }),
+  );
+  const list = h(
+    'ul',
+    { class: 'occurrences' },
+    ...shown.map((o) =>
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            class: 'occurrence',
+            attrs: {
+              type: 'button',
+              'data-focus-key': `occ:${o.index}`,
+              'aria-label': `Token ${o.index + 1}, ${spokenToken(o.text)}, activation ${formatNumber(o.activation)}. Go to it.`,
+            },
+            on: { click: () => ev.reveal(o.index) },
+          },
+          h('code', { class: 'tok-text' }, visibleToken(o.text)),
+          h('span', { class: 'num' }, formatNumber(o.activation)),
+        ),
+      ),
+    ),
+  );
+  const more = m.occurrences.length > shown.length ? h('p', { class: 'aside' }, `… and ${m.occurrences.length - shown.length} more`) : null;
+  return h('div', { class: 'occ' }, header, shown.length ? list : null, more);
+}

@@ -1,0 +1,66 @@
+// Per hook: the top dictionary features on the selected token, with activation bars and the
+// reconstruction quality of that hook's dictionary at this token. A click (or Enter) opens a card.
+
+import type { FeatureRef, SelectionMessage } from '../../src/protocol';
+import { h } from '../dom';
+import { formatNumber, shortHook } from '../format';
+
+export interface FeatureListOptions {
+  selection: SelectionMessage;
+  hooks: string[];
+  limit: number;
+  highlight: FeatureRef | null;
+  openCard: (ref: FeatureRef) => void;
+}
+
+export const featureFocusKey = (ref: FeatureRef) => `feat:${ref.hook}:${ref.index}`;
+
+export function featureLists(o: FeatureListOptions): HTMLElement {
+  const { token, featureLabels } = o.selection;
+  const sections = o.hooks
+    .filter((hook) => token.features[hook])
+    .map((hook, hi) => {
+      const hits = token.features[hook]!.slice(0, o.limit);
+      const labels = featureLabels[hook] ?? [];
+      const max = Math.max(...hits.map((f) => f.activation), 1e-9);
+      const ev = token.reconstruction[hook];
+      const headingId = `feat-h-${hi}`;
+      const rows = hits.map((f, i) => {
+        const ref = { hook, index: f.index };
+        const label = labels[i] || 'unlabelled';
+        const lit = o.highlight?.hook === hook && o.highlight.index === f.index;
+        return h(
+          'li',
+          {},
+          h(
+            'button',
+            {
+              class: `feature${lit ? ' lit' : ''}`,
+              attrs: {
+                type: 'button',
+                'data-focus-key': featureFocusKey(ref),
+                'aria-label': `Feature ${f.index}, ${label}, activation ${formatNumber(f.activation)}${lit ? ', highlighted in the editor' : ''}. Open its card.`,
+              },
+              on: { click: () => o.openCard(ref) },
+            },
+            h('span', { class: 'feat-index' }, `#${f.index}`),
+            h('span', { class: 'feat-label' }, label),
+            h('span', { class: 'bar' }, h('span', { class: 'fill', style: { width: `${Math.max((f.activation / max) * 100, 1).toFixed(1)}%` } })),
+            h('span', { class: 'num' }, formatNumber(f.activation)),
+          ),
+        );
+      });
+      return h(
+        'section',
+        { class: 'hook', attrs: { 'aria-labelledby': headingId } },
+        h(
+          'h3',
+          { attrs: { id: headingId, title: hook } },
+          shortHook(hook),
+          ev !== undefined ? h('span', { class: 'aside' }, ` reconstruction ${(ev * 100).toFixed(1)}% explained`) : null,
+        ),
+        hits.length > 0 ? h('ol', { class: 'features', attrs: { 'aria-labelledby': headingId } }, ...rows) : h('p', { class: 'empty' }, 'No feature fires on this token.'),
+      );
+    });
+  return h('div', { class: 'hooks' }, ...(sections.length ? sections : [h('p', { class: 'empty' }, 'No dictionary features for this token.')]));
+}

@@ -1,0 +1,228 @@
+// The inspector panel: owns the state, turns host messages and user input into state changes, and
+// redraws only the sections whose inputs changed (so an open dropdown or the focused token survive
+// an analysis arriving while you type).
+
+import { type CardMessage, type FeatureRef, PendingRequests, PROTOCOL_VERSION, type ToWebviewMessage } from '../src/protocol';
+import { h, replaceChildren } from './dom';
+import { controls, emptyState, errorBanner, legend, readOnlyBanner, statusLine } from './components/chrome';
+import { details } from './components/details';
+import { featureCardView } from './components/featureCard';
+import { featureFocusKey } from './components/features';
+import { TokenStrip } from './components/tokenStrip';
+import { registerToolkit } from './components/toolkit';
+import type { Host } from './host';
+import { fromPersisted, type PanelState, reduce, toPersisted } from './state';
+
+const CARD_TIMEOUT_MS = 15_000;
+/** Arrow keys held down: tell the host about the token the user stops on, not every one passed. */
+const KEY_SELECT_DEBOUNCE_MS = 60;
+
+interface Section {
+  el: HTMLElement;
+  deps: (s: PanelState) => unknown[];
+  draw: (s: PanelState) => HTMLElement | null;
+  last?: unknown[];
+}
+
+export class Panel {
+  private state: PanelState;
+  private readonly cards = new PendingRequests<CardMessage>({ timeoutMs: CARD_TIMEOUT_MS, idPrefix: 'card-' });
+  private readonly strip: TokenStrip;
+  private readonly sections: Section[];
+  private readonly layout: HTMLElement;
+  private reopenCard: FeatureRef | null;
+  private selectTimer: ReturnType<typeof setTimeout> | undefined;
+  private persistTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopListening: (() => void) | undefined;
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly host: Host,
+  ) {
+    registerToolkit();
+    ({ state: this.state, reopenCard: this.reopenCard } = fromPersisted(host.getState()));
+    this.strip = new TokenStrip({ select: (i, via) => this.select(i, via), reveal: (i) => this.reveal(i) });
+    const slot = (cls: string) => h('div', { class: cls });
+    const sec = (cls: string, deps: Section['deps'], draw: Section['draw']): Section => ({ el: slot(cls), deps, draw });
+    this.sections = [
+      sec('slot-readonly', (s) => [s.init], readOnlyBanner),
+      sec('slot-error', (s) => [s.error], errorBanner),
+      sec('slot-status', (s) => [s.init, s.status, s.analysis], statusLine),
+      sec('slot-controls', (s) => [s.init, s.options, s.includeActivations, s.analysis === null, s.analysis?.hooks.join()], (s) =>
+        controls(s, {
+          setOptions: (o) => {
+            this.update({ ...this.state, options: o });
+            this.host.post({ type: 'setOptions', ...o });
+          },
+          exportSnapshot: (includeActivations) => this.host.post({ type: 'exportSnapshot', includeActivations }),
+          openSnapshot: () => this.host.post({ type: 'openSnapshot' }),
+          setIncludeActivations: (on) => this.update({ ...this.state, includeActivations: on }),
+        }),
+      ),
+      sec('slot-legend', (s) => [s.legend, s.analysis === null], (s) => (s.analysis ? legend(s.legend) : null)),
+      sec('slot-empty', (s) => [s.analysis === null, s.cleared, s.init], emptyState),
+      sec('slot-strip', (s) => [s.analysis, s.selectedIndex, s.legend], (s) => {
+        this.strip.render(s);
+        return s.analysis ? this.strip.root : null;
+      }),
+    ];
+    const cardSection = sec('slot-card', (s) => [s.card, s.highlight, s.init], (s) =>
+      s.card
+        ? featureCardView(s.card, this.isHighlighted(s.card.ref), s.init?.readOnly ?? false, {
+            close: () => this.closeCard(),
+            reveal: (i) => {
+              this.select(i, 'click');
+              this.reveal(i);
+            },
+            toggleHighlight: (ref, on) => this.setHighlight(on ? ref : null),
+          })
+        : null,
+    );
+    const detailsSection = sec('slot-details', (s) => [s.analysis, s.selection, s.selectedIndex, s.options, s.highlight, s.init], (s) =>
+      details(s, (ref) => this.openCard(ref)),
+    );
+    this.sections.push(detailsSection, cardSection);
+    this.layout = h('div', { class: 'layout' }, h('div', { class: 'main-col' }, detailsSection.el), h('div', { class: 'card-col' }, cardSection.el));
+    const top = this.sections.filter((x) => x !== cardSection && x !== detailsSection).map((x) => x.el);
+    replaceChildren(root, [h('main', { class: 'panel', attrs: { 'aria-label': 'Activation Inspector' } }, ...top, this.layout)]);
+    document.addEventListener('keydown', (e) => this.onGlobalKey(e));
+  }
+
+  start(): void {
+    this.render();
+    this.stopListening = this.host.listen(
+      (m) => this.onMessage(m),
+      (reason, requestId) => {
+        // A reply we were waiting for arrived broken: fail that request now rather than at timeout.
+        if (requestId) this.cards.fail(requestId, `malformed reply: ${reason}`);
+      },
+    );
+    this.host.post({ type: 'ready', protocol: PROTOCOL_VERSION });
+    if (this.reopenCard) this.openCard(this.reopenCard, false);
+    window.addEventListener('unload', () => this.dispose());
+  }
+
+  dispose(): void {
+    this.cards.dispose('panel closed');
+    this.stopListening?.();
+  }
+
+  private onMessage(m: ToWebviewMessage): void {
+    if (m.type === 'card') {
+      if (!this.cards.resolve(m.requestId, m)) this.host.post({ type: 'log', level: 'info', message: `ignored card reply ${m.requestId}: no request waiting` });
+      return;
+    }
+    this.update(reduce(this.state, m));
+    // With a cursorIndex the host follows up with its selection; without one, ask for the token the
+    // panel still has selected (e.g. restored after the view was hidden).
+    const s = this.state;
+    if (m.type === 'analysis' && m.cursorIndex === null && s.selectedIndex !== null && s.selection?.index !== s.selectedIndex) {
+      this.host.post({ type: 'selectToken', index: s.selectedIndex });
+    }
+  }
+
+  private update(next: PanelState): void {
+    this.state = next;
+    this.render();
+    clearTimeout(this.persistTimer);
+    this.persistTimer = setTimeout(() => this.host.setState(toPersisted(this.state)), 150);
+  }
+
+  private render(): void {
+    for (const sec of this.sections) {
+      const deps = sec.deps(this.state);
+      if (sec.last && deps.length === sec.last.length && deps.every((d, i) => d === sec.last![i])) continue;
+      sec.last = deps;
+      this.redraw(sec);
+    }
+    this.layout.classList.toggle('has-card', this.state.card !== null);
+    document.body.classList.toggle('readonly', this.state.init?.readOnly ?? false);
+  }
+
+  /** Redraws one section, giving focus back to the element with the same data-focus-key. */
+  private redraw(sec: Section): void {
+    const active = document.activeElement as HTMLElement | null;
+    const key = active && sec.el.contains(active) ? active.closest<HTMLElement>('[data-focus-key]')?.dataset.focusKey : undefined;
+    const content = sec.draw(this.state);
+    if (content !== this.strip.root || !sec.el.contains(content)) replaceChildren(sec.el, [content]);
+    if (key) sec.el.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+    if (content === this.strip.root) this.strip.scrollToSelected();
+  }
+
+  private select(index: number, via: 'key' | 'click'): void {
+    const a = this.state.analysis;
+    if (!a || a.tokenCount === 0) return;
+    const clamped = Math.min(Math.max(index, 0), a.tokenCount - 1);
+    if (clamped === this.state.selectedIndex && this.state.selection?.index === clamped) return;
+    this.update({ ...this.state, selectedIndex: clamped });
+    clearTimeout(this.selectTimer);
+    const send = () => this.host.post({ type: 'selectToken', index: clamped });
+    if (via === 'key') this.selectTimer = setTimeout(send, KEY_SELECT_DEBOUNCE_MS);
+    else send();
+  }
+
+  private reveal(index: number): void {
+    if (this.state.init?.readOnly && !this.state.init.snapshot?.textMatches) return; // no matching editor text to move in
+    this.host.post({ type: 'revealToken', index });
+  }
+
+  private openCard(ref: FeatureRef, focus = true): void {
+    const open = this.state.card;
+    if (open && open.ref.hook === ref.hook && open.ref.index === ref.index && open.state !== 'error') {
+      if (focus) this.focusKey('card-title');
+      return;
+    }
+    if (open?.state === 'loading') this.cards.fail(open.requestId, 'superseded by another card');
+    const { requestId, promise } = this.cards.start();
+    this.update({ ...this.state, card: { state: 'loading', ref, requestId } });
+    this.host.post({ type: 'requestCard', requestId, hook: ref.hook, index: ref.index });
+    if (focus) this.focusKey('card-title');
+    promise.then(
+      (message) => {
+        const cur = this.state.card;
+        if (cur?.state !== 'loading' || cur.requestId !== requestId) return;
+        this.update({
+          ...this.state,
+          card: message.card ? { state: 'ready', ref, message } : { state: 'error', ref, error: message.error ?? 'no card' },
+        });
+      },
+      (err: Error) => {
+        const cur = this.state.card;
+        if (cur?.state !== 'loading' || cur.requestId !== requestId) return;
+        this.update({ ...this.state, card: { state: 'error', ref, error: err.message } });
+      },
+    );
+  }
+
+  private closeCard(): void {
+    const open = this.state.card;
+    if (!open) return;
+    if (open.state === 'loading') this.cards.fail(open.requestId, 'card closed');
+    this.update({ ...this.state, card: null });
+    // Back to where the card was opened from, else to the token strip.
+    if (!this.focusKey(featureFocusKey(open.ref))) this.focusKey('strip-selected');
+  }
+
+  private isHighlighted(ref: FeatureRef): boolean {
+    const hl = this.state.highlight;
+    return hl !== null && hl.hook === ref.hook && hl.index === ref.index;
+  }
+
+  private setHighlight(ref: FeatureRef | null): void {
+    this.update({ ...this.state, highlight: ref });
+    this.host.post(ref ? { type: 'highlightFeature', hook: ref.hook, index: ref.index } : { type: 'clearHighlight' });
+  }
+
+  private focusKey(key: string): boolean {
+    const el = this.root.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+    el?.focus();
+    return el !== null;
+  }
+
+  private onGlobalKey(e: KeyboardEvent): void {
+    if (e.key === 'Escape' && this.state.card) {
+      e.preventDefault();
+      this.closeCard();
+    }
+  }
+}
