@@ -2,11 +2,13 @@
 // (webview/). Both ends import this file, validate every message they receive with
 // parseToWebview / parseFromWebview, and log + ignore what fails. No `vscode` import here.
 //
-// Conventions: every field is required (absent = null), objects are exact (extra keys rejected),
+// Conventions: every field is required (absent = null; the one exception is the engine's FeatureCard,
+// passed through as it is), objects are exact (extra keys rejected),
 // numbers are finite (VS Code serialises messages as JSON, so NaN/Infinity could not survive anyway).
 
+import type { FeatureCard } from './engine/analysis/card';
 import type { TokenResult, TopKEntry } from './engine/types';
-import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, record, refine, str } from './protocolCheck';
+import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './protocolCheck';
 
 export { PendingRequests, type PendingRequestsOptions } from './protocolRequests';
 
@@ -87,19 +89,12 @@ export interface CompactToken {
   entropy: number | null;
 }
 
-/** A feature card as stored in the bundle (cards/<hook>/cards.jsonl; docs/bundle-format.md). */
-export interface FeatureCard {
-  index: number;
-  label: string;
-  label_method: string;
-  density: number;
-  max_activation: number;
-  mean_activation: number;
-  histogram: { edges: number[]; counts: number[] };
-  top_contexts: { tokens: string[]; index: number; activation: number }[];
-  promoted: { id: number; text: string; logit: number }[];
-  suppressed: { id: number; text: string; logit: number }[];
-}
+/**
+ * A feature card, as the engine returns it (engine.getCard): the bundle's card
+ * (cards/<hook>/cards.jsonl; docs/bundle-format.md), or one computed at load time, which has only
+ * label, promoted and suppressed.
+ */
+export type { FeatureCard } from './engine/analysis/card';
 
 /** Where a feature fires in the current document. */
 export interface FeatureOccurrence {
@@ -278,19 +273,20 @@ const featureCard = refine(
   obj({
     index: int(),
     label: str(LIMITS.message),
-    label_method: str(LIMITS.message),
-    density: num(0, 1),
-    max_activation: num(),
-    mean_activation: num(),
-    histogram: obj({ edges: arr(num(), LIMITS.histogramBins + 1), counts: arr(num(0), LIMITS.histogramBins) }),
-    top_contexts: arr(obj({ tokens: arr(text, LIMITS.contextTokens), index: int(), activation: num() }), LIMITS.cardContexts),
+    label_method: optional(str(LIMITS.message)),
+    density: optional(num(0, 1)),
+    max_activation: optional(num()),
+    mean_activation: optional(num()),
+    histogram: optional(obj({ edges: arr(num(), LIMITS.histogramBins + 1), counts: arr(num(0), LIMITS.histogramBins) })),
+    top_contexts: optional(arr(obj({ tokens: arr(text, LIMITS.contextTokens), index: int(), activation: num() }), LIMITS.cardContexts)),
     promoted: arr(vocabLogit, LIMITS.topK),
     suppressed: arr(vocabLogit, LIMITS.topK),
+    computed: optional(bool),
   }),
   (c: FeatureCard) => {
-    const { edges, counts } = c.histogram;
-    if (counts.length > 0 && edges.length !== counts.length + 1) return 'card histogram needs one more edge than counts';
-    const bad = c.top_contexts.find((ctx) => ctx.index >= ctx.tokens.length);
+    if (c.histogram && c.histogram.counts.length > 0 && c.histogram.edges.length !== c.histogram.counts.length + 1)
+      return 'card histogram needs one more edge than counts';
+    const bad = c.top_contexts?.find((ctx) => ctx.index >= ctx.tokens.length);
     return bad ? 'card context index is outside its tokens' : null;
   },
 );

@@ -71,10 +71,19 @@ export const arr =
     return null;
   };
 
+const OPTIONAL = Symbol('optional');
+
 /**
- * An object with exactly these keys (no optional fields in this protocol: absent values are `null`),
- * so a missing, misspelt or extra key is always an error.
+ * A field that may be absent (but, when present, must pass `inner`). The protocol's own messages use
+ * `null` for absent values; this exists only for engine types passed through as they are (cards).
  */
+export function optional(inner: Check): Check {
+  const check: Check = (v, path) => inner(v, path);
+  (check as unknown as Record<symbol, boolean>)[OPTIONAL] = true;
+  return check;
+}
+
+/** An object with exactly these keys, so a missing, misspelt or extra key is an error. */
 export const obj =
   (fields: Record<string, Check>): Check =>
   (v, path) => {
@@ -83,7 +92,10 @@ export const obj =
       if (!Object.prototype.hasOwnProperty.call(fields, key)) return `${path} has unexpected field "${key.slice(0, 40)}"`;
     }
     for (const [key, check] of Object.entries(fields)) {
-      if (!Object.prototype.hasOwnProperty.call(v, key)) return `${path}.${key} is missing`;
+      if (!Object.prototype.hasOwnProperty.call(v, key)) {
+        if ((check as unknown as Record<symbol, boolean>)[OPTIONAL]) continue;
+        return `${path}.${key} is missing`;
+      }
       const problem = check(v[key], `${path}.${key}`);
       if (problem) return problem;
     }

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseFromWebview, parseToWebview, type Parsed } from '../../src/protocol';
-import { validFromWebview, validToWebview } from './protocolSamples';
+import { OPTIONAL_CARD_FIELDS, validFromWebview, validToWebview } from './protocolSamples';
 
 type Path = (string | number)[];
 
@@ -40,7 +40,8 @@ function mutate(message: object, path: Path, kind: number): unknown {
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
   const poisons = [wrongTypeFor(parent[last]), Number.NaN, Number.POSITIVE_INFINITY, undefined, POISON];
-  if (kind === poisons.length && !Array.isArray(parent)) delete parent[last];
+  const optionalField = path.length === 2 && path[0] === 'card' && OPTIONAL_CARD_FIELDS.includes(String(last));
+  if (kind === poisons.length && !Array.isArray(parent) && !optionalField) delete parent[last];
   else parent[last] = poisons[kind % poisons.length];
   return copy;
 }

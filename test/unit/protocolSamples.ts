@@ -77,17 +77,31 @@ export const validToWebview: ToWebviewMessage[] = [
       top_contexts: [{ tokens: ['def', ' f', '('], index: 1, activation: 7.2 }],
       promoted: [{ id: 8, text: '(', logit: 0.91 }],
       suppressed: [{ id: 5, text: ')', logit: -0.8 }],
+      computed: false,
     },
     occurrences: [{ index: 1, text: ' f', activation: 4.5 }],
     error: null,
   },
   { type: 'card', requestId: 'c2', hook: 'h', index: 3, card: null, occurrences: [], error: 'This bundle has no feature cards.' },
+  {
+    type: 'card',
+    requestId: 'c3',
+    hook: 'h',
+    index: 3,
+    // A card computed at load time (dictionary without cards): only label and logits.
+    card: { index: 3, label: '', promoted: [{ id: 1, text: 'a', logit: 0.2 }], suppressed: [], computed: true },
+    occurrences: [],
+    error: null,
+  },
   { type: 'status', state: 'analysing', message: 'Analysing a.py', progress: 0.5 },
   { type: 'error', message: 'model.onnx is truncated', kind: 'truncated-model' },
   { type: 'highlight', feature: { hook: 'h', index: 3 } },
   { type: 'highlight', feature: null },
   { type: 'clear', reason: 'Not analysed: the file is binary.' },
 ];
+
+/** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
+export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed'];
 
 export const validFromWebview: FromWebviewMessage[] = [
   { type: 'ready', protocol: 1 },

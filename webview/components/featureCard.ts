@@ -37,18 +37,15 @@ function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, ev: C
   const c = m.card;
   if (c) {
     out.push(h('p', { class: 'card-label' }, c.label || 'unlabelled'));
-    out.push(
-      h(
-        'dl',
-        { class: 'stats' },
-        ...stat('Density', formatProb(c.density)),
-        ...stat('Max activation', formatNumber(c.max_activation)),
-        ...stat('Mean activation', formatNumber(c.mean_activation)),
-        ...stat('Label from', c.label_method || '—'),
-      ),
-    );
-    out.push(histogram(c));
-    out.push(contexts(c));
+    const stats: HTMLElement[] = [];
+    if (c.density !== undefined) stats.push(...stat('Density', formatProb(c.density)));
+    if (c.max_activation !== undefined) stats.push(...stat('Max activation', formatNumber(c.max_activation)));
+    if (c.mean_activation !== undefined) stats.push(...stat('Mean activation', formatNumber(c.mean_activation)));
+    if (c.label_method) stats.push(...stat('Label from', c.label_method));
+    if (stats.length) out.push(h('dl', { class: 'stats' }, ...stats));
+    if (c.computed) out.push(h('p', { class: 'aside' }, 'Computed from the dictionary at load time: this bundle stores no card for it.'));
+    if (c.histogram) out.push(histogram(c.histogram));
+    if (c.top_contexts) out.push(contexts(c.top_contexts));
     out.push(h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')));
   }
   out.push(occurrences(m, highlighted, readOnly, ref, ev));
@@ -59,8 +56,7 @@ function stat(name: string, value: string): HTMLElement[] {
   return [h('dt', {}, name), h('dd', {}, value)];
 }
 
-function histogram(c: FeatureCard): HTMLElement {
-  const { edges, counts } = c.histogram;
+function histogram({ edges, counts }: NonNullable<FeatureCard['histogram']>): HTMLElement {
   const max = Math.max(...counts, 1);
   const total = counts.reduce((a, b) => a + b, 0);
   const peak = counts.indexOf(Math.max(...counts));
@@ -86,17 +82,17 @@ function histogram(c: FeatureCard): HTMLElement {
   );
 }
 
-function contexts(c: FeatureCard): HTMLElement {
+function contexts(topContexts: NonNullable<FeatureCard['top_contexts']>): HTMLElement {
   return h(
     'div',
     { class: 'contexts' },
     h('h3', {}, 'Top activating contexts'),
-    c.top_contexts.length === 0
+    topContexts.length === 0
       ? h('p', { class: 'empty' }, 'No contexts stored.')
       : h(
           'ol',
           { class: 'context-list' },
-          ...c.top_contexts.map((ctx) =>
+          ...topContexts.map((ctx) =>
             h(
               'li',
               { attrs: { 'aria-label': `Activation ${formatNumber(ctx.activation)} on ${spokenToken(ctx.tokens[ctx.index] ?? '')}` } },
