@@ -1,0 +1,118 @@
+// Feature cards (docs/bundle-format.md): labels.json is loaded eagerly (lists show labels), the offsets
+// table too (4 bytes a feature); one card is one positioned read of cards.jsonl.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Result } from '../types';
+import { fail, ok, readFileResult, readJsonFile } from './files';
+import type { BundleCard, CardStore } from './types';
+
+interface HookCards {
+  labels: string[];
+  density: number[];
+  offsets: Uint32Array;
+  jsonlAbs: string;
+  jsonlFile: string;
+}
+
+/** Loads and checks one hook's cards folder against the dictionary's d_sae. */
+export async function loadHookCards(absDir: string, shownDir: string, dSae: number): Promise<Result<HookCards>> {
+  const labelsFile = `${shownDir}/labels.json`;
+  const offsetsFile = `${shownDir}/cards.offsets`;
+  const jsonlFile = `${shownDir}/cards.jsonl`;
+  const labelsJson = await readJsonFile(path.join(absDir, 'labels.json'), labelsFile, 'bad-dictionary');
+  if (!labelsJson.ok) return labelsJson;
+  const lj = labelsJson.value as { labels?: unknown; density?: unknown };
+  if (typeof lj !== 'object' || lj === null || !Array.isArray(lj.labels) || !lj.labels.every((x) => typeof x === 'string')) {
+    return fail('bad-dictionary', labelsFile, `${labelsFile} has no "labels" array of strings`);
+  }
+  if (lj.labels.length !== dSae) return fail('bad-dictionary', labelsFile, `${labelsFile} has ${lj.labels.length} labels but the dictionary has ${dSae} features`);
+  let density: number[] = [];
+  if (lj.density !== undefined) {
+    if (!Array.isArray(lj.density) || lj.density.length !== dSae || !lj.density.every((x) => typeof x === 'number')) {
+      return fail('bad-dictionary', labelsFile, `${labelsFile}: "density" must be ${dSae} numbers`);
+    }
+    density = lj.density as number[];
+  }
+  const offBytes = await readFileResult(path.join(absDir, 'cards.offsets'), offsetsFile);
+  if (!offBytes.ok) return offBytes;
+  if (offBytes.value.length !== 4 * (dSae + 1)) {
+    return fail('bad-dictionary', offsetsFile, `${offsetsFile} is ${offBytes.value.length} bytes; ${dSae} features need ${4 * (dSae + 1)} (uint32 × (d_sae + 1))`);
+  }
+  const offsets = new Uint32Array(dSae + 1);
+  for (let i = 0; i <= dSae; i++) offsets[i] = offBytes.value.readUInt32LE(4 * i);
+  const jsonlAbs = path.join(absDir, 'cards.jsonl');
+  let size: number;
+  try {
+    size = (await fs.stat(jsonlAbs)).size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return fail(code === 'ENOENT' ? 'missing-file' : 'unreadable-file', jsonlFile, code === 'ENOENT' ? `${jsonlFile} is missing` : `${jsonlFile} could not be read: ${(e as Error).message}`);
+  }
+  for (let i = 0; i < dSae; i++) {
+    if (offsets[i + 1] < offsets[i]) return fail('bad-dictionary', offsetsFile, `${offsetsFile}: offsets decrease at feature ${i}`);
+  }
+  if (offsets[dSae] !== size) return fail('bad-dictionary', offsetsFile, `${offsetsFile} ends at byte ${offsets[dSae]} but ${jsonlFile} is ${size} bytes`);
+  return ok({ labels: lj.labels as string[], density, offsets, jsonlAbs, jsonlFile });
+}
+
+export class BundleCardStore implements CardStore {
+  private readonly byHook = new Map<string, HookCards>();
+
+  add(hook: string, cards: HookCards): void {
+    this.byHook.set(hook, cards);
+  }
+
+  get hooks(): string[] {
+    return [...this.byHook.keys()];
+  }
+
+  hasCards(hook: string): boolean {
+    return this.byHook.has(hook);
+  }
+
+  label(hook: string, index: number): string | undefined {
+    return this.byHook.get(hook)?.labels[index];
+  }
+
+  labels(hook: string): string[] | undefined {
+    return this.byHook.get(hook)?.labels;
+  }
+
+  density(hook: string): number[] | undefined {
+    const d = this.byHook.get(hook)?.density;
+    return d && d.length > 0 ? d : undefined;
+  }
+
+  async getCard(hook: string, index: number): Promise<Result<BundleCard>> {
+    const c = this.byHook.get(hook);
+    if (!c) return fail('bad-input', undefined, `no feature cards for hook ${hook}`);
+    if (!Number.isInteger(index) || index < 0 || index >= c.labels.length) {
+      return fail('bad-input', c.jsonlFile, `feature ${index} is out of range for ${hook} (0..${c.labels.length - 1})`);
+    }
+    const start = c.offsets[index];
+    const len = c.offsets[index + 1] - start;
+    let line: string;
+    try {
+      const fh = await fs.open(c.jsonlAbs, 'r');
+      try {
+        const buf = Buffer.alloc(len);
+        const { bytesRead } = await fh.read(buf, 0, len, start);
+        line = buf.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await fh.close();
+      }
+    } catch (e) {
+      return fail('unreadable-file', c.jsonlFile, `${c.jsonlFile} could not be read: ${(e as Error).message}`);
+    }
+    let card: unknown;
+    try {
+      card = JSON.parse(line);
+    } catch (e) {
+      return fail('bad-dictionary', c.jsonlFile, `${c.jsonlFile}: card ${index} (bytes ${start}..${start + len}) is not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof card !== 'object' || card === null || (card as BundleCard).index !== index) {
+      return fail('bad-dictionary', c.jsonlFile, `${c.jsonlFile}: line for feature ${index} holds card ${JSON.stringify((card as BundleCard | null)?.index)}; cards.offsets and cards.jsonl disagree`);
+    }
+    return ok(card as BundleCard);
+  }
+}

@@ -1,0 +1,65 @@
+// File helpers for bundle loading: errors as values, hashing, positioned reads.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { EngineError, EngineErrorKind, Result } from '../types';
+
+export function fail<T>(kind: EngineErrorKind, file: string | undefined, message: string): Result<T> {
+  return { ok: false, error: { kind, file, message } };
+}
+
+export function ok<T>(value: T): Result<T> {
+  return { ok: true, value };
+}
+
+/** missing-file for ENOENT/ENOTDIR, unreadable-file otherwise, with the OS reason. */
+export function fileError(e: unknown, file: string, what = 'could not be read'): EngineError {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing-file', file, message: `${file} is missing` };
+  if (code === 'EISDIR') return { kind: 'unreadable-file', file, message: `${file} is a folder, not a file` };
+  return { kind: 'unreadable-file', file, message: `${file} ${what}: ${(e as Error)?.message ?? String(e)}` };
+}
+
+export async function readFileResult(abs: string, file: string): Promise<Result<Buffer>> {
+  try {
+    return ok(await fs.readFile(abs));
+  } catch (e) {
+    return { ok: false, error: fileError(e, file) };
+  }
+}
+
+export async function readJsonFile(abs: string, file: string, badKind: EngineErrorKind): Promise<Result<unknown>> {
+  const r = await readFileResult(abs, file);
+  if (!r.ok) return r;
+  try {
+    return ok(JSON.parse(r.value.toString('utf8')));
+  } catch (e) {
+    return fail(badKind, file, `${file} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Streams the file through sha256 (no whole-file buffer; model.onnx can be hundreds of MB). */
+export function sha256File(abs: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('sha256');
+    const s = createReadStream(abs, { highWaterMark: 1 << 20 });
+    s.on('data', (chunk) => h.update(chunk));
+    s.on('error', reject);
+    s.on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+export async function readAt(abs: string, position: number, length: number): Promise<Buffer> {
+  const fh = await fs.open(abs, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    const { bytesRead } = await fh.read(buf, 0, length, position);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}

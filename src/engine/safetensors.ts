@@ -1,0 +1,135 @@
+// A small safetensors reader and writer (https://github.com/huggingface/safetensors format): 8-byte
+// little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__"?},
+// then the raw little-endian tensor bytes. F32, F16, BF16 and F64 tensors are read as Float32Array.
+
+export interface TensorF32 {
+  dtype: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface SafetensorsHeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+
+const BYTES_PER: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
+
+let f16Table: Float32Array | undefined;
+function f16ToF32Table(): Float32Array {
+  if (f16Table) return f16Table;
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const s = h & 0x8000 ? -1 : 1;
+    const e = (h >> 10) & 0x1f;
+    const f = h & 0x3ff;
+    t[h] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+  }
+  f16Table = t;
+  return t;
+}
+
+/** Parses the header only (cheap): tensor names, dtypes, shapes, offsets; checks them against the file size. */
+export function parseSafetensorsHeader(buf: Uint8Array): Parsed<{ entries: Record<string, SafetensorsHeaderEntry>; dataStart: number; metadata?: Record<string, string> }> {
+  if (buf.length < 8) return { ok: false, message: `is ${buf.length} bytes, too short for a safetensors header` };
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen <= 0 || 8 + headerLen > buf.length) return { ok: false, message: `declares a ${headerLen}-byte header but the file is ${buf.length} bytes (truncated or not safetensors)` };
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen)));
+  } catch (e) {
+    return { ok: false, message: `has a header that is not valid JSON (${(e as Error).message})` };
+  }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) return { ok: false, message: 'has a header that is not a JSON object' };
+  const dataStart = 8 + headerLen;
+  const dataLen = buf.length - dataStart;
+  const entries: Record<string, SafetensorsHeaderEntry> = {};
+  let metadata: Record<string, string> | undefined;
+  for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
+    if (name === '__metadata__') {
+      metadata = raw as Record<string, string>;
+      continue;
+    }
+    const e = raw as Partial<SafetensorsHeaderEntry>;
+    if (typeof e !== 'object' || e === null || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
+      return { ok: false, message: `has a malformed header entry for tensor "${name}"` };
+    }
+    if (!e.shape.every((x) => Number.isInteger(x) && x >= 0)) return { ok: false, message: `tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}` };
+    const [a, b] = e.data_offsets;
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a) return { ok: false, message: `tensor "${name}" has invalid data_offsets ${JSON.stringify(e.data_offsets)}` };
+    if (b > dataLen) return { ok: false, message: `tensor "${name}" ends at byte ${b} of the data but the data is only ${dataLen} bytes (file truncated)` };
+    const per = BYTES_PER[e.dtype];
+    if (per !== undefined) {
+      const count = e.shape.reduce((x: number, y: number) => x * y, 1);
+      if (count * per !== b - a) return { ok: false, message: `tensor "${name}" (${e.dtype} ${JSON.stringify(e.shape)}) needs ${count * per} bytes but has ${b - a}` };
+    }
+    entries[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [a, b] };
+  }
+  return { ok: true, value: { entries, dataStart, metadata } };
+}
+
+/** Reads every tensor as Float32Array (F16/BF16 widened, F64 narrowed). Other dtypes are an error. */
+export function readSafetensors(buf: Uint8Array): Parsed<Map<string, TensorF32>> {
+  const parsed = parseSafetensorsHeader(buf);
+  if (!parsed.ok) return parsed;
+  const { entries, dataStart } = parsed.value;
+  const out = new Map<string, TensorF32>();
+  for (const [name, e] of Object.entries(entries)) {
+    const bytes = buf.subarray(dataStart + e.data_offsets[0], dataStart + e.data_offsets[1]);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const count = e.shape.reduce((x, y) => x * y, 1);
+    const data = new Float32Array(count);
+    switch (e.dtype) {
+      case 'F32':
+        for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+        break;
+      case 'F16': {
+        const t = f16ToF32Table();
+        for (let i = 0; i < count; i++) data[i] = t[view.getUint16(2 * i, true)];
+        break;
+      }
+      case 'BF16': {
+        const u = new Uint32Array(data.buffer);
+        for (let i = 0; i < count; i++) u[i] = view.getUint16(2 * i, true) << 16;
+        break;
+      }
+      case 'F64':
+        for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
+        break;
+      default:
+        return { ok: false, message: `tensor "${name}" has dtype ${e.dtype}; only F32, F16, BF16 and F64 are read` };
+    }
+    out.set(name, { dtype: e.dtype, shape: e.shape, data });
+  }
+  return { ok: true, value: out };
+}
+
+/** Serialises F32 tensors (in the given order) to safetensors bytes; the header is space-padded to 8 bytes. */
+export function writeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata?: Record<string, string>): Uint8Array {
+  const header: Record<string, unknown> = {};
+  if (metadata) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const t of tensors) {
+    const count = t.shape.reduce((x, y) => x * y, 1);
+    if (count !== t.data.length) throw new Error(`tensor "${t.name}": shape ${JSON.stringify(t.shape)} holds ${count} values, data has ${t.data.length}`);
+    header[t.name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * count] };
+    offset += 4 * count;
+  }
+  let json = JSON.stringify(header);
+  const jsonBytesLen = new TextEncoder().encode(json).length;
+  json += ' '.repeat((8 - ((8 + jsonBytesLen) % 8)) % 8);
+  const headerBytes = new TextEncoder().encode(json);
+  const out = new Uint8Array(8 + headerBytes.length + offset);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, BigInt(headerBytes.length), true);
+  out.set(headerBytes, 8);
+  let p = 8 + headerBytes.length;
+  for (const t of tensors) {
+    for (let i = 0; i < t.data.length; i++, p += 4) view.setFloat32(p, t.data[i], true);
+  }
+  return out;
+}
