@@ -1,0 +1,60 @@
+// Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
+// editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
+import { Engine } from '../engine/index';
+import type { AnalysisOptions, Result } from '../engine/types';
+import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
+import type { BundleSummary } from './modelSelection';
+
+type RealEngine = Engine;
+
+class EngineAdapter implements AnalysisEngine {
+  readonly modelId: string;
+  readonly modelName: string;
+  readonly topkMax: number;
+  readonly hooks: readonly string[];
+  readonly hooksWithCards: readonly string[];
+
+  constructor(private readonly engine: RealEngine, readonly bundleDir: string) {
+    const info = engine.info;
+    this.modelId = info.modelId;
+    this.modelName = info.name || info.modelId;
+    this.topkMax = info.topkMax;
+    this.hooks = info.dictionaries.map((d) => d.hookName);
+    this.hooksWithCards = info.dictionaries.filter((d) => d.hasCards).map((d) => d.hookName);
+  }
+
+  featureLabel(hook: string, index: number): string | undefined {
+    return this.engine.featureLabel(hook, index) || undefined;
+  }
+
+  analyze(docKey: string, text: string, options: AnalysisOptions, signal?: AbortSignal, onProgress?: (p: AnalyzeProgress) => void) {
+    return this.engine.analyze(docKey, text, options, signal, onProgress ? (p) => onProgress({ fraction: p.total > 0 ? p.done / p.total : 0 }) : undefined);
+  }
+
+  getCard(hook: string, index: number): Promise<Result<unknown>> {
+    return this.engine.getCard(hook, index);
+  }
+
+  forget(docKey: string): void {
+    this.engine.forget(docKey);
+  }
+
+  dispose(): Promise<void> {
+    return this.engine.dispose();
+  }
+}
+
+export const openEngine: EngineOpener = async (bundleDir) => {
+  const opened = await Engine.open(bundleDir, {});
+  if (!opened.ok) return opened;
+  return { ok: true, value: new EngineAdapter(opened.value, bundleDir) };
+};
+
+/** Loads and validates a bundle (the same checks as using it), then lets it go. */
+export async function validateBundle(bundleDir: string): Promise<Result<BundleSummary>> {
+  const opened = await Engine.open(bundleDir, {});
+  if (!opened.ok) return opened;
+  const { modelId: id, name } = opened.value.info;
+  await opened.value.dispose();
+  return { ok: true, value: { id, name } };
+}

@@ -1,0 +1,70 @@
+// What the editor layer needs from the engine, in one small interface. engineAdapter.ts fits the real
+// engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
+// layer holds no model logic and survives engine refactors.
+import type { AnalysisOptions, AnalysisResult, Result } from '../engine/types';
+
+export interface AnalyzeProgress {
+  /** Fraction done in [0, 1]. */
+  fraction: number;
+}
+
+export interface AnalysisEngine {
+  /** Bundle id (manifest.json `id`). */
+  readonly modelId: string;
+  /** Human-readable model name (manifest `name`). */
+  readonly modelName: string;
+  /** Largest top-k the model returns (manifest model.topk_max). */
+  readonly topkMax: number;
+  /** Hooks whose dictionary has feature cards in the bundle. */
+  readonly hooksWithCards: readonly string[];
+  /** Folder the bundle was loaded from. */
+  readonly bundleDir: string;
+  /** Hook names with a dictionary in this bundle. */
+  readonly hooks: readonly string[];
+  /** Feature label from the bundle's labels.json; undefined when there is none. */
+  featureLabel(hook: string, index: number): string | undefined;
+  /**
+   * Analyse `text` as the newest version of document `docKey` (incremental against the previous one).
+   * A newer call for the same docKey supersedes this one (error kind 'superseded').
+   */
+  analyze(
+    docKey: string,
+    text: string,
+    options: AnalysisOptions,
+    signal?: AbortSignal,
+    onProgress?: (p: AnalyzeProgress) => void,
+  ): Promise<Result<AnalysisResult>>;
+  /** A feature card (bundle cards/ or computed); plain JSON for the panel. */
+  getCard(hook: string, index: number): Promise<Result<unknown>>;
+  /** Drops cached state for a closed document. */
+  forget(docKey: string): void;
+  dispose(): Promise<void>;
+}
+
+/** Opens (loads and validates) a bundle folder. */
+export type EngineOpener = (bundleDir: string) => Promise<Result<AnalysisEngine>>;
+
+/** Builds / writes / reads snapshots; loaded lazily and usable without a model. */
+export interface SnapshotApi {
+  /** Builds the snapshot from a finished analysis and writes it atomically (plus .safetensors when activations are present). */
+  write(file: string, input: SnapshotInput): Promise<Result<{ files: string[] }>>;
+  read(file: string): Promise<Result<LoadedSnapshot>>;
+}
+
+export interface SnapshotInput {
+  engine: AnalysisEngine;
+  result: AnalysisResult;
+  document: { path: string | null; languageId: string | null; text: string };
+  /** The options the analysis ran with (recorded in the snapshot). */
+  options: { topK: number; featuresPerToken: number; hooks: string[] };
+}
+
+export interface LoadedSnapshot {
+  /** The snapshot's own JSON (what the panel renders). */
+  raw: unknown;
+  modelId: string;
+  /** ISO time the snapshot was written. */
+  createdAt: string;
+  document: { path: string; languageId: string; textSha256: string; length: number; text?: string };
+  result: AnalysisResult;
+}

@@ -1,0 +1,87 @@
+// Which colour bucket each token falls into, as plain data (offset ranges per bucket); the decoration
+// layer turns these into editor decorations. Pure so the bucketing is unit-tested.
+import type { AnalysisResult } from '../engine/types';
+
+export type HeatmapView =
+  | { kind: 'rank' }
+  | { kind: 'surprisal' }
+  | { kind: 'feature'; hook: string; index: number };
+
+/** GLTR's buckets over the 0-based rank of the actual token: <10, <100, <1000, beyond. */
+export const RANK_BUCKETS = ['rank10', 'rank100', 'rank1000', 'rankBeyond'] as const;
+/** Surprisal in bits: <2, <4, <8, <12, beyond. */
+export const SURPRISAL_BUCKETS = ['surprisal1', 'surprisal2', 'surprisal3', 'surprisal4', 'surprisal5'] as const;
+export const SURPRISAL_EDGES_BITS = [2, 4, 8, 12] as const;
+/** Feature activation as a fraction of its maximum in the document: (0, .25], (.25, .5], (.5, .75], (.75, 1]. */
+export const FEATURE_BUCKETS = ['feature1', 'feature2', 'feature3', 'feature4'] as const;
+
+export type BucketId = (typeof RANK_BUCKETS)[number] | (typeof SURPRISAL_BUCKETS)[number] | (typeof FEATURE_BUCKETS)[number];
+export const ALL_BUCKETS: readonly BucketId[] = [...RANK_BUCKETS, ...SURPRISAL_BUCKETS, ...FEATURE_BUCKETS];
+
+export function rankBucket(rank: number): (typeof RANK_BUCKETS)[number] {
+  if (rank < 10) return 'rank10';
+  if (rank < 100) return 'rank100';
+  if (rank < 1000) return 'rank1000';
+  return 'rankBeyond';
+}
+
+export function surprisalBucket(bits: number): (typeof SURPRISAL_BUCKETS)[number] {
+  const i = SURPRISAL_EDGES_BITS.findIndex((edge) => bits < edge);
+  return SURPRISAL_BUCKETS[i === -1 ? SURPRISAL_BUCKETS.length - 1 : i]!;
+}
+
+export function featureBucket(fraction: number): (typeof FEATURE_BUCKETS)[number] {
+  const i = Math.min(FEATURE_BUCKETS.length - 1, Math.max(0, Math.ceil(fraction * FEATURE_BUCKETS.length) - 1));
+  return FEATURE_BUCKETS[i]!;
+}
+
+export type OffsetRange = readonly [start: number, end: number];
+
+/**
+ * Offset ranges per bucket for one view. Adjacent tokens of the same bucket are merged (fewer
+ * decorations for the editor to lay out); tokens with nothing to show (the first token, empty ranges,
+ * tokens where the feature does not fire) get no range.
+ */
+export function heatmapRanges(result: AnalysisResult, view: HeatmapView): Map<BucketId, OffsetRange[]> {
+  const out = new Map<BucketId, OffsetRange[]>();
+  let maxActivation = 0;
+  if (view.kind === 'feature') {
+    for (const t of result.tokens) {
+      const hit = t.features[view.hook]?.find((f) => f.index === view.index);
+      if (hit && hit.activation > maxActivation) maxActivation = hit.activation;
+    }
+  }
+  let lastBucket: BucketId | undefined;
+  let lastEnd = -1;
+  for (const t of result.tokens) {
+    if (t.end <= t.start) continue;
+    let bucket: BucketId | undefined;
+    if (view.kind === 'rank') {
+      if (t.rank !== null) bucket = rankBucket(t.rank);
+    } else if (view.kind === 'surprisal') {
+      if (t.logprob !== null) bucket = surprisalBucket(-t.logprob / Math.LN2);
+    } else {
+      const hit = t.features[view.hook]?.find((f) => f.index === view.index);
+      if (hit && hit.activation > 0 && maxActivation > 0) bucket = featureBucket(hit.activation / maxActivation);
+    }
+    if (bucket === undefined) {
+      lastBucket = undefined;
+      continue;
+    }
+    let list = out.get(bucket);
+    if (!list) out.set(bucket, (list = []));
+    if (bucket === lastBucket && lastEnd === t.start && list.length > 0) {
+      list[list.length - 1] = [list[list.length - 1]![0], t.end];
+    } else {
+      list.push([t.start, t.end]);
+    }
+    lastBucket = bucket;
+    lastEnd = t.end;
+  }
+  return out;
+}
+
+/** Colour id contributed in package.json for a bucket, e.g. activationInspector.heatmap.rank10Background. */
+export function bucketColorId(bucket: BucketId): string {
+  return `activationInspector.heatmap.${bucket}Background`;
+}

@@ -1,0 +1,165 @@
+// The hover's markdown, as a pure function of plain analysis data: unit-tested without VS Code, and
+// fast because it only reads a finished analysis (the model is never called from a hover).
+import type { AnalysisResult, TokenResult } from '../engine/types';
+
+export const COMMANDS = Object.freeze({
+  openInspector: 'activationInspector.openInspector',
+  toggleHeatmap: 'activationInspector.toggleHeatmap',
+  highlightFeature: 'activationInspector.highlightFeature',
+  exportSnapshot: 'activationInspector.exportSnapshot',
+  openSnapshot: 'activationInspector.openSnapshot',
+  selectModel: 'activationInspector.selectModel',
+});
+
+/** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
+export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature];
+
+export interface HoverInput {
+  result: AnalysisResult;
+  index: number;
+  /** Document URI (string) the command links act on. */
+  uri: string;
+  /** Feature label lookup (bundle labels.json); undefined when the bundle has none. */
+  labelOf: (hook: string, index: number) => string | undefined;
+  /** Hooks to show; empty = all in the result. */
+  hooks: readonly string[];
+  maxFeatures: number;
+  /** Expected-token rows shown (the analysis may hold more). */
+  maxExpected?: number;
+  /** Next-token rows shown. */
+  maxNext?: number;
+}
+
+const LN2 = Math.LN2;
+const BAR_WIDTH = 10;
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A fixed-width bar of unicode blocks for a value in [0, 1]. */
+export function bar(fraction: number, width = BAR_WIDTH): string {
+  const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+  const eighths = Math.round(f * width * 8);
+  const full = Math.floor(eighths / 8);
+  const part = EIGHTHS[eighths % 8]!;
+  return ('█'.repeat(full) + part).padEnd(width, ' ');
+}
+
+/** Token text with its whitespace made visible, and other control characters escaped. */
+export function visibleToken(text: string): string {
+  if (text === '') return '∅';
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (ch === ' ') out += '␣';
+    else if (ch === '\t') out += '→';
+    else if (ch === '\n') out += '↵';
+    else if (ch === '\r') out += '␍';
+    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else if (c >= 0xd800 && c <= 0xdfff) out += `\\u${c.toString(16)}`; // lone surrogate
+    else out += ch;
+  }
+  return out;
+}
+
+/** A markdown code span that holds any text (backticks included): fence longer than any run inside. */
+export function codeSpan(text: string): string {
+  const runs = text.match(/`+/g) ?? [];
+  const longest = runs.reduce((m, r) => Math.max(m, r.length), 0);
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || longest > 0 ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+/** Escapes markdown syntax in plain text (labels come from bundle files and may contain anything). */
+export function escapeMarkdown(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+}
+
+export function commandUri(command: string, args: unknown[]): string {
+  return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
+}
+
+export function formatProb(p: number): string {
+  if (!Number.isFinite(p)) return '?';
+  if (p >= 0.0995) return p.toFixed(2);
+  if (p >= 0.000995) return p.toFixed(3);
+  return p === 0 ? '0' : p.toExponential(1);
+}
+
+function formatActivation(a: number): string {
+  return Number.isFinite(a) ? a.toFixed(2) : '?';
+}
+
+export function surprisalBits(logprob: number): number {
+  return -logprob / LN2;
+}
+
+function headline(token: TokenResult): string {
+  const shown = codeSpan(visibleToken(token.text));
+  if (token.logprob === null || token.rank === null) return `${shown} — first token: nothing came before it to predict it`;
+  const p = Math.exp(token.logprob);
+  return `${shown} — p **${formatProb(p)}** · rank **${token.rank + 1}** · **${surprisalBits(token.logprob).toFixed(2)}** bits`;
+}
+
+function distributionLines(rows: readonly { text: string; prob: number; id: number }[], markId: number | undefined): string[] {
+  const top = rows[0]?.prob ?? 1;
+  return rows.map((r) => {
+    const mark = r.id === markId ? ' ◀ actual' : '';
+    return `- ${codeSpan(bar(top > 0 ? r.prob / top : 0))} ${formatProb(r.prob)} ${codeSpan(visibleToken(r.text))}${mark}`;
+  });
+}
+
+/** The hover markdown for token `index` of a finished analysis. */
+export function buildHoverMarkdown(input: HoverInput): string {
+  const { result, index, uri } = input;
+  const token = result.tokens[index];
+  if (!token) return '';
+  const previous = index > 0 ? result.tokens[index - 1] : undefined;
+  const next = result.tokens[index + 1];
+  const maxExpected = input.maxExpected ?? 10;
+  const maxNext = input.maxNext ?? 5;
+  const out: string[] = [headline(token), ''];
+
+  if (previous && previous.topk.length > 0) {
+    const entropyBits = token.entropy === null ? '' : ` (entropy ${(token.entropy / LN2).toFixed(2)} bits)`;
+    out.push(`**Expected here**${entropyBits}`, '');
+    out.push(...distributionLines(previous.topk.slice(0, maxExpected), token.id));
+    if (!previous.topk.some((e) => e.id === token.id) && token.logprob !== null) {
+      out.push(`- … actual ${codeSpan(visibleToken(token.text))} at rank ${(token.rank ?? 0) + 1}, p ${formatProb(Math.exp(token.logprob))}`);
+    }
+    out.push('');
+  }
+
+  if (token.topk.length > 0) {
+    out.push(`**Predicts next** (entropy ${(token.nextEntropy / LN2).toFixed(2)} bits)`, '');
+    out.push(...distributionLines(token.topk.slice(0, maxNext), next?.id));
+    out.push('');
+  }
+
+  const hooks = input.hooks.length > 0 ? result.hooks.filter((h) => input.hooks.includes(h)) : result.hooks;
+  const features = hooks.flatMap((hook) => (token.features[hook] ?? []).map((f) => ({ hook, ...f })));
+  features.sort((a, b) => b.activation - a.activation);
+  const shown = features.slice(0, Math.max(0, input.maxFeatures));
+  if (shown.length > 0) {
+    const maxAct = shown[0]!.activation > 0 ? shown[0]!.activation : 1;
+    out.push('**Top features**', '');
+    for (const f of shown) {
+      const label = input.labelOf(f.hook, f.index);
+      const name = label ? escapeMarkdown(label) : '*(no label)*';
+      const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
+      out.push(
+        `- ${codeSpan(bar(f.activation / maxAct))} ${formatActivation(f.activation)} **#${f.index}** ${name} · ${codeSpan(f.hook)} · [highlight](${link} "Highlight this feature in the document")`,
+      );
+    }
+    out.push('');
+  }
+
+  const links = [`[Show in inspector](${commandUri(COMMANDS.openInspector, [{ uri, offset: token.start }])})`];
+  if (shown.length > 0) {
+    const top = shown[0]!;
+    links.push(
+      `[Highlight this feature in the document](${commandUri(COMMANDS.highlightFeature, [{ uri, hook: top.hook, index: top.index }])})`,
+    );
+  }
+  out.push(links.join(' · '));
+  return out.join('\n');
+}

@@ -1,0 +1,38 @@
+// Hover: reads the stored analysis of exactly the hovered document version; never runs the model.
+import * as vscode from 'vscode';
+import type { Settings } from '../settings';
+import type { AnalysisStore } from './analysisStore';
+import { key } from './documentTracker';
+import { buildHoverMarkdown, HOVER_COMMANDS } from './hoverBuilder';
+import { tokenIndexAtOffset } from './tokenLookup';
+
+export class AnalysisHoverProvider implements vscode.HoverProvider {
+  constructor(
+    private readonly store: AnalysisStore,
+    private readonly settings: () => Settings,
+    private readonly labelOf: (hook: string, index: number) => string | undefined,
+  ) {}
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const stored = this.store.get(key(document), document.version);
+    if (!stored) return undefined;
+    const offset = document.offsetAt(position);
+    const index = tokenIndexAtOffset(stored.result.tokens, offset);
+    if (index < 0) return undefined;
+    const token = stored.result.tokens[index]!;
+    const settings = this.settings();
+    const markdown = buildHoverMarkdown({
+      result: stored.result,
+      index,
+      uri: document.uri.toString(),
+      labelOf: this.labelOf,
+      hooks: settings.hooks,
+      maxFeatures: settings.featuresPerToken,
+      maxExpected: settings.topK,
+    });
+    const md = new vscode.MarkdownString(markdown);
+    md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };
+    md.supportHtml = false;
+    return new vscode.Hover(md, new vscode.Range(document.positionAt(token.start), document.positionAt(token.end)));
+  }
+}

@@ -1,0 +1,75 @@
+// The status bar item: model + state of the active document; clicking it opens the inspector.
+import * as vscode from 'vscode';
+import type { DocStatus } from './documentTracker';
+import { COMMANDS } from './hoverBuilder';
+import type { ModelState } from './modelHost';
+import { describeError } from './modelHost';
+
+export interface StatusView {
+  text: string;
+  tooltip: string;
+  /** Whether to draw it with the error background. */
+  error: boolean;
+}
+
+function modelName(model: ModelState): string {
+  if (model.kind === 'ready') return model.modelId;
+  const parts = model.bundleDir.split(/[\\/]/).filter(Boolean);
+  return parts[parts.length - 1] ?? 'model';
+}
+
+/** Pure: what the item says for a model state and the active document's status. */
+export function statusView(model: ModelState, doc: DocStatus | undefined): StatusView {
+  const name = modelName(model);
+  if (model.kind === 'error') {
+    return { text: `$(error) ${name}: failed to load`, tooltip: `Activation Inspector: ${describeError(model.error)}\nClick to open the inspector; "Select Model" picks another bundle.`, error: true };
+  }
+  if (model.kind === 'loading') return { text: `$(loading~spin) ${name}: loading…`, tooltip: `Activation Inspector: loading ${model.bundleDir}`, error: false };
+  switch (doc?.kind) {
+    case 'skipped':
+      return { text: `$(circle-slash) ${name}: not analysed because ${doc.reason}`, tooltip: `Activation Inspector: not analysed because ${doc.reason}. ${doc.detail}`, error: false };
+    case 'pending':
+      return { text: `$(sync) ${name}: waiting for typing to pause`, tooltip: 'Activation Inspector: analysis starts after the debounce delay', error: false };
+    case 'analysing': {
+      const pct = doc.fraction === undefined ? '' : ` ${Math.round(doc.fraction * 100)}%`;
+      return { text: `$(sync~spin) ${name}: analysing${pct}`, tooltip: 'Activation Inspector: analysing the document', error: false };
+    }
+    case 'ready':
+      return {
+        text: `$(pulse) ${name}: ${doc.tokens.toLocaleString('en-US')} tokens · ${formatMs(doc.ms)}`,
+        tooltip: `Activation Inspector: last analysis ${formatMs(doc.ms)} (${doc.reused} tokens reused). Click to open the inspector.`,
+        error: false,
+      };
+    case 'error':
+      return { text: `$(warning) ${name}: ${doc.message}`, tooltip: `Activation Inspector: ${doc.message}`, error: true };
+    default:
+      return { text: `$(pulse) ${name}`, tooltip: 'Activation Inspector: click to open the inspector', error: false };
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
+}
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('activationInspector.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Activation Inspector';
+    this.item.command = COMMANDS.openInspector;
+  }
+
+  update(model: ModelState, doc: DocStatus | undefined, visible: boolean): void {
+    const view = statusView(model, doc);
+    this.item.text = view.text.length > 90 ? `${view.text.slice(0, 89)}…` : view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    if (visible) this.item.show();
+    else this.item.hide();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

@@ -1,0 +1,158 @@
+// activate(): builds the editor layer's parts and registers them, nothing else. The engine (and ONNX
+// Runtime) is imported lazily on the first analysis, so activation never blocks the editor.
+import * as vscode from 'vscode';
+import { AnalysisStore } from './editor/analysisStore';
+import { resolveBundleDir } from './editor/bundlePaths';
+import { HeatmapDecorations } from './editor/decorations';
+import { DocumentTracker, key, type Logger } from './editor/documentTracker';
+import type { EngineOpener, SnapshotApi } from './editor/engineApi';
+import { featureArg, pickFeatureAtCursor } from './editor/featurePick';
+import { AnalysisHoverProvider } from './editor/hoverProvider';
+import { COMMANDS } from './editor/hoverBuilder';
+import { describeError, ModelHost } from './editor/modelHost';
+import { selectModel } from './editor/modelSelection';
+import { exportSnapshot, openSnapshot } from './editor/snapshotCommands';
+import { StatusBar } from './editor/statusBar';
+import { InspectorViewProvider, VIEW_ID } from './inspector/inspectorViewProvider';
+import { analysisSettingsChanged, SettingsSource } from './settings';
+
+/** What activate() returns: handles for the integration tests and measurements, not a public API. */
+export interface ActivationInspectorApi {
+  store: AnalysisStore;
+  tracker: DocumentTracker;
+  model: ModelHost;
+  heatmap: HeatmapDecorations;
+  inspector: InspectorViewProvider;
+  hover: AnalysisHoverProvider;
+}
+
+const loadOpener = async (): Promise<EngineOpener> => (await import('./editor/engineAdapter')).openEngine;
+const loadSnapshotApi = async (): Promise<SnapshotApi> => (await import('./editor/snapshotAdapter')).snapshotApi;
+
+export function activate(context: vscode.ExtensionContext): ActivationInspectorApi {
+  const output = vscode.window.createOutputChannel('Activation Inspector', { log: true });
+  const log: Logger = { info: (l) => output.info(l), warn: (l) => output.warn(l), error: (l) => output.error(l) };
+  const settingsSource = new SettingsSource();
+  const settings = () => settingsSource.value;
+  const bundleDirFor = (configured: string) =>
+    resolveBundleDir(configured, context.extensionUri.fsPath, vscode.workspace.workspaceFolders?.[0]?.uri.fsPath);
+
+  const store = new AnalysisStore();
+  const notifiedLoadErrors = new Set<string>();
+  const model = new ModelHost(bundleDirFor(settings().modelPath), {
+    loadOpener,
+    log: (l) => log.info(l),
+    withLoadProgress: (dir, work) =>
+      Promise.resolve(
+        vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Window, title: `Activation Inspector: loading ${dir.split(/[\\/]/).pop()}` },
+          () => work,
+        ),
+      ),
+  });
+  const tracker = new DocumentTracker(store, model, settings, log);
+  const heatmap = new HeatmapDecorations(store);
+  const statusBar = new StatusBar();
+  const labelOf = (hook: string, index: number) => model.loaded?.featureLabel(hook, index) || undefined;
+  const hover = new AnalysisHoverProvider(store, settings, labelOf);
+  const inspector = new InspectorViewProvider({ extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf });
+
+  const updateStatus = () => {
+    const doc = vscode.window.activeTextEditor?.document;
+    statusBar.update(model.state, doc ? tracker.status(key(doc)) : undefined, doc !== undefined);
+  };
+  const modelSub = model.onDidChangeState((state) => {
+    updateStatus();
+    // One notification per failing folder, not one per analysis: no error storm.
+    if (state.kind === 'error' && !notifiedLoadErrors.has(state.bundleDir)) {
+      notifiedLoadErrors.add(state.bundleDir);
+      void vscode.window
+        .showErrorMessage(`Activation Inspector could not load the model: ${describeError(state.error)}`, 'Select Model…', 'Show Log')
+        .then((choice) => {
+          if (choice === 'Select Model…') void vscode.commands.executeCommand(COMMANDS.selectModel);
+          else if (choice === 'Show Log') output.show(true);
+        });
+    }
+  });
+
+  const snapshotDeps = { store, tracker, model, settings, log, loadSnapshotApi, showSnapshot: inspector.showSnapshot.bind(inspector) };
+  const validateBundle = async (dir: string) => (await import('./editor/engineAdapter')).validateBundle(dir);
+  const run = (name: string, fn: (...args: unknown[]) => unknown) =>
+    vscode.commands.registerCommand(name, async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        log.error(`${name} failed: ${(e as Error)?.stack ?? e}`);
+        void vscode.window.showErrorMessage(`Activation Inspector: ${(e as Error)?.message ?? e}`);
+        return undefined;
+      }
+    });
+
+  context.subscriptions.push(
+    output,
+    settingsSource,
+    tracker,
+    heatmap,
+    statusBar,
+    inspector,
+    { dispose: () => modelSub.dispose() },
+    { dispose: () => void model.dispose() },
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], hover),
+    vscode.window.registerWebviewViewProvider(VIEW_ID, inspector),
+    tracker.onDidChangeStatus(updateStatus),
+    vscode.window.onDidChangeActiveTextEditor(updateStatus),
+    run(COMMANDS.openInspector, (arg) => inspector.reveal(offsetArg(arg))),
+    run(COMMANDS.toggleHeatmap, () => {
+      const mode = settings().heatmapMode;
+      const view = heatmap.view;
+      heatmap.setView(view === undefined || view.kind === 'feature' ? { kind: mode } : undefined);
+      tracker.refreshVisible();
+      log.info(`Heat map ${heatmap.view ? `on (${heatmap.view.kind})` : 'off'}`);
+    }),
+    run(COMMANDS.highlightFeature, async (arg) => {
+      const feature = featureArg(arg) ?? (await pickFeatureAtCursor(store, labelOf));
+      if (!feature) return;
+      heatmap.setView({ kind: 'feature', hook: feature.hook, index: feature.index });
+      log.info(`Highlighting feature #${feature.index} of ${feature.hook}`);
+    }),
+    run(COMMANDS.exportSnapshot, (arg) => exportSnapshot(snapshotDeps, includeArg(arg))),
+    run(COMMANDS.openSnapshot, (arg) => openSnapshot(snapshotDeps, arg instanceof vscode.Uri ? arg : undefined)),
+    run(COMMANDS.selectModel, () => selectModel({ settings, extensionPath: context.extensionUri.fsPath, validate: validateBundle, log })),
+    settingsSource.onDidChange(({ previous, current }) => {
+      log.info('Settings changed');
+      if (model.setBundleDir(bundleDirFor(current.modelPath))) {
+        store.clear();
+        tracker.reanalyseVisible();
+      } else if (analysisSettingsChanged(previous, current) || previous.enabledLanguages.join() !== current.enabledLanguages.join() || previous.maxDocumentSize !== current.maxDocumentSize) {
+        tracker.reanalyseVisible();
+      }
+      if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
+    }),
+  );
+
+  updateStatus();
+  // First analysis after activation has returned: the engine loads off the activation path.
+  const first = setTimeout(() => tracker.refreshVisible(), 0);
+  context.subscriptions.push({ dispose: () => clearTimeout(first) });
+  log.info(`Activated; model folder ${model.currentBundleDir} (loaded on first use)`);
+  return { store, tracker, model, heatmap, inspector, hover };
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}
+
+function offsetArg(arg: unknown): { uri?: string; offset?: number } | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const { uri, offset } = arg as Record<string, unknown>;
+  return {
+    uri: typeof uri === 'string' ? uri : undefined,
+    offset: typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : undefined,
+  };
+}
+
+function includeArg(arg: unknown): { includeActivations?: boolean } | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const v = (arg as Record<string, unknown>).includeActivations;
+  return typeof v === 'boolean' ? { includeActivations: v } : undefined;
+}

@@ -1,0 +1,238 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
+import { AnalysisStore } from '../../src/editor/analysisStore';
+import { resolveBundleDir } from '../../src/editor/bundlePaths';
+import { HeatmapDecorations } from '../../src/editor/decorations';
+import { DocumentTracker, sha256Hex } from '../../src/editor/documentTracker';
+import { checkEligibility, looksBinary } from '../../src/editor/eligibility';
+import { featureBucket, heatmapRanges, rankBucket, surprisalBucket } from '../../src/editor/heatmap';
+import { ModelHost } from '../../src/editor/modelHost';
+import { modelPickItems } from '../../src/editor/modelSelection';
+import { defaultSnapshotName } from '../../src/editor/snapshotCommands';
+import { statusView } from '../../src/editor/statusBar';
+import { tokenIndexAtOffset } from '../../src/editor/tokenLookup';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/settings';
+import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
+import { fake } from './editorFakeVscode';
+
+const silent = { info: () => {}, warn: () => {}, error: () => {} };
+const facts = (over: Partial<Parameters<typeof checkEligibility>[0]> = {}) => ({ languageId: 'python', scheme: 'file', length: 10, head: 'print(1)', ...over });
+
+describe('eligibility', () => {
+  it('accepts ordinary text and says why it refuses the rest', () => {
+    expect(checkEligibility(facts(), DEFAULT_SETTINGS)).toEqual({ ok: true });
+    const refuse = (f: ReturnType<typeof facts>, s: Settings = DEFAULT_SETTINGS) => {
+      const r = checkEligibility(f, s);
+      return r.ok ? 'ok' : r.reason;
+    };
+    expect(refuse(facts({ scheme: 'output' }))).toBe('it is not a text file');
+    expect(refuse(facts({ length: 300_000 }))).toBe('it is too large');
+    expect(refuse(facts({ head: 'PK\u0003\u0004\u0000\u0000' }))).toBe('it looks binary');
+    expect(refuse(facts({ length: 0, head: '' }))).toBe('it is empty');
+    expect(refuse(facts(), { ...DEFAULT_SETTINGS, enabledLanguages: ['rust'] })).toBe('python is not enabled');
+    expect(refuse(facts(), { ...DEFAULT_SETTINGS, enabledLanguages: ['python'] })).toBe('ok');
+  });
+
+  it('treats mostly-undecodable text as binary but not a few replacement characters', () => {
+    expect(looksBinary('\ufffd'.repeat(20) + 'abc')).toBe(true);
+    expect(looksBinary('naïve text with one \ufffd in a long line of ordinary words')).toBe(false);
+  });
+});
+
+describe('token lookup and heat map', () => {
+  const result = fakeAnalysis('def f(x):\n    return x');
+
+  it('maps every offset to the token covering it', () => {
+    for (let i = 0; i < result.tokens.length; i++) {
+      const t = result.tokens[i]!;
+      for (let o = t.start; o < t.end; o++) expect(tokenIndexAtOffset(result.tokens, o)).toBe(i);
+    }
+    expect(tokenIndexAtOffset(result.tokens, result.textLength)).toBe(-1);
+    expect(tokenIndexAtOffset([], 0)).toBe(-1);
+  });
+
+  it('buckets like GLTR (0-based rank <10, <100, <1000, beyond) and by surprisal / activation', () => {
+    expect([0, 9, 10, 99, 100, 999, 1000].map(rankBucket)).toEqual(['rank10', 'rank10', 'rank100', 'rank100', 'rank1000', 'rank1000', 'rankBeyond']);
+    expect([0, 1.99, 2, 7.9, 8, 12, 40].map(surprisalBucket)).toEqual(['surprisal1', 'surprisal1', 'surprisal2', 'surprisal3', 'surprisal4', 'surprisal5', 'surprisal5']);
+    expect([0.01, 0.25, 0.26, 0.75, 1].map(featureBucket)).toEqual(['feature1', 'feature1', 'feature2', 'feature3', 'feature4']);
+  });
+
+  it('covers every token except the first exactly once in rank mode', () => {
+    const ranges = heatmapRanges(result, { kind: 'rank' });
+    const covered = [...ranges.values()].flat().reduce((n, [s, e]) => n + (e - s), 0);
+    expect(covered).toBe(result.textLength - result.tokens[0]!.end);
+  });
+
+  it('feature mode colours only tokens where the feature fires', () => {
+    const t = result.tokens[3]!;
+    const hit = t.features['blocks.0.hook_resid_post']![0]!;
+    const ranges = heatmapRanges(result, { kind: 'feature', hook: 'blocks.0.hook_resid_post', index: hit.index });
+    const all = [...ranges.values()].flat();
+    expect(all.some(([s, e]) => s <= t.start && e >= t.end)).toBe(true);
+    expect(heatmapRanges(result, { kind: 'feature', hook: 'blocks.0.hook_resid_post', index: 12345 }).size).toBe(0);
+  });
+});
+
+describe('status bar text', () => {
+  const ready = { kind: 'ready' as const, bundleDir: '/b/m', modelId: 'code-gpt2-2l', loadMs: 1 };
+  it('shows model and state', () => {
+    expect(statusView({ kind: 'loading', bundleDir: '/x/code-gpt2-2l' }, undefined).text).toContain('code-gpt2-2l: loading');
+    expect(statusView(ready, { kind: 'analysing', fraction: 0.5 }).text).toContain('analysing 50%');
+    expect(statusView(ready, { kind: 'ready', ms: 85, tokens: 2000, reused: 1900 }).text).toContain('2,000 tokens · 85 ms');
+    expect(statusView(ready, { kind: 'skipped', reason: 'it looks binary', detail: '' }).text).toContain('not analysed because it looks binary');
+    const err = statusView({ kind: 'error', bundleDir: '/b', error: { kind: 'missing-file', file: 'model.onnx', message: 'model.onnx is missing' } }, undefined);
+    expect(err.error).toBe(true);
+    expect(err.tooltip).toContain('model.onnx');
+  });
+});
+
+describe('small pure helpers', () => {
+  it('names snapshots after the file', () => {
+    expect(defaultSnapshotName('/w/src/app.py')).toBe('app.activations.json');
+    expect(defaultSnapshotName('Untitled-1')).toBe('Untitled-1.activations.json');
+  });
+  it('resolves bundle folders', () => {
+    expect(resolveBundleDir('', '/ext', '/w')).toBe('/ext/media/models/code-gpt2-2l');
+    expect(resolveBundleDir('models/x', '/ext', '/w')).toBe('/w/models/x');
+    expect(resolveBundleDir('/abs/x/', '/ext', '/w')).toBe('/abs/x/');
+  });
+  it('lists the default, configured bundles and Browse, marking the current one', () => {
+    const items = modelPickItems({ ...DEFAULT_SETTINGS, modelPath: '/m/gpt2', knownModels: ['/m/gpt2', '/m/other'] }, (p) => p || '/ext/default');
+    expect(items.map((i) => i.label)).toEqual(['code-gpt2-2l', '$(check) gpt2', 'other', '$(folder-opened) Browse…']);
+    expect(items[3]!.value).toBeUndefined();
+  });
+});
+
+describe('document tracker', () => {
+  let engine: FakeEngine;
+  let store: AnalysisStore;
+  let model: ModelHost;
+  let tracker: DocumentTracker;
+  let opens: number;
+  let settings: Settings;
+
+  beforeEach(() => {
+    fake.reset();
+    engine = new FakeEngine();
+    store = new AnalysisStore();
+    opens = 0;
+    settings = { ...DEFAULT_SETTINGS, debounceMs: 20 };
+    model = new ModelHost('/fake/bundle', {
+      loadOpener: async () => async () => {
+        opens++;
+        return { ok: true, value: engine };
+      },
+    });
+    tracker = new DocumentTracker(store, model, () => settings, silent);
+  });
+  afterEach(() => tracker.dispose());
+
+  const settle = (ms = 120) => new Promise((r) => setTimeout(r, ms));
+
+  it('does not load the model until a document is shown, then analyses it once', async () => {
+    expect(opens).toBe(0);
+    const { doc } = fake.open('/w/a.py', 'import os\nprint(os.name)\n');
+    tracker.refreshVisible();
+    await settle();
+    expect(opens).toBe(1);
+    expect(store.get(doc.uri.toString(), doc.version)?.result.textSha256).toBe(sha256Hex(doc.getText()));
+    expect(tracker.status(doc.uri.toString())?.kind).toBe('ready');
+  });
+
+  it('debounces a burst of edits into one run of the newest text', async () => {
+    const { doc } = fake.open('/w/a.py', 'x = 1\n');
+    tracker.refreshVisible();
+    await settle();
+    engine.calls = [];
+    for (const ch of 'abcdef') doc.edit(doc.getText().length, 0, ch);
+    await settle();
+    expect(engine.calls.map((c) => c.text)).toEqual(['x = 1\nabcdef']);
+    expect(store.get(doc.uri.toString(), doc.version)).toBeDefined();
+  });
+
+  it('never stores a result for a superseded version, even when the engine is slow', async () => {
+    engine.delayMs = 50;
+    settings = { ...settings, debounceMs: 0 };
+    const { doc } = fake.open('/w/a.py', 'a');
+    tracker.refreshVisible();
+    const seen: number[] = [];
+    store.onDidChange(() => seen.push(store.latest(doc.uri.toString())!.version));
+    for (let i = 0; i < 10; i++) {
+      doc.edit(doc.getText().length, 0, ' b');
+      await settle(15);
+    }
+    await settle(200);
+    const final = store.get(doc.uri.toString(), doc.version);
+    expect(final?.result.textLength).toBe(doc.getText().length);
+    // every stored result was for the version current when it arrived: versions only go up
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(tracker.stats.current).toBeGreaterThanOrEqual(1);
+  });
+
+  it('drops a result whose text sha256 does not match what was sent', async () => {
+    engine.lieAboutText = true;
+    const { doc } = fake.open('/w/a.py', 'abc');
+    await tracker.analyseNow(doc as never);
+    expect(store.get(doc.uri.toString(), doc.version)).toBeUndefined();
+    expect(tracker.stats.stale).toBe(1);
+  });
+
+  it('says why a document is not analysed, without calling the engine', async () => {
+    const { doc } = fake.open('/w/blob.bin', 'ELF\u0000\u0001\u0002', 'plaintext');
+    await tracker.analyseNow(doc as never);
+    expect(tracker.status(doc.uri.toString())).toMatchObject({ kind: 'skipped', reason: 'it looks binary' });
+    expect(engine.calls).toHaveLength(0);
+  });
+
+  it('a failing model load is tried once, not once per edit', async () => {
+    let attempts = 0;
+    model = new ModelHost('/bad', {
+      loadOpener: async () => async () => {
+        attempts++;
+        return { ok: false, error: { kind: 'missing-file', file: 'manifest.json', message: 'manifest.json is missing' } };
+      },
+    });
+    tracker.dispose();
+    tracker = new DocumentTracker(store, model, () => ({ ...settings, debounceMs: 0 }), silent);
+    const { doc } = fake.open('/w/a.py', 'a');
+    for (let i = 0; i < 20; i++) {
+      doc.edit(0, 0, 'x');
+      await settle(5);
+    }
+    await settle(50);
+    expect(attempts).toBe(1);
+    expect(tracker.status(doc.uri.toString())).toMatchObject({ kind: 'error' });
+    expect(model.state.kind).toBe('error');
+  });
+
+  it('forgets a closed document everywhere', async () => {
+    const { doc } = fake.open('/w/a.py', 'abc def');
+    await tracker.analyseNow(doc as never);
+    fake.close(doc);
+    expect(store.latest(doc.uri.toString())).toBeUndefined();
+    expect(engine.forgotten).toEqual([doc.uri.toString()]);
+  });
+});
+
+describe('heat-map decorations', () => {
+  it('colours the current analysis, keeps only the unchanged prefix while an edit is re-analysed, and clears when off', () => {
+    fake.reset();
+    const store = new AnalysisStore();
+    const deco = new HeatmapDecorations(store);
+    const { doc, editor } = fake.open('/w/a.py', 'alpha beta gamma delta epsilon zeta');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    deco.setView({ kind: 'rank' });
+    const total = () => [...editor.decorations.values()].reduce((n, r) => n + r.length, 0);
+    const full = total();
+    expect(full).toBeGreaterThan(0);
+    doc.edit(doc.getText().indexOf('delta'), 0, 'X');
+    const prefixOnly = total();
+    expect(prefixOnly).toBeGreaterThan(0);
+    expect(prefixOnly).toBeLessThan(full);
+    const cut = doc.getText().indexOf('X');
+    for (const ranges of editor.decorations.values()) for (const r of ranges) expect(doc.offsetAt(r.end as never)).toBeLessThan(cut);
+    deco.setView(undefined);
+    expect(total()).toBe(0);
+    deco.dispose();
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it, vi } from 'vitest';
+vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
+import { AnalysisStore } from '../../src/editor/analysisStore';
+import { bar, buildHoverMarkdown, codeSpan, COMMANDS, escapeMarkdown, formatProb, HOVER_COMMANDS, visibleToken } from '../../src/editor/hoverBuilder';
+import { AnalysisHoverProvider } from '../../src/editor/hoverProvider';
+import { DEFAULT_SETTINGS } from '../../src/settings';
+import { fakeAnalysis } from './editorFakeEngine';
+import { fake, type FakeDocument, Position } from './editorFakeVscode';
+
+const labelOf = (_h: string, i: number) => (i === 99 ? undefined : `label ${i}`);
+
+function hoverFor(text: string, index: number) {
+  const result = fakeAnalysis(text);
+  return { result, md: buildHoverMarkdown({ result, index, uri: 'file:///a.py', labelOf, hooks: [], maxFeatures: 5 }) };
+}
+
+describe('hover builder', () => {
+  it('starts with the token in backticks, whitespace made visible', () => {
+    const { md } = hoverFor('def  foo(x):\n\treturn x', 1);
+    expect(md.split('\n')[0]).toMatch(/^`␣␣`/);
+    const tab = hoverFor('a\n\tb', 1).md.split('\n')[0]!;
+    expect(tab.startsWith('`↵→`')).toBe(true);
+  });
+
+  it('shows probability, rank (1-based) and surprisal in bits from the stored numbers', () => {
+    const { result, md } = hoverFor('import os', 2);
+    const t = result.tokens[2]!;
+    const first = md.split('\n')[0]!;
+    expect(first).toContain(`rank **${t.rank! + 1}**`);
+    expect(first).toContain(`**${(-t.logprob! / Math.LN2).toFixed(2)}** bits`);
+    expect(first).toContain(`p **${formatProb(Math.exp(t.logprob!))}**`);
+    expect(formatProb(0.5)).toBe('0.50');
+    expect(formatProb(0.0123)).toBe('0.012');
+    expect(formatProb(0.00001234)).toBe('1.2e-5');
+  });
+
+  it('says the first token had nothing to predict it', () => {
+    expect(hoverFor('hello world', 0).md.split('\n')[0]).toContain('first token');
+  });
+
+  it('lists the expected tokens with bars, marks the actual token, and the next prediction', () => {
+    const result = fakeAnalysis('x = y');
+    result.tokens[1]!.topk.push({ id: result.tokens[2]!.id, text: '=', prob: 0.05 });
+    const md = buildHoverMarkdown({ result, index: 2, uri: 'u', labelOf, hooks: [], maxFeatures: 5 });
+    expect(md).toContain('**Expected here**');
+    expect(md).toContain('**Predicts next**');
+    expect(md).toMatch(/- `█{10}` 0\.40 `␣the`/);
+    expect(md).toContain('◀ actual');
+  });
+
+  it('lists features with label, hook and a highlight link; unlabeled ones say so; labels are escaped', () => {
+    const result = fakeAnalysis('a b');
+    const md = buildHoverMarkdown({ result, index: 1, uri: 'file:///a.py', labelOf: (_h, i) => (i === 99 ? undefined : '*bold* [x](command:evil)'), hooks: [], maxFeatures: 5 });
+    expect(md).toContain('**Top features**');
+    expect(md).toContain('\\*bold\\* \\[x\\]\\(command:evil\\)');
+    expect(md).toContain('*(no label)*');
+    expect(md).toContain('`blocks.0.hook_resid_post`');
+  });
+
+  it('links only to our own commands, with JSON arguments', () => {
+    const { md } = hoverFor('a b c', 1);
+    const links = [...md.matchAll(/\(command:([\w.]+)\?([^ )]+)/g)];
+    expect(links.length).toBeGreaterThanOrEqual(2);
+    for (const [, cmd, args] of links) {
+      expect(HOVER_COMMANDS).toContain(cmd);
+      expect(Array.isArray(JSON.parse(decodeURIComponent(args!)))).toBe(true);
+    }
+    expect(md).toContain('[Show in inspector](command:activationInspector.openInspector');
+    expect(md).toContain('[Highlight this feature in the document](command:activationInspector.highlightFeature');
+  });
+
+  it('respects maxFeatures and the hooks filter', () => {
+    const result = fakeAnalysis('a b');
+    expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 0 })).not.toContain('Top features');
+    expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: ['other.hook'], maxFeatures: 5 })).not.toContain('Top features');
+  });
+
+  it('code spans survive backticks; bars have fixed width; control chars are escaped', () => {
+    expect(codeSpan('a`b')).toBe('`` a`b ``');
+    expect(codeSpan('`')).toBe('`` ` ``');
+    expect(bar(0.5)).toBe('█████     ');
+    expect(bar(1.7)).toBe('██████████');
+    expect(bar(Number.NaN)).toBe('          ');
+    expect(bar(0.55)).toBe('█████▌    ');
+    expect(visibleToken('\u0007 \r\n')).toBe('\\u0007␣␍↵');
+    expect(visibleToken('')).toBe('∅');
+    expect(escapeMarkdown('a|b<c>')).toBe('a\\|b\\<c\\>');
+  });
+});
+
+describe('hover provider', () => {
+  it('answers only for the exact analysed version, never recomputing', () => {
+    fake.reset();
+    const store = new AnalysisStore();
+    const provider = new AnalysisHoverProvider(store, () => DEFAULT_SETTINGS, labelOf);
+    const { doc } = fake.open('/w/a.py', 'import os\nx = 1');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as any;
+    expect(hover.contents.value.split('\n')[0]).toMatch(/^`os`/);
+    expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature] });
+    expect(hover.range.start).toEqual(new Position(0, 7));
+    (doc as FakeDocument).edit(0, 0, '#');
+    expect(provider.provideHover(doc as never, new Position(0, 8) as never)).toBeUndefined();
+  });
+});

@@ -1,0 +1,158 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
+import { AnalysisStore } from '../../src/editor/analysisStore';
+import { HeatmapDecorations } from '../../src/editor/decorations';
+import { DocumentTracker } from '../../src/editor/documentTracker';
+import { ModelHost } from '../../src/editor/modelHost';
+import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/inspector/html';
+import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';
+import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../src/inspector/panelMessages';
+import { parseToWebview, PROTOCOL_VERSION } from '../../src/protocol';
+import { DEFAULT_SETTINGS } from '../../src/settings';
+import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
+import { fake, FakeWebviewView, Uri } from './editorFakeVscode';
+
+describe('panel HTML', () => {
+  it('has a strict CSP: nothing by default, only our nonce for scripts, no inline or remote code', () => {
+    const nonce = makeNonce();
+    const html = panelHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-resource:/ext/dist/webview.js', styleUri: 'vscode-resource:/ext/dist/webview.css', nonce });
+    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!;
+    expect(csp.split('; ')[0]).toBe("default-src 'none'");
+    expect(csp).toContain(`script-src 'nonce-${nonce}'`);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts).toHaveLength(1);
+    expect(scripts[0]![1]).toContain(`nonce="${nonce}"`);
+    expect(scripts[0]![2]!.trim()).toBe('');
+    expect(makeNonce()).not.toBe(nonce);
+    expect(contentSecurityPolicy('x', 'n')).toContain("connect-src 'none'");
+  });
+});
+
+describe('panel messages', () => {
+  const result = fakeAnalysis('def f(x):\n    return x + 1\n');
+  const src = { docUri: 'file:///w/a.py', fileName: 'a.py', version: 3, result };
+
+  it('analysis and selection messages pass the protocol validators', () => {
+    const a = buildAnalysisMessage(src, 4);
+    expect(parseToWebview(a)).toMatchObject({ ok: true });
+    for (let i = 0; i < result.tokens.length; i++) {
+      const s = buildSelectionMessage(src, i, (_h, k) => (k === 99 ? undefined : `label ${k}`))!;
+      const parsed = parseToWebview(s);
+      expect(parsed, `token ${i}: ${parsed.ok ? '' : parsed.reason}`).toMatchObject({ ok: true });
+    }
+    expect(buildSelectionMessage(src, 0, () => undefined)!.predictedBy).toBeNull();
+  });
+
+  it('windows long documents around the cursor', () => {
+    const long = fakeAnalysis('x '.repeat(6000));
+    const msg = buildAnalysisMessage({ ...src, result: long }, 9000, 1000);
+    expect(msg.tokens).toHaveLength(1000);
+    expect(msg.firstIndex).toBeLessThanOrEqual(9000);
+    expect(msg.firstIndex + 1000).toBeGreaterThan(9000);
+    expect(parseToWebview(msg).ok).toBe(true);
+  });
+
+  it('finds where a feature fires, strongest first', () => {
+    const idx = result.tokens[2]!.features['blocks.0.hook_resid_post']![0]!.index;
+    const occ = featureOccurrences(result, 'blocks.0.hook_resid_post', idx);
+    expect(occ.some((o) => o.index === 2)).toBe(true);
+    expect(occ.map((o) => o.activation)).toEqual([...occ.map((o) => o.activation)].sort((a, b) => b - a));
+  });
+});
+
+describe('inspector view provider', () => {
+  let view: FakeWebviewView;
+  let provider: InspectorViewProvider;
+  let store: AnalysisStore;
+  let logs: string[];
+
+  beforeEach(async () => {
+    fake.reset();
+    logs = [];
+    const log = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(`ERROR ${l}`) };
+    store = new AnalysisStore();
+    const engine = new FakeEngine();
+    const model = new ModelHost('/fake', { loadOpener: async () => async () => ({ ok: true, value: engine }) });
+    await model.get();
+    const tracker = new DocumentTracker(store, model, () => DEFAULT_SETTINGS, log);
+    const heatmap = new HeatmapDecorations(store);
+    provider = new InspectorViewProvider({ extensionUri: Uri.file('/ext') as never, store, tracker, model, heatmap, settings: () => DEFAULT_SETTINGS, log, labelOf: (h, i) => engine.featureLabel(h, i) });
+    // the highlight command as extension.ts registers it
+    fake.commands.set('activationInspector.highlightFeature', (arg: any) => heatmap.setView({ kind: 'feature', hook: arg.hook, index: arg.index }));
+    view = new FakeWebviewView();
+    provider.resolveWebviewView(view as never);
+  });
+
+  const posted = (type: string) => view.webview.posted.filter((m) => m.type === type);
+
+  it('limits resources to dist/ and sends nothing before the panel says ready', () => {
+    expect((view.webview.options as any).localResourceRoots.map((u: Uri) => u.path)).toEqual(['/ext/dist']);
+    expect(view.webview.html).toContain('/ext/dist/webview.js');
+    expect(view.webview.posted).toHaveLength(0);
+  });
+
+  it('answers ready with init, analysis and the cursor token, all valid; follows the cursor', async () => {
+    const { doc, editor } = fake.open('/w/a.py', 'import os\nprint(os.name)\n');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(posted('init')).toHaveLength(1);
+    expect(posted('init')[0]).toMatchObject({ readOnly: false, model: { id: 'fake-model' } });
+    expect(posted('analysis')[0]).toMatchObject({ docUri: doc.uri.toString(), version: doc.version, cursorIndex: 0 });
+    expect(posted('selection')[0]).toMatchObject({ index: 0 });
+    for (const m of view.webview.posted) expect(parseToWebview(m).ok).toBe(true);
+    editor.moveCursor(doc.getText().indexOf('print') + 2);
+    const printIndex = fakeAnalysis(doc.getText()).tokens.findIndex((t) => t.text === 'print');
+    expect(posted('selection').at(-1)).toMatchObject({ index: printIndex, token: { text: 'print' } });
+  });
+
+  it('reveals a clicked token in the editor and serves cards with occurrences', async () => {
+    const { doc, editor } = fake.open('/w/a.py', 'alpha beta gamma');
+    const result = fakeAnalysis(doc.getText());
+    store.set(doc.uri.toString(), doc.version, result);
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    view.webview.receive.fire({ type: 'revealToken', index: 2 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(doc.offsetAt(editor.selection.active as never)).toBe(result.tokens[2]!.start);
+    expect(editor.revealed).toBeDefined();
+    const f = result.tokens[2]!.features['blocks.0.hook_resid_post']![0]!;
+    view.webview.receive.fire({ type: 'requestCard', requestId: 'r1', hook: 'blocks.0.hook_resid_post', index: f.index });
+    await new Promise((r) => setTimeout(r, 10));
+    const card = posted('card')[0];
+    expect(card).toMatchObject({ requestId: 'r1', error: null, card: { index: f.index } });
+    expect(card.occurrences.some((o: { index: number }) => o.index === 2)).toBe(true);
+    view.webview.receive.fire({ type: 'highlightFeature', hook: 'blocks.0.hook_resid_post', index: f.index });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(posted('highlight').at(-1)).toEqual({ type: 'highlight', feature: { hook: 'blocks.0.hook_resid_post', index: f.index } });
+  });
+
+  it('ignores malformed messages and logs a bounded number of them', async () => {
+    fake.open('/w/a.py', 'x');
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    await new Promise((r) => setTimeout(r, 50)); // let the opened document's analysis land first
+    const before = view.webview.posted.length;
+    for (let i = 0; i < 1000; i++) view.webview.receive.fire(i % 2 ? { type: 'revealToken', index: -i } : `garbage ${i}`);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(view.webview.posted.slice(before).map((m) => m.type)).toEqual([]);
+    expect(logs.filter((l) => l.includes('malformed')).length).toBeLessThanOrEqual(11);
+    expect(logs.some((l) => l.startsWith('ERROR'))).toBe(false);
+  });
+
+  it('shows a snapshot read-only with its own tokens until the editor changes', async () => {
+    fake.open('/w/a.py', 'something else');
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    const result = fakeAnalysis('snap shot text');
+    await provider.showSnapshot(
+      { raw: {}, modelId: 'fake-model', createdAt: '2026-11-28T00:00:00Z', document: { path: '/w/a.py', languageId: 'python', textSha256: result.textSha256, length: result.textLength }, result },
+      Uri.file('/w/a.activations.json') as never,
+      false,
+    );
+    expect(posted('init').at(-1)).toMatchObject({ readOnly: true, snapshot: { fileName: 'a.activations.json', textMatches: false } });
+    expect(posted('analysis').at(-1)).toMatchObject({ textSha256: result.textSha256, tokenCount: result.tokens.length });
+    view.webview.receive.fire({ type: 'selectToken', index: 2 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(posted('selection').at(-1)).toMatchObject({ index: 2, token: { text: 'shot' } });
+    expect(provider.isShowingSnapshot).toBe(true);
+  });
+});
