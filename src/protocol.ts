@@ -282,7 +282,8 @@ const featureCard = refine(
     promoted: arr(vocabLogit, LIMITS.topK),
     suppressed: arr(vocabLogit, LIMITS.topK),
     computed: optional(bool),
-  }),
+    label_confidence: optional(num(0, 1)),
+  }, { allowExtra: true }), // bundle cards may carry more (e.g. label_confidence); the panel reads only these
   (c: FeatureCard) => {
     if (c.histogram && c.histogram.counts.length > 0 && c.histogram.edges.length !== c.histogram.counts.length + 1)
       return 'card histogram needs one more edge than counts';

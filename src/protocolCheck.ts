@@ -85,10 +85,10 @@ export function optional(inner: Check): Check {
 
 /** An object with exactly these keys, so a missing, misspelt or extra key is an error. */
 export const obj =
-  (fields: Record<string, Check>): Check =>
+  (fields: Record<string, Check>, options: { allowExtra?: boolean } = {}): Check =>
   (v, path) => {
     if (!isPlainObject(v)) return `${path} must be an object, got ${describe(v)}`;
-    for (const key of Object.keys(v)) {
+    for (const key of options.allowExtra ? [] : Object.keys(v)) {
       if (!Object.prototype.hasOwnProperty.call(fields, key)) return `${path} has unexpected field "${key.slice(0, 40)}"`;
     }
     for (const [key, check] of Object.entries(fields)) {

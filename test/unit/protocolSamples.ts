@@ -78,7 +78,8 @@ export const validToWebview: ToWebviewMessage[] = [
       promoted: [{ id: 8, text: '(', logit: 0.91 }],
       suppressed: [{ id: 5, text: ')', logit: -0.8 }],
       computed: false,
-    },
+      label_confidence: 0.9,
+    } as never,
     occurrences: [{ index: 1, text: ' f', activation: 4.5 }],
     error: null,
   },
@@ -101,7 +102,7 @@ export const validToWebview: ToWebviewMessage[] = [
 ];
 
 /** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
-export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed'];
+export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed', 'label_confidence'];
 
 export const validFromWebview: FromWebviewMessage[] = [
   { type: 'ready', protocol: 1 },
