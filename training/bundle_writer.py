@@ -62,7 +62,8 @@ def _eot_id(tok):
     return tok.get("model", {}).get("vocab", {}).get("<|endoftext|>")
 
 
-def _check_target(out_dir):
+def check_target(out_dir):
+    """Refuses an out_dir that exists and is not a bundle (called early by tools, again before replacing)."""
     if os.path.isdir(out_dir) and os.listdir(out_dir) and not os.path.isfile(os.path.join(out_dir, "manifest.json")):
         raise BundleError(f"{out_dir}: exists, is not empty and holds no manifest.json; refusing to replace it")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
@@ -74,7 +75,7 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
     """Returns the manifest written."""
     extra_manifest = dict(extra_manifest or {})
     out_dir = os.path.abspath(out_dir)
-    _check_target(out_dir)
+    check_target(out_dir)
     cfg = model.cfg
     widths = hook_widths(cfg)
     saes = list(saes)
@@ -162,7 +163,7 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
         with open(os.path.join(tmp, "manifest.json"), "w", encoding="utf-8") as f:
             json.dump(manifest, f, indent=2, ensure_ascii=False)
             f.write("\n")
-        _check_target(out_dir)
+        check_target(out_dir)
         if os.path.isdir(out_dir):
             old = f"{tmp}.old"
             os.replace(out_dir, old)

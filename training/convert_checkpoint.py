@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch  # noqa: E402
 
-from bundle_writer import BundleError, write_bundle  # noqa: E402
+from bundle_writer import BundleError, check_target, write_bundle  # noqa: E402
 from hf_checkpoint import CheckpointError, load_model, read_tokenizer  # noqa: E402
 from saelens_folder import SaeFolderError, read_cfg  # noqa: E402
 from safetensors_io import SafetensorsError  # noqa: E402
@@ -27,6 +27,7 @@ def convert(checkpoint, out, sae_dirs=(), bundle_id=None, name=None, description
     t0 = time.time()
     if not os.path.isdir(checkpoint):
         raise CheckpointError(f"{checkpoint}: not a folder")
+    check_target(os.path.abspath(out))
     saes = []
     for d in sae_dirs:
         saes.append((read_cfg(d)["hook_name"], d))

@@ -197,9 +197,21 @@ def main():
     ap.add_argument("--preset", default="gpt2-small", choices=sorted(PRESETS))
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--checkpoint-only", metavar="DIR",
+                    help="only write a checkpoint folder (for the converter's tests), in the layout chosen below")
+    ap.add_argument("--prefix", default="", help='parameter name prefix, e.g. "transformer."')
+    ap.add_argument("--format", default="safetensors", choices=["safetensors", "bin"])
+    ap.add_argument("--tokenizer", default="vocab+merges", choices=["vocab+merges", "tokenizer.json"])
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float16"])
+    ap.add_argument("--seed", type=int, default=1234)
     a = ap.parse_args()
     import torch
     torch.set_num_threads(a.threads)
+    if a.checkpoint_only:
+        write_checkpoint(a.checkpoint_only, a.preset, a.seed, prefix=a.prefix, fmt=a.format, tokenizer=a.tokenizer,
+                         dtype=np.dtype(a.dtype).type)
+        print(json.dumps({"checkpoint": a.checkpoint_only}))
+        return
     paths = make(a.cache, a.preset, a.force)
     print(json.dumps(paths))
 
