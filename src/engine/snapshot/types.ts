@@ -51,6 +51,8 @@ export interface SnapshotActivationsRef {
   /** Base name of the .safetensors file beside the JSON. */
   file: string;
   dtype: 'F32';
+  /** sha256 (hex) of that file, so a JSON and an activations file from different exports never pair up. */
+  sha256: string;
   /** Per hook name: shape [tokens, d]. */
   tensors: Record<string, { shape: [number, number] }>;
 }

@@ -1,0 +1,92 @@
+// AnalysisResult + provenance + document -> Snapshot (version 1).
+import { createHash } from 'node:crypto';
+import pkg from '../../../package.json';
+import type { AnalysisResult, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot, type SnapshotProvenance, type SnapshotToken } from './types';
+
+export const TOOL_NAME = 'activation-inspector';
+export const TOOL_VERSION: string = (pkg as { version?: string }).version ?? '0.0.0';
+
+export interface BuildSnapshotInput {
+  result: AnalysisResult;
+  /** model, tokenizer and dictionary hashes; tool and createdAt default to this build and now. */
+  provenance: Omit<SnapshotProvenance, 'createdAt' | 'tool'> & { tool?: SnapshotProvenance['tool']; createdAt?: string };
+  document: { path: string | null; languageId: string | null; text: string };
+  options: { topK: number; featuresPerToken: number; hooks: string[] };
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+// JSON has no NaN or ±Infinity (JSON.stringify writes null, which would read back as "no prediction").
+// Values are clamped into their ranges instead: float noise can give log p = +1e-8 or entropy = -1e-9.
+function logprob(x: number | null): number | null {
+  if (x === null) return null;
+  if (Number.isNaN(x)) return null;
+  return Math.max(-Number.MAX_VALUE, Math.min(0, x));
+}
+function nonNegative(x: number): number {
+  return Number.isFinite(x) ? Math.max(0, x) : Number.isNaN(x) ? 0 : Number.MAX_VALUE;
+}
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : Number.isNaN(x) ? 0 : Math.sign(x) * Number.MAX_VALUE;
+}
+function prob(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : x > 0 ? 1 : 0;
+}
+
+function toSnapshotToken(t: TokenResult): SnapshotToken {
+  const features: Record<string, FeatureHit[]> = {};
+  for (const [hook, hits] of Object.entries(t.features)) features[hook] = hits.map((h) => ({ index: h.index, activation: finite(h.activation) }));
+  const reconstruction: Record<string, number> = {};
+  for (const [hook, ev] of Object.entries(t.reconstruction)) reconstruction[hook] = finite(ev);
+  return {
+    id: t.id,
+    text: t.text,
+    start: t.start,
+    end: t.end,
+    logprob: logprob(t.logprob),
+    rank: t.rank,
+    entropy: t.entropy === null ? null : nonNegative(t.entropy),
+    nextEntropy: nonNegative(t.nextEntropy),
+    topk: t.topk.map((e: TopKEntry) => ({ id: e.id, text: e.text, prob: prob(e.prob) })),
+    features,
+    reconstruction,
+  };
+}
+
+export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
+  const { result, document, provenance, options } = input;
+  const sha = sha256Text(document.text);
+  if (result.textSha256 !== sha || result.textLength !== document.text.length) {
+    return {
+      ok: false,
+      error: {
+        kind: 'bad-input',
+        message: `the analysis is of other text (sha256 ${result.textSha256.slice(0, 12)}…, ${result.textLength} characters) than the document given (sha256 ${sha.slice(0, 12)}…, ${document.text.length} characters); re-run the analysis before exporting`,
+      },
+    };
+  }
+  if (result.modelId !== provenance.model.id) {
+    return { ok: false, error: { kind: 'bad-input', message: `the analysis was made with model ${result.modelId}, the provenance names ${provenance.model.id}` } };
+  }
+  return {
+    ok: true,
+    value: {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      provenance: {
+        model: { ...provenance.model },
+        tokenizer: { ...provenance.tokenizer },
+        dictionaries: provenance.dictionaries.map((d) => ({ ...d })),
+        tool: provenance.tool ?? { name: TOOL_NAME, version: TOOL_VERSION },
+        createdAt: provenance.createdAt ?? new Date().toISOString(),
+      },
+      document: { path: document.path, languageId: document.languageId, sha256: sha, length: document.text.length, text: document.text },
+      options: { topK: options.topK, featuresPerToken: options.featuresPerToken, hooks: [...options.hooks] },
+      hooks: [...result.hooks],
+      tokens: result.tokens.map(toSnapshotToken),
+    },
+  };
+}
