@@ -13,6 +13,9 @@ import type { DictionarySpec } from '../dictionary/encoder-graph';
 
 export class Cancelled extends Error {}
 
+/** Rows per dictionary session run. */
+const DICTIONARY_BATCH = 512;
+
 // Fixed text for estimating a missing SAELens norm scaling factor (see dictionary/saelens.ts).
 const CALIBRATION_TEXT = `import os\nimport sys\n\ndef main(argv):\n    """Parse arguments and run."""\n    total = 0\n    for i, arg in enumerate(argv[1:]):\n        if arg.startswith('--'):\n            continue\n        total += len(arg) * i\n    print(f"total={total}")\n    return 0\n\nclass Counter:\n    def __init__(self):\n        self.counts = {}\n\n    def add(self, key, n=1):\n        self.counts[key] = self.counts.get(key, 0) + n\n\nif __name__ == '__main__':\n    sys.exit(main(sys.argv))\n// A function in another language\nfunction sum(xs) {\n  let s = 0;\n  for (const x of xs) s += x;\n  return s;\n}\nThe quick brown fox jumps over the lazy dog. Numbers: 1, 2, 3, 42, 1024.\n`;
 
@@ -113,6 +116,36 @@ export class InferenceCore {
     const total = runs.reduce((a, r) => a + (r.end - r.runStart), 0);
     let done = 0;
     const chunk = Math.max(1, this.init.chunkTokens);
+    // Hook rows of owned positions [flushedTo, pendingEnd) waiting to be encoded: dictionaries run on
+    // batches of rows (fewer session runs), and st.valid only advances past encoded positions.
+    const pending = new Map<string, Float32Array[]>(hooks.map((h) => [h, []]));
+    let flushedTo = q;
+    let pendingEnd = q;
+    const flush = async () => {
+      if (pendingEnd <= flushedTo) return;
+      const m = pendingEnd - flushedTo;
+      const td = performance.now();
+      for (const h of hooks) {
+        const enc = this.dicts.get(h)!;
+        const d = enc.spec.dIn;
+        const parts = pending.get(h)!;
+        const rows = parts.length === 1 ? parts[0] : new Float32Array(m * d);
+        if (parts.length > 1) parts.reduce((off, p) => (rows.set(p, off), off + p.length), 0);
+        parts.length = 0;
+        const e = await enc.encode(rows, m, per, { stats: opts.includeStats });
+        const arr = st.hooks.get(h)!;
+        arr.idx.set(e.idx, flushedTo * per);
+        arr.act.set(e.act, flushedTo * per);
+        arr.ev.set(e.ev, flushedTo);
+        if (arr.sqErr && e.sqErr) arr.sqErr.set(e.sqErr, flushedTo);
+        if (arr.l0 && e.l0) arr.l0.set(e.l0, flushedTo);
+        if (arr.acts) arr.acts.set(rows, flushedTo * d);
+      }
+      dictionaryMs += performance.now() - td;
+      flushedTo = pendingEnd;
+      st!.valid = flushedTo;
+      this.checkAbort(id);
+    };
     for (const run of runs) {
       this.checkAbort(id);
       let runStart = run.runStart;
@@ -143,29 +176,20 @@ export class InferenceCore {
           st.targetRank[i] = Number(out.targetRank[r]);
         }
         if (from < b) {
-          const td = performance.now();
           for (const h of hooks) {
-            const enc = this.dicts.get(h)!;
-            const d = enc.spec.dIn;
-            const rows = out.hooks.get(h)!.subarray((from - a) * d, (b - a) * d);
-            const e = await enc.encode(rows, b - from, per, { stats: opts.includeStats });
-            const arr = st.hooks.get(h)!;
-            arr.idx.set(e.idx, from * per);
-            arr.act.set(e.act, from * per);
-            arr.ev.set(e.ev, from);
-            if (arr.sqErr && e.sqErr) arr.sqErr.set(e.sqErr, from);
-            if (arr.l0 && e.l0) arr.l0.set(e.l0, from);
-            if (arr.acts) arr.acts.set(rows, from * d);
+            const d = this.dicts.get(h)!.spec.dIn;
+            pending.get(h)!.push(out.hooks.get(h)!.slice((from - a) * d, (b - a) * d));
           }
-          dictionaryMs += performance.now() - td;
+          pendingEnd = b;
         }
         done += b - a;
         progress(done, total);
         a = b;
       }
       if (past) st.kv.set(run.index, { kv: past, usable: past.len });
-      st.valid = run.end;
+      if (pendingEnd - flushedTo >= DICTIONARY_BATCH) await flush();
     }
+    await flush();
     st.valid = n;
     this.enforceBudget(docKey);
 

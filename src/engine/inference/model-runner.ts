@@ -5,6 +5,9 @@ import * as ort from 'onnxruntime-node';
 export interface SessionTuning {
   /** ONNX Runtime intra-op threads (default 2). */
   threads?: number;
+  /** Let ORT's idle threads spin (default false: on a shared machine, spinning threads steal the cores
+   *  the editor and other work need, and measured slower here under load). */
+  spin?: boolean;
 }
 
 export function sessionOptions(t: SessionTuning): ort.InferenceSession.SessionOptions {
@@ -15,6 +18,7 @@ export function sessionOptions(t: SessionTuning): ort.InferenceSession.SessionOp
     graphOptimizationLevel: 'all',
     enableMemPattern: true,
     enableCpuMemArena: true,
+    extra: { session: { intra_op: { allow_spinning: t.spin ? '1' : '0' } } },
   };
 }
 
