@@ -89,7 +89,8 @@ async function listVsix(file) {
 function requiredPackages(bundle) {
   const text = readFileSync(bundle, 'utf8');
   const names = new Set();
-  for (const m of text.matchAll(/\b(?:require|import)\(\s*["']([^"'.\/][^"']*)["']\s*\)/g)) {
+  // Calls only: `require("x")` inside a string or template (code generators such as Ajv's) is not a load.
+  for (const m of text.matchAll(/(?<![\w$.'"`])(?:require|import)\(\s*["']([^"'.\/][^"']*)["']\s*\)/g)) {
     const spec = m[1];
     if (spec.startsWith('node:') || spec === 'vscode') continue;
     const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
