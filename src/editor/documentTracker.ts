@@ -66,6 +66,7 @@ export class DocumentTracker implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeTextDocument((e) => {
         if (e.contentChanges.length === 0) return; // dirty-state changes only
+        this.store.noteEdit(key(e.document), e.document.version, Math.min(...e.contentChanges.map((c) => c.rangeOffset)));
         if (this.isShown(e.document) || this.runs.has(key(e.document))) this.schedule(e.document);
       }),
       vscode.workspace.onDidCloseTextDocument((doc) => this.forget(doc)),

@@ -1,4 +1,4 @@
-// Hover: reads the stored analysis of exactly the hovered document version; never runs the model.
+// Hover: reads the stored analysis valid for the hovered document version; never runs the model.
 import * as vscode from 'vscode';
 import type { Settings } from '../settings';
 import type { AnalysisStore } from './analysisStore';
@@ -14,11 +14,13 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const stored = this.store.get(key(document), document.version);
+    // The current version's analysis, or the still-valid prefix of the previous one while an edit is
+    // being analysed (the model is causal: text before the edit has the same results).
+    const stored = this.store.prefix(key(document), document.version);
     if (!stored) return undefined;
     const offset = document.offsetAt(position);
     const index = tokenIndexAtOffset(stored.result.tokens, offset);
-    if (index < 0) return undefined;
+    if (index < 0 || index >= stored.validTokens) return undefined;
     const token = stored.result.tokens[index]!;
     const settings = this.settings();
     const markdown = buildHoverMarkdown({

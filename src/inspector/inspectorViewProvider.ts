@@ -64,7 +64,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   readonly sent: Record<string, number> = {};
 
   constructor(private readonly deps: InspectorDeps) {
-    const storeSub = deps.store.onDidChange((docKey) => {
+    const storeSub = deps.store.onDidChange((docKey, change) => {
+      if (change === 'edit') return; // the status message says an analysis is pending
       const doc = this.activeDocument();
       if (!this.snapshot && doc && key(doc) === docKey) this.pushAnalysis(true);
     });

@@ -73,6 +73,39 @@ describe('token lookup and heat map', () => {
   });
 });
 
+describe('analysis store', () => {
+  const text = 'alpha beta gamma delta epsilon zeta eta theta';
+  const result = fakeAnalysis(text);
+
+  it('answers in full only for the analysed version; after edits, only the prefix before them', () => {
+    const store = new AnalysisStore();
+    store.set('d', 3, result);
+    expect(store.get('d', 3)).toBeDefined();
+    expect(store.prefix('d', 3)!.validTokens).toBe(result.tokens.length);
+    expect(store.get('d', 4)).toBeUndefined();
+    expect(store.prefix('d', 4)).toBeUndefined(); // an edit nobody reported
+    const at = text.indexOf('epsilon');
+    store.noteEdit('d', 4, at);
+    store.noteEdit('d', 5, at + 3);
+    const p = store.prefix('d', 5)!;
+    expect(p.validTokens).toBeGreaterThan(0);
+    expect(p.result.tokens[p.validTokens - 1]!.end).toBeLessThan(at);
+    expect(p.result.tokens[p.validTokens + 1]!.end).toBeLessThanOrEqual(at);
+    expect(store.prefix('d', 4)).toBeUndefined(); // only the newest reported version
+    store.noteEdit('d', 5, 2);
+    expect(store.prefix('d', 5)!.validTokens).toBe(0); // version did not advance: a missed or replayed change
+    store.noteEdit('d', 9, 40); // a gap in versions: nothing can be vouched for
+    expect(store.prefix('d', 9)!.validTokens).toBe(0);
+  });
+
+  it('keeps a newer result over an older one arriving late', () => {
+    const store = new AnalysisStore();
+    store.set('d', 5, result);
+    store.set('d', 4, fakeAnalysis('old'));
+    expect(store.latest('d')!.version).toBe(5);
+  });
+});
+
 describe('status bar text', () => {
   const ready = { kind: 'ready' as const, bundleDir: '/b/m', modelId: 'code-gpt2-2l', loadMs: 1 };
   it('shows model and state', () => {
@@ -225,7 +258,9 @@ describe('heat-map decorations', () => {
     const total = () => [...editor.decorations.values()].reduce((n, r) => n + r.length, 0);
     const full = total();
     expect(full).toBeGreaterThan(0);
-    doc.edit(doc.getText().indexOf('delta'), 0, 'X');
+    const at = doc.getText().indexOf('delta');
+    doc.edit(at, 0, 'X');
+    store.noteEdit(doc.uri.toString(), doc.version, at); // what the tracker does on every change
     const prefixOnly = total();
     expect(prefixOnly).toBeGreaterThan(0);
     expect(prefixOnly).toBeLessThan(full);

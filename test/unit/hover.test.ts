@@ -102,4 +102,18 @@ describe('hover provider', () => {
     (doc as FakeDocument).edit(0, 0, '#');
     expect(provider.provideHover(doc as never, new Position(0, 8) as never)).toBeUndefined();
   });
+
+  it('while a later edit is analysed, answers for tokens before it and not at or after it', () => {
+    fake.reset();
+    const store = new AnalysisStore();
+    const provider = new AnalysisHoverProvider(store, () => DEFAULT_SETTINGS, labelOf);
+    const { doc } = fake.open('/w/a.py', 'import os\nimport sys\nx = os.name + sys.name\n');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    const at = doc.getText().indexOf('x =');
+    doc.edit(at, 0, 'y');
+    store.noteEdit(doc.uri.toString(), doc.version, at);
+    expect((provider.provideHover(doc as never, new Position(0, 8) as never) as any).contents.value).toMatch(/^`os`/);
+    expect(provider.provideHover(doc as never, doc.positionAt(at + 3) as never)).toBeUndefined();
+    expect(provider.provideHover(doc as never, doc.positionAt(at - 3) as never)).toBeUndefined(); // 'sys' just before: may merge
+  });
 });
