@@ -1,13 +1,23 @@
-// What the Engine needs from a bundle folder: manifest figures, tokenizer.json, model path, dictionaries
-// (as DictionarySpec), labels and card folders. `--sae DIR` folders replace the bundle's dictionary at
-// their hook.
+// What the Engine needs from a loaded bundle (src/engine/bundle: loadBundle/loadSaeFolder): figures,
+// tokenizer.json, model path, dictionaries as DictionarySpec. `--sae DIR` folders replace the bundle's
+// dictionary at their hook.
+//
+// normalize_activations 'expected_average_only_in': SAELens scales inputs by s = sqrt(d_in) / E[||x||]
+// during training and normally folds s into the saved weights (the saved config then says 'none'). When
+// a folder still says expected_average_only_in, s is read from cfg.json (`norm_scaling_factor`,
+// `scaling_factor` or `activation_norm_scaling_factor`) or from `activation_scaler.json`
+// ({"scaling_factor": s}) beside it; when neither is there the worker estimates s once at load from the
+// model's own activations on a fixed calibration text (inference/core.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import { readSaeFolder } from '../dictionary/saelens';
+import { loadBundle, loadSaeFolder, type Bundle, type Dictionary } from '../bundle';
 import type { DictionarySpec } from '../dictionary/encoder-graph';
-import type { Result, EngineError } from '../types';
+import type { Result } from '../types';
 
 export interface BundleSource {
+  bundle: Bundle;
+  /** Dictionaries attached with --sae, in the order given. */
+  attached: Dictionary[];
   dir: string;
   id: string;
   name: string;
@@ -20,72 +30,75 @@ export interface BundleSource {
   nCtx: number;
   dVocab: number;
   topkMax: number;
-  hookNames: string[];
   dictionaries: DictionarySpec[];
   labels: Map<string, string[]>;
-  cardDirs: Map<string, string>;
-  manifest: Record<string, any>;
 }
 
-const fail = (kind: EngineError['kind'], message: string, file?: string): Result<never> => ({ ok: false, error: { kind, message, file } });
-
-export function readBundleSource(dir: string, extraSaeDirs: string[] = []): Result<BundleSource> {
-  const mPath = path.join(dir, 'manifest.json');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) return fail('missing-file', `model folder ${dir} does not exist`, dir);
-  if (!fs.existsSync(mPath)) return fail('missing-file', `${mPath} is missing: not a model bundle`, 'manifest.json');
-  let manifest: Record<string, any>;
+function scalingFactor(d: Dictionary): number | undefined {
+  const raw = d.cfg.raw as Record<string, unknown>;
+  const v = raw.norm_scaling_factor ?? raw.scaling_factor ?? raw.activation_norm_scaling_factor;
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
   try {
-    manifest = JSON.parse(fs.readFileSync(mPath, 'utf8'));
-  } catch (e) {
-    return fail('bad-manifest', `manifest.json is not valid JSON: ${(e as Error).message}`, 'manifest.json');
+    const s = JSON.parse(fs.readFileSync(path.join(d.dir, 'activation_scaler.json'), 'utf8')).scaling_factor;
+    if (typeof s === 'number' && Number.isFinite(s) && s > 0) return s;
+  } catch {
+    // no scaler file: estimated at load
   }
-  if (manifest.schema_version !== 1) return fail('unknown-schema-version', `manifest.json has schema_version ${manifest.schema_version}; this version reads 1`, 'manifest.json');
-  const a = manifest.architecture ?? {};
-  const tokFile = manifest.tokenizer?.file ?? 'tokenizer.json';
-  const modelFile = manifest.model?.file ?? 'model.onnx';
-  const modelPath = path.join(dir, modelFile);
-  if (!fs.existsSync(modelPath)) return fail('missing-file', `${modelFile} is missing`, modelFile);
+  return undefined;
+}
+
+export function toSpec(d: Dictionary): DictionarySpec {
+  return {
+    hookName: d.hookName,
+    architecture: d.cfg.architecture,
+    dIn: d.cfg.d_in,
+    dSae: d.cfg.d_sae,
+    k: d.cfg.k,
+    applyBDecToInput: d.cfg.apply_b_dec_to_input,
+    normalizeActivations: d.cfg.normalize_activations,
+    scalingFactor: d.cfg.normalize_activations === 'expected_average_only_in' ? scalingFactor(d) : undefined,
+    ...d.weights,
+  };
+}
+
+export async function openBundleSource(dir: string, extraSaeDirs: string[] = [], verifyChecksums = true): Promise<Result<BundleSource>> {
+  const loaded = await loadBundle(dir, { verifyChecksums });
+  if (!loaded.ok) return loaded;
+  const b = loaded.value;
+  const widths = new Map(b.hooks.map((h) => [h.name, h.d]));
+  const byHook = new Map<string, Dictionary>(b.dictionaries.map((d) => [d.hookName, d]));
+  const attached: Dictionary[] = [];
+  for (const sae of extraSaeDirs) {
+    const r = await loadSaeFolder(sae);
+    if (!r.ok) return r;
+    const w = widths.get(r.value.hookName);
+    if (w === undefined) {
+      return { ok: false, error: { kind: 'bad-dictionary', file: sae, message: `${sae}: hook ${r.value.hookName} is not one this model outputs` } };
+    }
+    if (w !== r.value.cfg.d_in) {
+      return { ok: false, error: { kind: 'bad-dictionary', file: sae, message: `${sae}: d_in ${r.value.cfg.d_in} does not match ${r.value.hookName} (width ${w})` } };
+    }
+    byHook.set(r.value.hookName, r.value);
+    attached.push(r.value);
+  }
+  const labels = new Map<string, string[]>();
+  for (const d of byHook.values()) if (d.labels && d.source === 'bundle') labels.set(d.hookName, d.labels);
+  const a = b.manifest.architecture;
   let tokenizerJson: Record<string, unknown>;
   try {
-    tokenizerJson = JSON.parse(fs.readFileSync(path.join(dir, tokFile), 'utf8'));
+    tokenizerJson = JSON.parse(fs.readFileSync(b.tokenizerPath, 'utf8'));
   } catch (e) {
-    return fail('unreadable-file', `${tokFile} could not be read: ${(e as Error).message}`, tokFile);
-  }
-  const dictionaries = new Map<string, DictionarySpec>();
-  const labels = new Map<string, string[]>();
-  const cardDirs = new Map<string, string>();
-  for (const d of manifest.dictionaries ?? []) {
-    const r = readSaeFolder(path.join(dir, d.path));
-    if (!r.ok) return fail(r.error.kind, r.error.message, d.path);
-    dictionaries.set(r.value.hookName, r.value);
-    if (d.cards) {
-      const cdir = path.join(dir, d.cards);
-      cardDirs.set(r.value.hookName, cdir);
-      try {
-        labels.set(r.value.hookName, JSON.parse(fs.readFileSync(path.join(cdir, 'labels.json'), 'utf8')).labels ?? []);
-      } catch {
-        // labels are optional: features are then shown by index
-      }
-    }
-  }
-  for (const sae of extraSaeDirs) {
-    const r = readSaeFolder(sae);
-    if (!r.ok) return r;
-    dictionaries.set(r.value.hookName, r.value);
-    labels.delete(r.value.hookName);
-    cardDirs.delete(r.value.hookName);
+    return { ok: false, error: { kind: 'unreadable-file', file: b.manifest.tokenizer.file, message: `${b.manifest.tokenizer.file}: ${(e as Error).message}` } };
   }
   return {
     ok: true,
     value: {
-      dir, manifest,
-      id: manifest.id, name: manifest.name ?? manifest.id,
-      modelPath, tokenizerJson,
+      bundle: b, attached, dir: b.dir, id: b.manifest.id, name: b.manifest.name ?? b.manifest.id,
+      modelPath: b.modelPath, tokenizerJson,
       nLayers: a.n_layers, nHeads: a.n_heads, dHead: a.d_head, dModel: a.d_model, nCtx: a.n_ctx, dVocab: a.d_vocab,
-      topkMax: manifest.model?.topk_max ?? 50,
-      hookNames: (manifest.model?.hooks ?? []).map((h: { name: string }) => h.name),
-      dictionaries: [...dictionaries.values()],
-      labels, cardDirs,
+      topkMax: b.manifest.model.topk_max,
+      dictionaries: [...byHook.values()].map(toSpec),
+      labels,
     },
   };
 }

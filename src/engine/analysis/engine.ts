@@ -6,8 +6,10 @@ import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { AnalysisOptions, AnalysisResult, EngineError, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
 import type { AnalyzePayload, FromWorker, RunOptions, ToWorker, WorkerInfo } from '../inference/protocol';
-import { readBundleSource, type BundleSource } from './bundle-source';
-import { CardFile, type FeatureCard } from './card';
+import { openBundleSource, type BundleSource } from './bundle-source';
+import type { FeatureCard } from './card';
+import type { Bundle, Dictionary } from '../bundle';
+import { provenanceFromBundle, type SnapshotProvenance } from '../snapshot';
 import { tokenIndexAt } from '../tokens';
 
 export interface EngineOpenOptions {
@@ -23,6 +25,8 @@ export interface EngineOpenOptions {
   chunkTokens?: number;
   /** Path of the built worker (dist/worker.js); default: worker.js beside this bundle. */
   workerPath?: string;
+  /** Check every file's sha256 against the manifest (default true). */
+  verifyChecksums?: boolean;
 }
 
 export interface DictionaryInfo {
@@ -96,7 +100,6 @@ export class Engine {
   private readonly pending = new Map<string, Job>();
   private readonly delivered = new Map<string, Delivered>();
   private readonly cards = new Map<number, (r: FromWorker & { type: 'card' }) => void>();
-  private readonly cardFiles = new Map<string, CardFile>();
   private readonly abortView: Int32Array;
   private dead: EngineError | null = null;
 
@@ -105,12 +108,10 @@ export class Engine {
     abort: SharedArrayBuffer,
     readonly info: EngineInfo,
     private readonly vocabTexts: string[],
-    private readonly labels: Map<string, string[]>,
-    cardDirs: Map<string, string>,
+    private readonly source: BundleSource,
     private readonly maxDocuments: number,
   ) {
     this.abortView = new Int32Array(abort);
-    for (const [hook, dir] of cardDirs) this.cardFiles.set(hook, new CardFile(dir, hook));
     worker.on('message', (m: FromWorker) => this.onMessage(m));
     const die = (message: string) => {
       this.dead ??= { kind: 'internal', message };
@@ -121,7 +122,7 @@ export class Engine {
   }
 
   static async open(bundleDir: string, opts: EngineOpenOptions = {}): Promise<Result<Engine>> {
-    const src = readBundleSource(bundleDir, opts.extraDictionaries ?? []);
+    const src = await openBundleSource(bundleDir, opts.extraDictionaries ?? [], opts.verifyChecksums ?? true);
     if (!src.ok) return src;
     return Engine.start(src.value, opts);
   }
@@ -153,7 +154,10 @@ export class Engine {
       const onErr = (e: Error) => resolve(err('internal', `inference worker failed to start: ${e.message}`));
       worker.on('message', onMsg);
       worker.once('error', onErr);
-      worker.postMessage(init);
+      // The weights move to the worker (transferred, not copied): only the worker encodes with them.
+      const buffers = new Set<ArrayBuffer>();
+      for (const d of b.dictionaries) for (const a of [d.W_enc, d.W_dec, d.b_enc, d.b_dec, d.threshold]) if (a && a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+      worker.postMessage(init, [...buffers]);
     });
     if (!ready.ok) {
       await worker.terminate();
@@ -163,9 +167,9 @@ export class Engine {
     const info: EngineInfo = {
       bundleDir: b.dir, modelId: b.id, name: b.name, nCtx: b.nCtx, topkMax: b.topkMax, dVocab: b.dVocab,
       hooks: order,
-      dictionaries: ready.value.dictionaries.map((d) => ({ ...d, hasCards: b.cardDirs.has(d.hookName) })),
+      dictionaries: ready.value.dictionaries.map((d) => ({ ...d, hasCards: hasBundleCards(b, d.hookName) })),
     };
-    return { ok: true, value: new Engine(worker, abort, info, ready.value.vocabTexts, b.labels, b.cardDirs, opts.maxDocuments ?? 32) };
+    return { ok: true, value: new Engine(worker, abort, info, ready.value.vocabTexts, b, opts.maxDocuments ?? 32) };
   }
 
   /** Decoded text of a vocabulary id ('' when unknown). */
@@ -174,7 +178,24 @@ export class Engine {
   }
 
   featureLabel(hook: string, index: number): string {
-    return this.labels.get(hook)?.[index] ?? '';
+    return this.source.labels.get(hook)?.[index] ?? '';
+  }
+
+  /** The loaded bundle (manifest, hashes, tokenizer) and the dictionaries attached with --sae. */
+  get bundle(): Bundle {
+    return this.source.bundle;
+  }
+
+  get attachedDictionaries(): Dictionary[] {
+    return this.source.attached;
+  }
+
+  /** Snapshot provenance of this engine's model, tokenizer and the dictionaries in use. */
+  provenance(): Omit<SnapshotProvenance, 'createdAt' | 'tool'> {
+    const p = provenanceFromBundle(this.source.bundle, this.source.attached);
+    const used = new Map(p.dictionaries.map((d) => [d.hookName, d]));
+    for (const d of this.source.attached) used.set(d.hookName, { hookName: d.hookName, sha256: d.sha256, architecture: d.cfg.architecture, dSae: d.cfg.d_sae });
+    return { ...p, dictionaries: [...used.values()] };
   }
 
   analyze(
@@ -232,8 +253,11 @@ export class Engine {
     const dict = this.info.dictionaries.find((d) => d.hookName === hook);
     if (!dict) return err('bad-input', `no dictionary for hook ${hook}`);
     if (!(Number.isInteger(index) && index >= 0 && index < dict.dSae)) return err('bad-input', `feature ${index} is out of range for ${hook}`);
-    const file = this.cardFiles.get(hook);
-    if (file) return file.read(index);
+    if (dict.hasCards) {
+      const c = await this.source.bundle.cards.getCard(hook, index);
+      if (!c.ok) return c;
+      return { ok: true, value: { ...c.value, promoted: c.value.promoted ?? [], suppressed: c.value.suppressed ?? [] } as FeatureCard };
+    }
     if (this.dead) return { ok: false, error: this.dead };
     const id = ++this.seq;
     const reply = await new Promise<FromWorker & { type: 'card' }>((resolve) => {
@@ -365,6 +389,10 @@ export class Engine {
     while (this.delivered.size > this.maxDocuments) this.delivered.delete(this.delivered.keys().next().value!);
     return result;
   }
+}
+
+function hasBundleCards(b: BundleSource, hook: string): boolean {
+  return b.bundle.cards.hasCards(hook) && !b.attached.some((d) => d.hookName === hook);
 }
 
 function sigOf(o: RunOptions): string {
