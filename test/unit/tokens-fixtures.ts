@@ -26,8 +26,11 @@ export function codeTokenizerJson(): unknown {
   return json;
 }
 
+let cachedCode: TextTokenizer | undefined;
+/** Built once per test file (it is immutable). */
 export function codeTokenizer(): TextTokenizer {
-  return unwrap(TextTokenizer.fromJson(codeTokenizerJson()));
+  cachedCode ??= unwrap(TextTokenizer.fromJson(codeTokenizerJson()));
+  return cachedCode;
 }
 
 /** GPT-2's own tokenizer.json (50,257 ids, all 50,000 merges), as Hugging Face ships it for `gpt2`. */

@@ -1,44 +1,93 @@
 // Atomic file replacement: write a temp file in the target's own folder (same filesystem, so rename is
 // atomic), fsync it, rename it over the target, fsync the folder. A crash or kill at any point leaves
 // either the previous file or the new one, never a mix; a failed write removes its temp file.
+// Several files (snapshot JSON + activations) are all written and synced before any is renamed, so an
+// interrupted export leaves the previous pair intact; only a crash in the microseconds between the
+// renames could pair a new file with an old one (the snapshot's recorded sha256 detects that).
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
 export interface AtomicWriteOptions {
   /** Called after each chunk reaches the temp file (progress; tests use it to interrupt a write). */
-  onChunkWritten?: (written: number, total: number) => void | Promise<void>;
+  onChunkWritten?: (file: string, written: number, total: number) => void | Promise<void>;
   chunkBytes?: number;
+}
+
+export interface PreparedWrite {
+  target: string;
+  tmp: string;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
 }
 
 export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-export async function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+/** Writes and fsyncs the temp file; nothing visible changes until commit(). */
+export async function prepareAtomicWrite(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<PreparedWrite> {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const tmp = tempPathFor(target);
   const chunk = options.chunkBytes ?? 1 << 20;
+  const abort = async () => {
+    await fs.rm(tmp, { force: true }).catch(() => {});
+  };
   let fh: fs.FileHandle | undefined;
   try {
     fh = await fs.open(tmp, 'wx', 0o644);
-    for (let off = 0; off < bytes.length || (off === 0 && bytes.length === 0); ) {
+    let off = 0;
+    do {
       const n = Math.min(chunk, bytes.length - off);
-      if (n > 0) await writeAll(fh, bytes.subarray(off, off + n));
+      await writeAll(fh, bytes.subarray(off, off + n));
       off += n;
-      await options.onChunkWritten?.(off, bytes.length);
-      if (n === 0) break;
-    }
+      await options.onChunkWritten?.(target, off, bytes.length);
+    } while (off < bytes.length);
     await fh.sync();
     await fh.close();
     fh = undefined;
-    await fs.rename(tmp, target);
   } catch (e) {
     await fh?.close().catch(() => {});
-    await fs.rm(tmp, { force: true }).catch(() => {});
+    await abort();
     throw e;
   }
-  await syncDir(path.dirname(target));
+  return {
+    target,
+    tmp,
+    abort,
+    async commit() {
+      try {
+        await fs.rename(tmp, target);
+      } catch (e) {
+        await abort();
+        throw e;
+      }
+      await syncDir(path.dirname(target));
+    },
+  };
+}
+
+export async function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+  await (await prepareAtomicWrite(target, data, options)).commit();
+}
+
+/** Prepares every file, then renames them in order; on any failure before the renames, nothing changes. */
+export async function writeFilesAtomic(files: { target: string; data: Uint8Array | string }[], options: AtomicWriteOptions = {}): Promise<void> {
+  const prepared: PreparedWrite[] = [];
+  try {
+    for (const f of files) prepared.push(await prepareAtomicWrite(f.target, f.data, options));
+  } catch (e) {
+    await Promise.all(prepared.map((p) => p.abort()));
+    throw e;
+  }
+  for (let i = 0; i < prepared.length; i++) {
+    try {
+      await prepared[i].commit();
+    } catch (e) {
+      await Promise.all(prepared.slice(i + 1).map((p) => p.abort()));
+      throw e;
+    }
+  }
 }
 
 async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {

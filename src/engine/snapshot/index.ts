@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Bundle, Dictionary } from '../bundle/types';
 import { parseSafetensorsHeader, readSafetensors, writeSafetensors } from '../safetensors';
 import type { Result } from '../types';
-import { writeFileAtomic, type AtomicWriteOptions } from './atomic';
+import { writeFilesAtomic, type AtomicWriteOptions } from './atomic';
 import { validateSnapshot } from './validate';
 import type { HookActivations, Snapshot, SnapshotProvenance } from './types';
 import { createHash } from 'node:crypto';
@@ -14,7 +14,7 @@ export * from './types';
 export { buildSnapshot, sha256Text, TOOL_NAME, TOOL_VERSION } from './build';
 export type { BuildSnapshotInput } from './build';
 export { validateSnapshot } from './validate';
-export { writeFileAtomic } from './atomic';
+export { writeFileAtomic, writeFilesAtomic, prepareAtomicWrite } from './atomic';
 export type { AtomicWriteOptions } from './atomic';
 
 /** Provenance of a loaded bundle plus any attached dictionaries (`--sae`), for buildSnapshot. */
@@ -35,9 +35,9 @@ export function activationsPathFor(jsonPath: string): string {
 /**
  * Writes the snapshot JSON at `jsonPath` and, with activations, `<base>.safetensors` beside it (one F32
  * tensor per hook, named by the hook, shape [tokens, d]). Each file is replaced atomically (temp file
- * in the same folder + fsync + rename): an interrupted export leaves the previous files intact. The
- * activations file is written first and the JSON records its sha256, so a reader can tell when a JSON
- * and an activations file do not belong together.
+ * in the same folder + fsync + rename), and both temp files are complete before either is renamed: an
+ * interrupted export leaves the previous files intact. The JSON records the activations file's sha256,
+ * so a reader can tell when a JSON and an activations file do not belong together.
  */
 export async function writeSnapshotAtomic(
   jsonPath: string,
@@ -49,6 +49,7 @@ export async function writeSnapshotAtomic(
     let toWrite: Snapshot = { ...snapshot };
     delete toWrite.activations;
     let activationsPath: string | undefined;
+    const files: { target: string; data: Uint8Array | string }[] = [];
     if (activations && Object.keys(activations).length > 0) {
       const n = snapshot.tokens.length;
       const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
@@ -61,7 +62,7 @@ export async function writeSnapshotAtomic(
       }
       const bytes = writeSafetensors(tensors, { format: 'activation-inspector-activations', document_sha256: snapshot.document.sha256 });
       activationsPath = activationsPathFor(jsonPath);
-      await writeFileAtomic(activationsPath, bytes, options);
+      files.push({ target: activationsPath, data: bytes });
       toWrite = {
         ...toWrite,
         activations: {
@@ -72,7 +73,8 @@ export async function writeSnapshotAtomic(
         },
       };
     }
-    await writeFileAtomic(jsonPath, JSON.stringify(toWrite), options);
+    files.push({ target: jsonPath, data: JSON.stringify(toWrite) });
+    await writeFilesAtomic(files, options);
     return { ok: true, value: { jsonPath, activationsPath } };
   } catch (e) {
     return { ok: false, error: { kind: 'unreadable-file', file: jsonPath, message: `could not write the snapshot ${jsonPath}: ${(e as Error)?.message ?? String(e)}` } };
