@@ -1,5 +1,6 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
+import { loadBundle } from '../engine/bundle/index';
 import { Engine } from '../engine/index';
 import type { AnalysisOptions, Result } from '../engine/types';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
@@ -50,11 +51,13 @@ export const openEngine: EngineOpener = async (bundleDir) => {
   return { ok: true, value: new EngineAdapter(opened.value, bundleDir) };
 };
 
-/** Loads and validates a bundle (the same checks as using it), then lets it go. */
+/**
+ * Validates a bundle folder with the engine's loader (manifest schema, checksums, ONNX structure,
+ * dictionaries) without starting a model: "Select Model" switches only to folders that pass.
+ */
 export async function validateBundle(bundleDir: string): Promise<Result<BundleSummary>> {
-  const opened = await Engine.open(bundleDir, {});
-  if (!opened.ok) return opened;
-  const { modelId: id, name } = opened.value.info;
-  await opened.value.dispose();
-  return { ok: true, value: { id, name } };
+  const loaded = await loadBundle(bundleDir);
+  if (!loaded.ok) return loaded;
+  const { id, name } = loaded.value.manifest;
+  return { ok: true, value: { id, name: name || id } };
 }

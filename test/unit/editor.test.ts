@@ -7,13 +7,13 @@ import { DocumentTracker, sha256Hex } from '../../src/editor/documentTracker';
 import { checkEligibility, looksBinary } from '../../src/editor/eligibility';
 import { featureBucket, heatmapRanges, rankBucket, surprisalBucket } from '../../src/editor/heatmap';
 import { ModelHost } from '../../src/editor/modelHost';
-import { modelPickItems } from '../../src/editor/modelSelection';
+import { modelPickItems, selectModel } from '../../src/editor/modelSelection';
 import { defaultSnapshotName } from '../../src/editor/snapshotCommands';
 import { statusView } from '../../src/editor/statusBar';
 import { tokenIndexAtOffset } from '../../src/editor/tokenLookup';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/settings';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
-import { fake } from './editorFakeVscode';
+import { fake, Uri } from './editorFakeVscode';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
 const facts = (over: Partial<Parameters<typeof checkEligibility>[0]> = {}) => ({ languageId: 'python', scheme: 'file', length: 10, head: 'print(1)', ...over });
@@ -269,5 +269,51 @@ describe('heat-map decorations', () => {
     deco.setView(undefined);
     expect(total()).toBe(0);
     deco.dispose();
+  });
+});
+
+describe('select model', () => {
+  const deps = (validate: (dir: string) => Promise<any>) => ({
+    settings: () => ({ ...DEFAULT_SETTINGS, modelPath: fake.config.get('activationInspector.modelPath') as string ?? '', knownModels: (fake.config.get('activationInspector.knownModels') as string[]) ?? [] }),
+    extensionPath: '/ext',
+    validate,
+    log: silent,
+  });
+
+  it('switches only to a folder the engine validates, remembering browsed ones', async () => {
+    fake.reset();
+    const checked: string[] = [];
+    const validate = async (dir: string) => {
+      checked.push(dir);
+      return dir.includes('bad') ? { ok: false, error: { kind: 'missing-file', file: 'manifest.json', message: 'manifest.json is missing' } } : { ok: true, value: { id: 'gpt2', name: 'GPT-2' } };
+    };
+    fake.answers.push((items: { label: string }[]) => items.at(-1), [Uri.file('/models/bad')]);
+    await selectModel(deps(validate));
+    expect(fake.config.get('activationInspector.modelPath')).toBeUndefined();
+    expect(fake.messages.at(-1)).toMatchObject({ level: 'error' });
+    expect(fake.messages.at(-1)!.text).toContain('manifest.json');
+
+    fake.answers.push((items: { label: string }[]) => items.at(-1), [Uri.file('/models/gpt2')]);
+    await selectModel(deps(validate));
+    expect(fake.config.get('activationInspector.modelPath')).toBe('/models/gpt2');
+    expect(fake.config.get('activationInspector.knownModels')).toEqual(['/models/gpt2']);
+    expect(checked).toEqual(['/models/bad', '/models/gpt2']);
+
+    fake.answers.push((items: { label: string; value?: string }[]) => items.find((i) => i.value === ''));
+    await selectModel(deps(validate));
+    expect(fake.config.get('activationInspector.modelPath')).toBe('');
+    expect(checked.at(-1)).toBe('/ext/media/models/code-gpt2-2l');
+  });
+
+  it('the model host swaps engines when the folder changes, without reloading for the same folder', async () => {
+    const engines: FakeEngine[] = [];
+    const host = new ModelHost('/a', { loadOpener: async () => async () => { const e = new FakeEngine(); engines.push(e); return { ok: true, value: e }; } });
+    await host.get();
+    expect(host.setBundleDir('/a')).toBe(false);
+    expect(host.setBundleDir('/b')).toBe(true);
+    expect(engines[0]!.disposed).toBe(true);
+    await host.get();
+    expect(engines).toHaveLength(2);
+    expect(host.state).toMatchObject({ kind: 'ready', bundleDir: '/b' });
   });
 });
