@@ -117,7 +117,15 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     }),
     run(COMMANDS.exportSnapshot, (arg) => exportSnapshot(snapshotDeps, includeArg(arg))),
     run(COMMANDS.openSnapshot, (arg) => openSnapshot(snapshotDeps, arg instanceof vscode.Uri ? arg : undefined)),
-    run(COMMANDS.selectModel, () => selectModel({ settings, extensionPath: context.extensionUri.fsPath, validate: validateBundle, log })),
+    run(COMMANDS.selectModel, async () => {
+      const dir = await selectModel({ settings, extensionPath: context.extensionUri.fsPath, validate: validateBundle, log });
+      // Re-choosing the folder that failed to load (after fixing it) is a retry: no setting changes then.
+      if (dir !== undefined && dir === model.currentBundleDir && model.state.kind === 'error') {
+        model.reset();
+        store.clear();
+        tracker.reanalyseVisible();
+      }
+    }),
     settingsSource.onDidChange(({ previous, current }) => {
       log.info('Settings changed');
       if (model.setBundleDir(bundleDirFor(current.modelPath))) {
@@ -127,6 +135,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
         tracker.reanalyseVisible();
       }
       if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
+      inspector.refresh();
     }),
   );
 

@@ -43,7 +43,7 @@ export async function selectModel(deps: {
   extensionPath: string;
   validate: BundleValidator;
   log: Logger;
-}): Promise<void> {
+}): Promise<string | undefined> {
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   const resolve = (p: string) => resolveBundleDir(p, deps.extensionPath, root);
   const settings = deps.settings();
@@ -51,12 +51,12 @@ export async function selectModel(deps: {
     title: 'Activation Inspector: Select Model',
     placeHolder: 'Model bundle to analyse documents with',
   });
-  if (!picked) return;
+  if (!picked) return undefined;
   let value = picked.value;
   let browsed = false;
   if (value === undefined) {
     const folders = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Use This Bundle', title: 'Model bundle folder (with manifest.json)' });
-    if (!folders || folders.length === 0) return;
+    if (!folders || folders.length === 0) return undefined;
     value = folders[0]!.fsPath;
     browsed = true;
   }
@@ -68,7 +68,7 @@ export async function selectModel(deps: {
   if (!checked.ok) {
     deps.log.warn(`Select Model: ${dir} is not a usable bundle: ${describeError(checked.error as EngineError)}`);
     void vscode.window.showErrorMessage(`Activation Inspector: ${dir} is not a usable model bundle: ${describeError(checked.error)}`);
-    return;
+    return undefined;
   }
   const config = vscode.workspace.getConfiguration(SECTION);
   const inspected = config.inspect<string>('modelPath');
@@ -79,4 +79,5 @@ export async function selectModel(deps: {
   await config.update('modelPath', value, target);
   deps.log.info(`Select Model: switched to ${checked.value.id} (${dir})`);
   void vscode.window.showInformationMessage(`Activation Inspector: using ${checked.value.name || checked.value.id}.`);
+  return dir;
 }

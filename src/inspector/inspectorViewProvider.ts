@@ -103,6 +103,10 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     });
     this.disposables.push(
       view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      // Without retainContextWhenHidden a hidden panel loses its page; it says 'ready' again when shown.
+      view.onDidChangeVisibility(() => {
+        if (!view.visible) this.ready = false;
+      }),
       view.onDidDispose(() => {
         if (this.view === view) {
           this.view = undefined;
@@ -131,6 +135,13 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.selectedIndex = null;
     await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
     this.pushInit();
+    this.pushAnalysis(true);
+  }
+
+  /** Settings or model changed: resend what the panel renders with. */
+  refresh(): void {
+    this.pushInit();
+    this.pushStatus();
     this.pushAnalysis(true);
   }
 

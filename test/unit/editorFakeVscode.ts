@@ -153,7 +153,13 @@ export class FakeWebviewView {
   readonly webview = new FakeWebview();
   private readonly disposeEmitter = new EventEmitter<void>();
   onDidDispose = this.disposeEmitter.event;
+  private readonly visibilityEmitter = new EventEmitter<void>();
+  onDidChangeVisibility = this.visibilityEmitter.event;
   visible = true;
+  setVisible(v: boolean) {
+    this.visible = v;
+    this.visibilityEmitter.fire();
+  }
 }
 
 function freshState() {

@@ -107,6 +107,19 @@ describe('inspector view provider', () => {
     expect(posted('selection').at(-1)).toMatchObject({ index: printIndex, token: { text: 'print' } });
   });
 
+  it('stops sending while hidden and starts again when the panel says ready', async () => {
+    const { doc } = fake.open('/w/a.py', 'alpha beta');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    view.setVisible(false);
+    const before = view.webview.posted.length;
+    provider.refresh();
+    expect(view.webview.posted.length).toBe(before);
+    view.setVisible(true);
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    expect(posted('init')).toHaveLength(2);
+  });
+
   it('reveals a clicked token in the editor and serves cards with occurrences', async () => {
     const { doc, editor } = fake.open('/w/a.py', 'alpha beta gamma');
     const result = fakeAnalysis(doc.getText());
