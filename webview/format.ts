@@ -32,7 +32,8 @@ export function formatProb(p: number): string {
   if (p >= 0.1) return `${(p * 100).toFixed(0)}%`;
   if (p >= 0.001) return `${(p * 100).toFixed(1)}%`;
   if (p <= 0) return '0%';
-  return p.toExponential(0).replace('e', '×10^');
+  if (p < 1e-6) return '<0.0001%';
+  return `${(p * 100).toPrecision(1)}%`;
 }
 
 export function formatNumber(x: number, digits = 2): string {

@@ -39,14 +39,16 @@ export function featureLists(o: FeatureListOptions): HTMLElement {
               attrs: {
                 type: 'button',
                 'data-focus-key': featureFocusKey(ref),
-                'aria-label': `Feature ${f.index}, ${label}, activation ${formatNumber(f.activation)}${lit ? ', highlighted in the editor' : ''}. Open its card.`,
+                // The accessible name is the visible text (plus hidden words for screen readers).
+                title: `Open the card of feature ${f.index}`,
               },
               on: { click: () => o.openCard(ref) },
             },
-            h('span', { class: 'feat-index' }, `#${f.index}`),
+            h('span', { class: 'feat-index' }, h('span', { class: 'sr-only' }, 'Feature '), `#${f.index}`),
             h('span', { class: 'feat-label' }, label),
-            h('span', { class: 'bar' }, h('span', { class: 'fill', style: { width: `${Math.max((f.activation / max) * 100, 1).toFixed(1)}%` } })),
-            h('span', { class: 'num' }, formatNumber(f.activation)),
+            h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'fill', style: { width: `${Math.max((f.activation / max) * 100, 1).toFixed(1)}%` } })),
+            h('span', { class: 'num' }, h('span', { class: 'sr-only' }, 'activation '), formatNumber(f.activation)),
+            lit ? h('span', { class: 'sr-only' }, ', highlighted in the editor') : null,
           ),
         );
       });

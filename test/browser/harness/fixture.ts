@@ -1,0 +1,25 @@
+// The committed analysis the browser tests render (made by fixtures/make-panel-fixture.ts from the
+// real engine and bundle).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { AnalysisResult } from '../../../src/engine/types';
+import type { FeatureCard, PanelModelInfo } from '../../../src/protocol';
+
+export interface PanelFixture {
+  source: string;
+  model: PanelModelInfo;
+  docUri: string;
+  fileName: string;
+  text: string;
+  result: AnalysisResult;
+  /** hook -> feature index -> label */
+  labels: Record<string, Record<string, string>>;
+  /** `${hook}#${index}` -> card */
+  cards: Record<string, FeatureCard>;
+}
+
+export const FIXTURE_PATH = path.resolve(__dirname, '../fixtures/panel-fixture.json');
+
+export function loadFixture(): PanelFixture {
+  return JSON.parse(fs.readFileSync(FIXTURE_PATH, 'utf8')) as PanelFixture;
+}

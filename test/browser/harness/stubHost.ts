@@ -1,0 +1,116 @@
+// Plays the extension side of the protocol from a committed analysis, using the host's own message
+// builders (src/inspector/panelMessages.ts), so what the panel receives is what the extension sends.
+import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../../src/inspector/panelMessages';
+import type { FromWebviewMessage, InitMessage, PanelSettings, ToWebviewMessage } from '../../../src/protocol';
+import { DEFAULT_LEGEND, PROTOCOL_VERSION } from '../../../src/protocol';
+import type { PanelFixture } from './fixture';
+import type { PanelPage } from './page';
+
+export interface StubHostOptions {
+  cursorIndex?: number;
+  settings?: PanelSettings;
+  readOnly?: boolean;
+  /** Hold card replies until releaseCards() (to see the loading state). */
+  holdCards?: boolean;
+  legend?: InitMessage['legend'];
+  snapshot?: InitMessage['snapshot'];
+  /** Send only init (no analysis) on ready. */
+  initOnly?: boolean;
+}
+
+export class StubHost {
+  settings: PanelSettings;
+  private held: (() => Promise<void>)[] = [];
+  cursor: number;
+  readonly src;
+
+  constructor(
+    readonly fixture: PanelFixture,
+    private readonly o: StubHostOptions = {},
+  ) {
+    this.settings = o.settings ?? { topK: 10, featuresPerToken: 8, hook: null };
+    this.cursor = o.cursorIndex ?? 0;
+    this.src = { docUri: fixture.docUri, fileName: fixture.fileName, version: 1, result: fixture.result };
+  }
+
+  init(): InitMessage {
+    return {
+      type: 'init',
+      protocol: PROTOCOL_VERSION,
+      model: this.fixture.model,
+      settings: this.settings,
+      legend: this.o.legend ?? DEFAULT_LEGEND,
+      readOnly: this.o.readOnly ?? false,
+      snapshot: this.o.snapshot ?? null,
+    };
+  }
+
+  label = (hook: string, index: number) => this.fixture.labels[hook]?.[index];
+
+  analysis(window?: number) {
+    return buildAnalysisMessage(this.src, this.cursor, window);
+  }
+
+  selection(index: number) {
+    const m = buildSelectionMessage(this.src, index, this.label)!;
+    // The host honours the panel's top-k / features options.
+    m.token.topk = m.token.topk.slice(0, this.settings.topK);
+    m.predictedBy = m.predictedBy?.slice(0, this.settings.topK) ?? null;
+    for (const h of Object.keys(m.token.features)) {
+      m.token.features[h] = m.token.features[h]!.slice(0, this.settings.featuresPerToken);
+      m.featureLabels[h] = m.featureLabels[h]!.slice(0, this.settings.featuresPerToken);
+    }
+    return m;
+  }
+
+  card(requestId: string, hook: string, index: number): ToWebviewMessage {
+    const card = this.fixture.cards[`${hook}#${index}`];
+    const occurrences = featureOccurrences(this.fixture.result, hook, index);
+    return card
+      ? { type: 'card', requestId, hook, index, card, occurrences, error: null }
+      : { type: 'card', requestId, hook, index, card: null, occurrences, error: `No card stored for feature ${index} of ${hook}.` };
+  }
+
+  releaseCards(): Promise<void[]> {
+    const held = this.held;
+    this.held = [];
+    return Promise.all(held.map((f) => f()));
+  }
+
+  /** The handler for PanelPage's onMessage. */
+  handle = async (m: FromWebviewMessage, panel: PanelPage): Promise<void> => {
+    switch (m.type) {
+      case 'ready':
+        await panel.send(this.init());
+        if (this.o.initOnly) return;
+        await panel.send(this.analysis());
+        await panel.send(this.selection(this.cursor));
+        return;
+      case 'selectToken':
+        await panel.send(this.selection(m.index));
+        return;
+      case 'revealToken':
+        // The editor cursor moves there; the host's cursor listener answers with the selection.
+        this.cursor = m.index;
+        await panel.send(this.selection(m.index));
+        return;
+      case 'requestCard': {
+        const reply = () => panel.send(this.card(m.requestId, m.hook, m.index));
+        if (this.o.holdCards) this.held.push(reply);
+        else await reply();
+        return;
+      }
+      case 'highlightFeature':
+        await panel.send({ type: 'highlight', feature: { hook: m.hook, index: m.index } });
+        return;
+      case 'clearHighlight':
+        await panel.send({ type: 'highlight', feature: null });
+        return;
+      case 'setOptions':
+        this.settings = { topK: m.topK, featuresPerToken: m.featuresPerToken, hook: m.hook };
+        return;
+      default:
+        return;
+    }
+  };
+}
