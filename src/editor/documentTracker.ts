@@ -36,7 +36,9 @@ export interface TrackerStats {
   errors: number;
 }
 
-/** Documents whose analysis takes longer than this get a cancellable notification. */
+/** Runs longer than this show in the window's progress area. */
+const WINDOW_PROGRESS_AFTER_MS = 400;
+/** Runs longer than this also get a notification with a Cancel button. */
 const NOTIFY_AFTER_MS = 1500;
 
 export function sha256Hex(text: string): string {
@@ -161,13 +163,17 @@ export class DocumentTracker implements vscode.Disposable {
         this.setStatus(docKey, { kind: 'analysing', fraction: p.fraction });
       }),
     );
-    if (run.controller === controller) run.controller = undefined;
+    // Still this run's controller = no newer edit or request replaced it.
+    const latestRun = run.controller === controller;
+    if (latestRun) run.controller = undefined;
     if (!result.ok) {
       if (result.error.kind === 'superseded' || result.error.kind === 'cancelled') {
         this.stats.superseded++;
-        if (!controller.signal.aborted && this.statuses.get(docKey)?.kind === 'analysing') {
-          // cancelled by the person (notification button), not by a newer edit
-          this.setStatus(docKey, { kind: 'error', message: 'analysis cancelled' });
+        if (latestRun && controller.signal.aborted) {
+          // the person pressed Cancel on the progress notification
+          this.setStatus(docKey, { kind: 'skipped', reason: 'the analysis was cancelled', detail: 'Edit the document to analyse it again.' });
+        } else if (latestRun) {
+          this.setStatus(docKey, { kind: 'error', message: describeError(result.error) });
         }
         return undefined;
       }
@@ -204,8 +210,9 @@ export class DocumentTracker implements vscode.Disposable {
   }
 
   /**
-   * Window-area progress for every run; a run still going after NOTIFY_AFTER_MS also gets a
-   * notification with a Cancel button (long documents, first load), so routine typing stays quiet.
+   * Progress for runs that take a while: the window's progress area after WINDOW_PROGRESS_AFTER_MS
+   * (incremental runs while typing finish sooner and stay quiet), plus a notification with a Cancel
+   * button after NOTIFY_AFTER_MS (long documents, first load).
    */
   private withProgress<T>(doc: vscode.TextDocument, controller: AbortController, work: (onFraction: (f: number) => void) => Promise<T>): Promise<T> {
     let reportNotification: ((f: number) => void) | undefined;
@@ -214,9 +221,16 @@ export class DocumentTracker implements vscode.Disposable {
       lastFraction = f;
       reportNotification?.(f);
     });
+    const quiet = promise.then(
+      () => undefined,
+      () => undefined,
+    );
     const name = doc.uri.path.split('/').pop() || 'document';
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Analysing ${name}` }, () => promise.catch(() => undefined));
-    const timer = setTimeout(() => {
+    const windowTimer = setTimeout(() => {
+      if (controller.signal.aborted) return;
+      void vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: `Analysing ${name}` }, () => quiet);
+    }, WINDOW_PROGRESS_AFTER_MS);
+    const notifyTimer = setTimeout(() => {
       if (controller.signal.aborted) return;
       void vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Activation Inspector: analysing ${name}`, cancellable: true },
@@ -229,11 +243,14 @@ export class DocumentTracker implements vscode.Disposable {
             reported = Math.max(reported, pct);
           };
           reportNotification(lastFraction);
-          return promise.catch(() => undefined);
+          return quiet;
         },
       );
     }, NOTIFY_AFTER_MS);
-    return promise.finally(() => clearTimeout(timer));
+    return promise.finally(() => {
+      clearTimeout(windowTimer);
+      clearTimeout(notifyTimer);
+    });
   }
 
   private forget(doc: vscode.TextDocument): void {

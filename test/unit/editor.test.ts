@@ -238,6 +238,17 @@ describe('document tracker', () => {
     expect(model.state.kind).toBe('error');
   });
 
+  it('shows progress for slow runs; Cancel stops the run and the status says so', async () => {
+    engine.delayMs = 1700;
+    fake.pressCancel = true;
+    const { doc } = fake.open('/w/a.py', 'abc def');
+    const result = await tracker.analyseNow(doc as never);
+    expect(result).toBeUndefined();
+    expect(fake.progress.map((p) => p.location)).toEqual([10, 15]); // window area, then the notification
+    expect(tracker.status(doc.uri.toString())).toMatchObject({ kind: 'skipped', reason: 'the analysis was cancelled' });
+    expect(store.latest(doc.uri.toString())).toBeUndefined();
+  });
+
   it('forgets a closed document everywhere', async () => {
     const { doc } = fake.open('/w/a.py', 'abc def');
     await tracker.analyseNow(doc as never);

@@ -189,6 +189,8 @@ function freshState() {
       configuration: new EventEmitter<any>(),
     },
     isTrusted: true,
+    /** Cancellable progress notifications get their Cancel button pressed. */
+    pressCancel: false,
     workspaceFolders: undefined as { uri: Uri }[] | undefined,
   };
 }
@@ -270,9 +272,17 @@ export function vscodeModule() {
         return { info: line('info'), warn: line('warn'), error: line('error'), debug: line('debug'), trace: line('trace'), appendLine: line('line'), show() {}, dispose() {} };
       },
       createTextEditorDecorationType: (options: unknown) => ({ options, dispose() {} }),
-      withProgress: async (options: { location: number; title?: string }, task: (p: unknown, t: unknown) => unknown) => {
+      withProgress: async (options: { location: number; title?: string; cancellable?: boolean }, task: (p: unknown, t: unknown) => unknown) => {
         fake.progress.push(options);
-        return task({ report() {} }, { isCancellationRequested: false, onCancellationRequested: () => ({ dispose() {} }) });
+        const cancel = options.cancellable && fake.pressCancel;
+        const token = {
+          isCancellationRequested: false,
+          onCancellationRequested: (l: () => void) => {
+            if (cancel) setTimeout(l, 0); // the person presses Cancel right away
+            return { dispose() {} };
+          },
+        };
+        return task({ report() {} }, token);
       },
       showQuickPick: async (items: unknown) => nextAnswer(await items as unknown[]),
       showSaveDialog: async () => nextAnswer(),
