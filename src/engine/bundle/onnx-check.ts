@@ -40,7 +40,7 @@ export async function checkOnnxStructure(abs: string): Promise<string | null> {
       } else {
         return fields === 0 ? 'does not start like an ONNX model (protobuf ModelProto)' : `has an invalid wire type at byte ${pos} (corrupt)`;
       }
-      if (next > size) return `field ${field} runs to byte ${next} but the file is ${size} bytes (truncated)`;
+      if (next > size) return `is truncated: its ${field === GRAPH_FIELD ? 'graph' : `field ${field}`} runs to byte ${next} but the file is ${size} bytes`;
       if (field === GRAPH_FIELD && wire === 2) sawGraph = true;
       fields++;
       pos = next;
