@@ -1,0 +1,104 @@
+// `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
+import path from 'node:path';
+import type { AnalysisResult, TokenResult } from '../engine';
+import type { Engine } from '../engine';
+import { buildSnapshot, writeSnapshotAtomic, type HookActivations } from '../engine/snapshot';
+import { intArg, listArg, parse, readTextFile, UsageError } from './args';
+import { openEngine } from './open-engine';
+
+export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
+                             [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]`;
+
+const LANGUAGES: Record<string, string> = {
+  '.py': 'python', '.ts': 'typescript', '.tsx': 'typescriptreact', '.js': 'javascript', '.mjs': 'javascript',
+  '.cjs': 'javascript', '.jsx': 'javascriptreact', '.json': 'json', '.md': 'markdown', '.c': 'c', '.h': 'c',
+  '.cpp': 'cpp', '.cc': 'cpp', '.hpp': 'cpp', '.rs': 'rust', '.go': 'go', '.java': 'java', '.sh': 'shellscript',
+  '.html': 'html', '.css': 'css', '.txt': 'plaintext', '.rb': 'ruby', '.php': 'php', '.yaml': 'yaml', '.yml': 'yaml',
+};
+
+/** Whitespace and control characters made visible so table columns stay on one line. */
+export function visible(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
+}
+
+function shortHook(h: string): string {
+  return h.replace(/^blocks\.(\d+)\./, 'L$1.').replace('hook_resid_', '').replace('mlp.hook_post', 'mlp');
+}
+
+export function formatTable(engine: Engine, r: AnalysisResult, maxFeatures = 3): string {
+  const lines: string[] = [];
+  lines.push(`${pad('#', 6)}${pad('token', 18)}${pad('p', 9)}${pad('rank', 7)}${pad('top predictions', 44)}features`);
+  r.tokens.forEach((t: TokenResult, i: number) => {
+    const p = t.logprob === null ? '-' : Math.exp(t.logprob).toFixed(4);
+    const rank = t.rank === null ? '-' : String(t.rank);
+    const top = t.topk.slice(0, 3).map((e) => `${JSON.stringify(e.text)} ${e.prob.toFixed(2)}`).join('  ');
+    const feats = r.hooks
+      .map((h) => {
+        const hits = t.features[h].slice(0, maxFeatures).map((f) => {
+          const label = engine.featureLabel(h, f.index);
+          return `#${f.index}${label ? ` ${JSON.stringify(label)}` : ''} ${f.activation.toFixed(2)}`;
+        });
+        return hits.length ? `${shortHook(h)}: ${hits.join(', ')}` : '';
+      })
+      .filter(Boolean)
+      .join(' | ');
+    lines.push(`${pad(String(i), 6)}${pad(visible(t.text), 18)}${pad(p, 9)}${pad(rank, 7)}${pad(visible(top), 44)}${feats}`);
+  });
+  return lines.join('\n');
+}
+
+export async function analyzeCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    'top-k': { type: 'string' },
+    features: { type: 'string' },
+    hooks: { type: 'string', multiple: true },
+    'include-activations': { type: 'boolean' },
+    out: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(ANALYZE_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`analyze takes exactly one FILE (usage: ${ANALYZE_USAGE.split('\n')[0]})`);
+  const file = positionals[0];
+  const text = readTextFile(file);
+  const engine = await openEngine(values);
+  try {
+    const topK = intArg(values['top-k'], 'top-k', 10, 1, engine.info.topkMax);
+    const featuresPerToken = intArg(values.features, 'features', 8, 1, 1000);
+    const hooks = listArg(values.hooks);
+    for (const h of hooks) if (!engine.info.hooks.includes(h)) throw new UsageError(`--hooks: no dictionary for ${h} (have: ${engine.info.hooks.join(', ')})`);
+    const includeActivations = !!values['include-activations'];
+    const options = { topK, featuresPerToken, hooks, includeActivations };
+    const r = await engine.analyze(path.resolve(file), text, options);
+    if (!r.ok) throw new UsageError(r.error.message);
+    if (values.out) {
+      const out: string = values.out;
+      const snap = buildSnapshot({
+        result: r.value,
+        provenance: engine.provenance(),
+        document: { path: path.resolve(file), languageId: LANGUAGES[path.extname(file).toLowerCase()] ?? null, text },
+        options: { topK, featuresPerToken, hooks: r.value.hooks },
+      });
+      if (!snap.ok) throw new UsageError(snap.error.message);
+      let activations: HookActivations | undefined;
+      if (includeActivations && r.value.activations) {
+        activations = {};
+        const n = r.value.tokens.length;
+        for (const [h, data] of Object.entries(r.value.activations)) activations[h] = { shape: [n, n ? data.length / n : 0], data };
+      }
+      const w = await writeSnapshotAtomic(out, snap.value, activations);
+      if (!w.ok) throw new UsageError(w.error.message);
+      console.log(`wrote ${w.value.jsonPath}${w.value.activationsPath ? ` and ${w.value.activationsPath}` : ''} (${r.value.tokens.length} tokens)`);
+    } else {
+      console.log(formatTable(engine, r.value));
+    }
+    return 0;
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,48 @@
+// Entry of dist/cli.js, the `activation-inspector` command. Any bad input ends with exit code 1 (2 for
+// usage) and a one-line reason on stderr.
+import { analyzeCommand, ANALYZE_USAGE } from './analyze';
+import { evalCommand, EVAL_USAGE } from './eval';
+import { benchCommand, BENCH_USAGE } from './bench';
+import { UsageError } from './args';
+
+const USAGE = `usage:
+  ${ANALYZE_USAGE}
+  ${EVAL_USAGE}
+  ${BENCH_USAGE}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'analyze':
+      return analyzeCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case 'bench':
+      return benchCommand(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      console.log(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${cmd}" (analyze, eval or bench)`);
+  }
+}
+
+// `activation-inspector analyze big.py | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    const msg = e instanceof UsageError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
+    process.stderr.write(`activation-inspector: ${msg.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.exitCode = e instanceof UsageError ? 1 : 70;
+  },
+);
