@@ -30,6 +30,26 @@ export async function buildWorker(): Promise<string> {
   return out;
 }
 
+/** Builds dist-like cli.js + worker.js into a private folder; returns the path of cli.js. */
+export async function buildCli(): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-'));
+  const ortPath = JSON.stringify(require.resolve('onnxruntime-node'));
+  for (const [entry, out] of [['src/cli/main.ts', 'cli.js'], ['src/engine/inference/worker.ts', 'worker.js']]) {
+    await esbuild.build({
+      entryPoints: [path.join(root, entry)],
+      outfile: path.join(dir, out),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      external: ['onnxruntime-node'],
+      logLevel: 'error',
+    });
+    const file = path.join(dir, out);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/require\("onnxruntime-node"\)/g, `require(${ortPath})`));
+  }
+  return path.join(dir, 'cli.js');
+}
+
 /** A random GPT-2 bundle (n_ctx 64, d 64, three SAE architectures), built once per machine. */
 export function testBundle(opts: { ctx?: number; d?: number } = {}): string {
   const ctx = opts.ctx ?? 64;

@@ -1,0 +1,88 @@
+// `activation-inspector` as users run it: real process, real bundle folder, exit codes and output.
+import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { readSnapshot, readSnapshotActivations } from '../../src/engine/snapshot';
+import { buildCli, testBundle } from './inference-helpers';
+
+let cli = '';
+let bundle = '';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-test-'));
+const sample = path.join(tmp, 'sample.py');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+beforeAll(async () => {
+  cli = await buildCli();
+  bundle = testBundle();
+  fs.writeFileSync(sample, 'def add(a, b):\n    """Add two numbers."""\n    return a + b\n\n\nprint(add(1, 2))\n'.repeat(8));
+});
+
+describe('analyze', () => {
+  it('prints a per-token table', () => {
+    const r = run('analyze', sample, '--model', bundle, '--top-k', '3', '--features', '2');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines[0]).toMatch(/token.*p.*rank.*top predictions.*features/);
+    expect(lines.length).toBeGreaterThan(50);
+    expect(lines[2]).toMatch(/L0\.post: #\d+/);
+  });
+
+  it('writes a snapshot (and activations) that the snapshot reader accepts', async () => {
+    const out = path.join(tmp, 'snap.json');
+    const r = run('analyze', sample, '--model', bundle, '--out', out, '--include-activations', '--hooks', 'blocks.1.hook_resid_pre');
+    expect(r.code).toBe(0);
+    const snap = await readSnapshot(out);
+    if (!snap.ok) throw new Error(snap.error.message);
+    expect(snap.value.hooks).toEqual(['blocks.1.hook_resid_pre']);
+    expect(snap.value.tokens.length).toBeGreaterThan(50);
+    expect(snap.value.provenance.model.id).toBe('test-gpt2');
+    const acts = await readSnapshotActivations(out, snap.value);
+    if (!acts.ok) throw new Error(acts.error.message);
+    expect(acts.value['blocks.1.hook_resid_pre'].shape).toEqual([snap.value.tokens.length, 64]);
+  });
+
+  it('--sae attaches a SAELens folder at its hook', () => {
+    const r = run('analyze', sample, '--model', bundle, '--sae', `${bundle}-extra-sae`, '--hooks', 'blocks.1.hook_resid_pre', '--features', '1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/L1\.pre: #\d+/);
+  });
+
+  it.each([
+    [['analyze', '/no/such/file.py'], /does not exist/],
+    [['analyze', process.execPath], /binary/],
+    [['analyze', 'SAMPLE', '--model', os.tmpdir()], /manifest/],
+    [['analyze', 'SAMPLE', '--top-k', '0'], /--top-k/],
+    [['analyze', 'SAMPLE', '--hooks', 'blocks.7.nope'], /no dictionary/],
+    [['analyze', 'SAMPLE', '--sae', '/no/such/sae'], /sae/],
+    [['analyze', 'SAMPLE', '--bogus'], /bogus/],
+    [['frobnicate'], /unknown command/],
+    [['eval'], /at least one FILE/],
+  ])('bad input %j exits non-zero with one line', (args, msg) => {
+    const a = (args as string[]).map((x) => (x === 'SAMPLE' ? sample : x));
+    if (!a.includes('--model') && a[0] !== 'frobnicate' && a.length > 1) a.push('--model', bundle);
+    const r = run(...a);
+    expect(r.code).not.toBe(0);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(msg as RegExp);
+  });
+});
+
+describe('eval', () => {
+  it('prints bits per byte, top-1 accuracy, and per-dictionary explained variance and L0', () => {
+    const r = run('eval', sample, sample, '--model', bundle);
+    expect(r.code).toBe(0);
+    const v = Object.fromEntries(r.out.trim().split('\n').map((l) => l.split(': ')));
+    expect(Number(v.files)).toBe(2);
+    expect(Number(v.bits_per_byte)).toBeGreaterThan(0);
+    expect(Number(v.top1_accuracy)).toBeGreaterThanOrEqual(0);
+    expect(Number(v['l0.blocks.1.hook_resid_pre'])).toBeLessThanOrEqual(16); // topk k = 16
+    expect(Number(v['explained_variance.blocks.0.hook_resid_post'])).toBeLessThanOrEqual(1);
+  });
+});
