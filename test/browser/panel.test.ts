@@ -39,9 +39,12 @@ describe('inspector panel in Chromium', () => {
     expect(strip.length).toBe(Math.min(tokens().length, 240));
     for (const o of strip) {
       const t = tokens()[o.index]!;
-      expect(o.text.replace(/\n$/, '')).toBe(visibleToken(t.text));
+      expect(o.text).toBe(visibleToken(t.text));
       expect(o.cls).toContain(t.rank === null ? 'first' : `b${rankBucket(t.rank)}`);
     }
+    // The document's line breaks are kept (after the ↵ that shows them).
+    const newlines = strip.reduce((n, o) => n + (tokens()[o.index]!.text.split('\n').length - 1), 0);
+    expect(await page.locator('#token-strip br').count()).toBe(newlines);
     expect(strip.filter((o) => o.selected).map((o) => o.index)).toEqual([i]);
     expect(strip.filter((o) => o.tabindex === '0').map((o) => o.index)).toEqual([i]); // roving tabindex
 
@@ -52,7 +55,7 @@ describe('inspector panel in Chromium', () => {
     const prevTopk = tokens()[i - 1]!.topk.slice(0, 10);
     expect(hereRows.map((r) => r.text)).toEqual(prevTopk.map((e) => visibleToken(e.text)));
     expect(hereRows.filter((r) => r.actual).length).toBe(prevTopk.some((e) => e.id === t.id) ? 1 : 0);
-    if (!prevTopk.some((e) => e.id === t.id)) expect(await page.textContent('.dist-outside')).toContain(`#${t.rank! + 1}`);
+    if (!prevTopk.some((e) => e.id === t.id)) expect(await page.textContent('.dist-outside')).toContain(`#${(t.rank! + 1).toLocaleString('en-US')}`);
     const nextRows = await page.$$eval('#dist-next-h + ol .dist-row code', (els) => els.map((e) => e.textContent));
     expect(nextRows).toEqual(t.topk.slice(0, 10).map((e) => visibleToken(e.text)));
 

@@ -2,7 +2,7 @@
 
 import type { TopKEntry } from '../../src/engine/types';
 import { h } from '../dom';
-import { formatProb, spokenToken, visibleToken } from '../format';
+import { displayRank, formatProb, spokenToken, visibleToken } from '../format';
 
 export interface DistributionOptions {
   title: string;
@@ -41,7 +41,7 @@ export function distribution(o: DistributionOptions): HTMLElement {
           { class: 'dist-outside' },
           'Actual: ',
           h('code', { class: 'tok-text' }, visibleToken(o.actual.text)),
-          o.actualOutside ? ` at rank #${o.actualOutside.rank + 1} (${formatProb(o.actualOutside.prob)}), outside the top ${shown.length}` : ` not in the top ${shown.length}`,
+          o.actualOutside ? ` at rank ${displayRank(o.actualOutside.rank)} (${formatProb(o.actualOutside.prob)}), outside the top ${shown.length}` : ` not in the top ${shown.length}`,
         )
       : null;
   return h(

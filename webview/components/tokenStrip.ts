@@ -84,13 +84,15 @@ export class TokenStrip {
             },
           },
         },
-        visibleToken(t.text) + (t.text.includes('\n') ? '\n' : ''),
+        visibleToken(t.text),
       );
       if (state.legend.mode === 'surprisal' && t.logprob !== null) {
         const s = Math.min(surprisalBits(t.logprob) / (state.legend.maxSurprisal / Math.LN2), 1);
         span.style.setProperty('--s', s.toFixed(3));
       }
       nodes.push(span);
+      // Tokens never wrap inside; the document's own line breaks follow the ↵ they are drawn as.
+      for (let n = t.text.split('\n').length - 1; n > 0; n--) nodes.push(h('br', { attrs: { role: 'presentation' } }));
     }
     if (this.first > 0) nodes.unshift(h('span', { class: 'more', attrs: { 'aria-hidden': 'true' } }, '… '));
     if (this.end < a.tokens.length) nodes.push(h('span', { class: 'more', attrs: { 'aria-hidden': 'true' } }, ' …'));
@@ -102,9 +104,13 @@ export class TokenStrip {
     else this.root.removeAttribute('aria-activedescendant');
   }
 
-  /** Scrolls the selected token into view without stealing focus. */
+  /** Scrolls the strip (only the strip, not the page) so the selected token's line is in its middle. */
   scrollToSelected(): void {
-    this.root.querySelector('.selected')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+    const el = this.root.querySelector<HTMLElement>('.selected');
+    if (!el) return;
+    const top = el.offsetTop;
+    const view = this.root.clientHeight;
+    if (top < this.root.scrollTop || top + el.offsetHeight > this.root.scrollTop + view) this.root.scrollTop = Math.max(top - view / 2, 0);
   }
 
   private current(): number | null {

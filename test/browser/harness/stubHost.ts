@@ -16,6 +16,8 @@ export interface StubHostOptions {
   snapshot?: InitMessage['snapshot'];
   /** Send only init (no analysis) on ready. */
   initOnly?: boolean;
+  /** Answer nothing at all (the extension has not connected yet). */
+  silent?: boolean;
 }
 
 export class StubHost {
@@ -79,6 +81,7 @@ export class StubHost {
 
   /** The handler for PanelPage's onMessage. */
   handle = async (m: FromWebviewMessage, panel: PanelPage): Promise<void> => {
+    if (this.o.silent) return;
     switch (m.type) {
       case 'ready':
         await panel.send(this.init());
