@@ -79,26 +79,32 @@ export function readSafetensors(buf: Uint8Array): Parsed<Map<string, TensorF32>>
   const { entries, dataStart } = parsed.value;
   const out = new Map<string, TensorF32>();
   for (const [name, e] of Object.entries(entries)) {
-    const bytes = buf.subarray(dataStart + e.data_offsets[0], dataStart + e.data_offsets[1]);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const raw = buf.subarray(dataStart + e.data_offsets[0], dataStart + e.data_offsets[1]);
+    // Typed-array views need aligned offsets; copy the (rare) unaligned tensor. Every platform Node
+    // ships for is little-endian, like the format, so views read the values directly.
+    const bytes = raw.byteOffset % 8 === 0 ? raw : raw.slice();
     const count = e.shape.reduce((x, y) => x * y, 1);
-    const data = new Float32Array(count);
+    let data: Float32Array;
     switch (e.dtype) {
       case 'F32':
-        for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+        data = new Float32Array(bytes.buffer, bytes.byteOffset, count).slice();
         break;
       case 'F16': {
         const t = f16ToF32Table();
-        for (let i = 0; i < count; i++) data[i] = t[view.getUint16(2 * i, true)];
+        const h = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+        data = new Float32Array(count);
+        for (let i = 0; i < count; i++) data[i] = t[h[i]];
         break;
       }
       case 'BF16': {
+        const h = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+        data = new Float32Array(count);
         const u = new Uint32Array(data.buffer);
-        for (let i = 0; i < count; i++) u[i] = view.getUint16(2 * i, true) << 16;
+        for (let i = 0; i < count; i++) u[i] = h[i] << 16;
         break;
       }
       case 'F64':
-        for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
+        data = Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, count));
         break;
       default:
         return { ok: false, message: `tensor "${name}" has dtype ${e.dtype}; only F32, F16, BF16 and F64 are read` };

@@ -229,7 +229,7 @@ export const BREAKAGES: Record<string, (dir: string) => Breakage> = {
     const e = h.value.entries.W_dec;
     const at = h.value.dataStart + e.data_offsets[0] + 5 * (e.dtype === 'F32' ? 4 : 2);
     if (e.dtype === 'F32') buf.writeFloatLE(NaN, at);
-    else buf.writeUInt16LE(0x7e00, at); // F16 and BF16 NaN
+    else buf.writeUInt16LE(e.dtype === 'F16' ? 0x7e00 : 0x7fc0, at); // F16 / BF16 quiet NaN
     fs.writeFileSync(p, buf);
     resign(dir, [rel]);
     return { kind: 'nan-weights', file: rel, says: /W_dec holds NaN at flat index 5/ };

@@ -106,7 +106,13 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
     const width = hookWidth.get(d.hook_name);
     if (width === undefined) return fail('bad-dictionary', 'manifest.json', `manifest.json has a dictionary for ${d.hook_name}, which is not among model.hooks`);
     if (dictionaries.some((x) => x.hookName === d.hook_name)) return fail('bad-dictionary', 'manifest.json', `manifest.json has two dictionaries for ${d.hook_name}`);
-    const sae = await readSaeFolder(abs(dir, d.path), { expectedD: width, expectedHook: d.hook_name, displayDir: d.path, source: 'bundle' });
+    const sae = await readSaeFolder(abs(dir, d.path), {
+      expectedD: width,
+      expectedHook: d.hook_name,
+      displayDir: d.path,
+      source: 'bundle',
+      knownSha256: { weights: hashes.get(`${d.path}/${SAE_WEIGHTS_FILE}`), cfg: hashes.get(`${d.path}/${SAE_CFG_FILE}`) },
+    });
     if (!sae.ok) return sae;
     const dict = sae.value;
     if (d.cards) {

@@ -80,6 +80,8 @@ export interface SaeFolderOptions {
   /** How files are named in messages: relative to the bundle for bundle dictionaries (default: absolute). */
   displayDir?: string;
   source?: 'bundle' | 'folder';
+  /** sha256 of the weights / cfg files when the caller already verified them (saves hashing twice). */
+  knownSha256?: { weights?: string; cfg?: string };
 }
 
 /** Reads and validates one SAELens folder. */
@@ -148,8 +150,8 @@ export async function readSaeFolder(dir: string, options: SaeFolderOptions = {})
     dir,
     cfg,
     weights,
-    sha256: sha256Hex(wBytes.value),
-    cfgSha256: sha256Hex(cfgBytes.value),
+    sha256: options.knownSha256?.weights ?? sha256Hex(wBytes.value),
+    cfgSha256: options.knownSha256?.cfg ?? sha256Hex(cfgBytes.value),
     source: options.source ?? 'folder',
   });
 }
