@@ -236,6 +236,52 @@ describe('inspector panel in Chromium', () => {
     await second.panel.close();
   });
 
+  it('draws document text as text, never as HTML', async () => {
+    const { host, panel, page } = await open({ cursorIndex: 3 });
+    const evil = ['<img src=x onerror="window.__pwned=1">', '<script>window.__pwned=2</script>', '&amp;<b>bold</b>'];
+    let offset = 0;
+    const evilTokens = evil.map((text) => {
+      const t = { text, start: offset, end: offset + text.length, logprob: -1, rank: 3, entropy: 2 };
+      offset += text.length;
+      return t;
+    });
+    const analysis = { ...host.analysis(), docUri: 'file:///workspace/evil.html', fileName: '<i>evil</i>.html', tokens: evilTokens, tokenCount: 3, firstIndex: 0, textLength: offset, cursorIndex: null };
+    await panel.send(analysis);
+    await expect.poll(() => page.locator('#token-strip [role=option]').count()).toBe(3);
+    const texts = await page.$$eval('#token-strip [role=option]', (els) => els.map((e) => e.textContent));
+    expect(texts).toEqual(evil.map(visibleToken));
+    expect(await page.locator('#token-strip img, #token-strip script, #token-strip b, .status i').count()).toBe(0);
+    expect(await page.textContent('.status')).toContain('<i>evil</i>.html');
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await expectClean(panel)).toEqual([]);
+    await panel.close();
+  });
+
+  it('controls: hook selector filters features, export posts the checkbox choice', async () => {
+    const i = tokenAt('read_lines');
+    const { host, panel, page } = await open({ cursorIndex: i });
+    const hooks = ctx.fixture.model.hooks;
+    const withFeatures = hooks.filter((h) => (tokens()[i]!.features[h] ?? []).length > 0);
+    expect(await page.locator('.hooks section.hook').count()).toBe(hooks.filter((h) => tokens()[i]!.features[h]).length);
+    const chosen = withFeatures[withFeatures.length - 1]!;
+    await page.click('#dd-hook');
+    await page.locator(`#dd-hook vscode-option[value="${chosen}"]`).click();
+    await panel.waitForMessage('setOptions', (m) => m.hook === chosen);
+    expect(host.settings.hook).toBe(chosen);
+    await expect.poll(() => page.locator('.hooks section.hook').count()).toBe(1);
+    expect(await page.locator(`button.feature[data-focus-key^="feat:${chosen}:"]`).count()).toBeGreaterThan(0);
+
+    await page.locator('vscode-button', { hasText: 'Export snapshot' }).click();
+    await panel.waitForMessage('exportSnapshot', (m) => m.includeActivations === false);
+    await page.locator('vscode-checkbox', { hasText: 'with activations' }).click();
+    await page.locator('vscode-button', { hasText: 'Export snapshot' }).click();
+    await panel.waitForMessage('exportSnapshot', (m) => m.includeActivations === true);
+    await page.locator('vscode-button', { hasText: 'Open snapshot' }).click();
+    await panel.waitForMessage('openSnapshot');
+    expect(await expectClean(panel)).toEqual([]);
+    await panel.close();
+  });
+
   it('shows status, errors and the empty state from the host', async () => {
     const { panel, page } = await open({ initOnly: true }, {}, '.empty-state');
     expect(await page.textContent('.empty-state')).toContain('Open a file');
