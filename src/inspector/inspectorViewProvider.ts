@@ -58,6 +58,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private snapshot: SnapshotView | undefined;
   private lastAnalysis: AnalysisMessage | undefined;
   private selectedIndex: number | null = null;
+  /** A token asked for (hover's "Show in inspector") before the panel was ready. */
+  private requestedIndex: number | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private rejections = { windowStart: 0, logged: 0, dropped: 0 };
   /** Messages sent, by type (tests and the output channel's debug line read it). */
@@ -124,7 +126,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       const stored = doc && this.deps.store.get(key(doc), doc.version);
       if (stored && (!target.uri || target.uri === key(doc!))) {
         const index = tokenIndexAtOffset(stored.result.tokens, target.offset);
-        if (index >= 0) this.select(index);
+        // A panel opened just now is not ready yet: it gets this token once it says so.
+        if (index >= 0 && this.canPost()) this.select(index);
+        else if (index >= 0) this.requestedIndex = index;
       }
     }
   }
@@ -323,7 +327,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       if (!this.activeDocument()) this.post({ type: 'clear', reason: 'Open a text file to see its analysis.' });
       return;
     }
-    const cursor = this.cursorIndex(source.result);
+    const requested = this.requestedIndex;
+    this.requestedIndex = undefined;
+    const cursor = requested !== undefined && requested < source.result.tokens.length ? requested : this.cursorIndex(source.result);
     const msg = buildAnalysisMessage(source, cursor);
     this.lastAnalysis = msg;
     this.post(msg);

@@ -107,6 +107,15 @@ describe('inspector view provider', () => {
     expect(posted('selection').at(-1)).toMatchObject({ index: printIndex, token: { text: 'print' } });
   });
 
+  it('"Show in inspector" before the panel is ready selects that token once it is', async () => {
+    const { doc } = fake.open('/w/a.py', 'alpha beta gamma delta');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    await provider.reveal({ uri: doc.uri.toString(), offset: doc.getText().indexOf('gamma') + 1 });
+    expect(fake.executed.map((e) => e.name)).toContain('activationInspector.inspector.focus');
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    expect(posted('selection').at(-1)).toMatchObject({ index: 4, token: { text: 'gamma' } });
+  });
+
   it('stops sending while hidden and starts again when the panel says ready', async () => {
     const { doc } = fake.open('/w/a.py', 'alpha beta');
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
