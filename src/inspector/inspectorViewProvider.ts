@@ -323,8 +323,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     if (!this.canPost()) return;
     const source = this.source();
     if (!source) {
+      const doc = this.activeDocument();
+      if (!doc) this.post({ type: 'clear', reason: 'Open a text file to see its analysis.' });
+      // Another document's tokens must not stay on screen; the same document's stay (dimmed by the
+      // panel's 'analysing' status) until the edit is analysed.
+      else if (this.lastAnalysis && this.lastAnalysis.docUri !== key(doc)) {
+        this.post({ type: 'clear', reason: `Waiting for the analysis of ${doc.uri.path.split('/').pop() ?? 'this document'}…` });
+      } else return;
       this.lastAnalysis = undefined;
-      if (!this.activeDocument()) this.post({ type: 'clear', reason: 'Open a text file to see its analysis.' });
       return;
     }
     const requested = this.requestedIndex;

@@ -116,6 +116,15 @@ describe('inspector view provider', () => {
     expect(posted('selection').at(-1)).toMatchObject({ index: 4, token: { text: 'gamma' } });
   });
 
+  it('clears the panel when the active editor switches to a document without an analysis yet', async () => {
+    const { doc } = fake.open('/w/a.py', 'alpha beta');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    expect(posted('analysis')).toHaveLength(1);
+    fake.open('/w/b.py', 'other text');
+    expect(posted('clear').at(-1)).toMatchObject({ reason: expect.stringContaining('b.py') });
+  });
+
   it('stops sending while hidden and starts again when the panel says ready', async () => {
     const { doc } = fake.open('/w/a.py', 'alpha beta');
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
