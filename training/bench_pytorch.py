@@ -1,7 +1,7 @@
 """PyTorch-eager baseline for `npm run bench`: the same work the engine does for one full analysis, on the
 same weights, tokens, windowing and dictionaries.
 
-  /usr/bin/python3 training/bench_pytorch.py JOB.json
+  /usr/bin/python3 training/bench_pytorch.py JOB.json [--serve]
   JOB.json: {"bundle": DIR, "ids": [...], "features": 8, "threads": 2, "reps": 3,
              "dictionaries": [hook, ...], "sae_dirs": {hook: DIR}}   (sae_dirs: --sae folders)
 
@@ -14,6 +14,9 @@ Work per window (n_ctx, stride n_ctx/2, each position's outputs from the one win
 src/engine/inference/windows.ts): the forward pass with hooks, log-softmax, top-50, entropy, the actual
 token's log-prob and rank; then for every dictionary, on the owned positions: encode, the top-n features,
 decode, explained variance. Prints `name: value` lines.
+
+--serve: after loading, runs one analysis per `run` line on stdin and answers `ms: <time>`, so the bench
+can interleave PyTorch and engine runs (on a shared machine both then see the same load); `quit` ends.
 """
 import json
 import os
@@ -128,18 +131,34 @@ def main():
     saes = [load_sae(folders[h]) for h in job["dictionaries"]]
     ids, ctx, n_top = job["ids"], man["architecture"]["n_ctx"], int(job.get("features", 8))
     times = []
+    if "--serve" in sys.argv:
+        print_info(man, model, missing, bundle, ids)
+        with torch.no_grad():
+            analyse(model, saes, ids[:64], ctx, n_top)  # warm-up
+            print("ready", flush=True)
+            for line in sys.stdin:
+                if line.strip() != "run":
+                    break
+                t0 = time.perf_counter()
+                analyse(model, saes, ids, ctx, n_top)
+                print(f"ms: {(time.perf_counter() - t0) * 1000:.2f}", flush=True)
+        return
     with torch.no_grad():
         analyse(model, saes, ids[:64], ctx, n_top)  # warm-up
         for _ in range(int(job.get("reps", 3))):
             t0 = time.perf_counter()
             analyse(model, saes, ids, ctx, n_top)
             times.append((time.perf_counter() - t0) * 1000)
+    print_info(man, model, missing, bundle, ids)
+    print(f"pytorch_eager_ms: {statistics.median(times):.2f}")
+
+
+def print_info(man, model, missing, bundle, ids):
     print(f"pytorch_version: {torch.__version__}")
     print(f"pytorch_threads: {torch.get_num_threads()}")
     print(f"pytorch_tokens: {len(ids)}")
-    print(f"pytorch_eager_ms: {statistics.median(times):.2f}")
     print(f"pytorch_params_defaulted: {len(missing)}")
-    print(f"pytorch_parity_max_abs_diff: {parity_diff(man, model, bundle):.2e}")
+    print(f"pytorch_parity_max_abs_diff: {parity_diff(man, model, bundle):.2e}", flush=True)
 
 
 if __name__ == "__main__":

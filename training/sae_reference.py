@@ -6,10 +6,14 @@ Semantics follow SAELens (sae_lens/saes/*.py, v6; pre-v6 folders are read as its
   standard  relu(pre)
   topk      the k largest pre-activations of each row, then relu; all others 0
   jumprelu  relu(pre) * (pre > threshold)
-normalize_activations "expected_average_only_in" changes nothing at run time: SAELens's SAE applies no
-input transform for it (its run-time norm functions exist only for constant_norm_rescale and layer_norm);
-the dataset-wide scaling factor is folded into the weights when a known release is loaded, and a folder on
-disk is used as it is. So the reference, like SAELens, encodes such a folder exactly like "none".
+normalize_activations "expected_average_only_in": SAELens's trainer feeds the SAE x * s (ActivationScaler,
+s = sqrt(d_in) / E||x||) and folds s into the weights of the final SAE, whose cfg then says "none".
+Intermediate checkpoints keep the weights unfolded and write s to activation_scaler.json beside them. So
+  - when s is available (activation_scaler.json, or a norm_scaling_factor / scaling_factor key in
+    cfg.json) the reference encodes x * s, as the SAE was trained;
+  - when it is not, SAELens's own SAE.encode applies no input transform (its run-time norm functions exist
+    only for constant_norm_rescale and layer_norm; SAE.from_pretrained folds a factor only for registry
+    releases and otherwise warns) and neither does the reference.
 
 Where float32 and float64 may legitimately disagree on a discontinuity (a jumprelu pre-activation within
 `tol` of its threshold, a topk row whose k-th and (k+1)-th pre-activations are within `tol`), the entries
@@ -37,6 +41,8 @@ AMBIGUITY_TOL = 2e-5  # 20x the float32 rounding of a 768-term pre-activation
 def encode(x, cfg, w, tol=AMBIGUITY_TOL):
     """x [n, d_in] -> (acts float64 [n, d_sae], ambiguous flat indices into acts)."""
     x = np.asarray(x, dtype=np.float64)
+    if cfg["normalize_activations"] == "expected_average_only_in" and cfg.get("scaling_factor"):
+        x = x * cfg["scaling_factor"]
     sae_in = x - w["b_dec"].astype(np.float64) if cfg["apply_b_dec_to_input"] else x
     pre = sae_in @ w["W_enc"].astype(np.float64) + w["b_enc"].astype(np.float64)
     arch = cfg["architecture"]
@@ -95,7 +101,7 @@ def random_sae(rng, d_in, d_sae, arch, x_sample, apply_b_dec=True, k=16, dtype=n
 
 
 def write_sae_folder(folder, weights, arch, hook_name, d_in, d_sae, layout="v6", apply_b_dec=True,
-                     normalize="none", k=None):
+                     normalize="none", k=None, scaling=None):
     """An SAE folder exactly as SAELens writes one (v6), or as older versions did (flat pre-v6 keys)."""
     os.makedirs(folder, exist_ok=True)
     dtype = "float16" if weights["W_enc"].dtype == np.float16 else "float32"
@@ -122,6 +128,9 @@ def write_sae_folder(folder, weights, arch, hook_name, d_in, d_sae, layout="v6",
     with open(os.path.join(folder, "cfg.json"), "w") as f:
         json.dump(cfg, f, indent=2)
     save_file(weights, os.path.join(folder, "sae_weights.safetensors"))
+    if scaling is not None:
+        with open(os.path.join(folder, "activation_scaler.json"), "w") as f:
+            json.dump({"scaling_factor": scaling}, f)
 
 
 VARIANTS = [
@@ -135,6 +144,11 @@ VARIANTS = [
 ]
 
 
+def norm_scaling_factor(x):
+    """SAELens's ActivationScaler estimate: sqrt(d_in) / mean ||x||."""
+    return float(np.sqrt(x.shape[1]) / np.linalg.norm(x, axis=1).mean())
+
+
 def make_fixtures(out, d_in, d_sae, n, seed, hook_name, k):
     rng = np.random.default_rng(seed)
     # Residual-stream-like inputs: an offset shared by all tokens plus per-token variation.
@@ -143,13 +157,15 @@ def make_fixtures(out, d_in, d_sae, n, seed, hook_name, k):
     x.tofile(os.path.join(out, "inputs.f32"))
     index = {"d_in": d_in, "d_sae": d_sae, "n": n, "hook_name": hook_name, "inputs": "inputs.f32", "variants": []}
     for name, arch, layout, apply_b_dec, norm, dtype in VARIANTS:
-        w = random_sae(rng, d_in, d_sae, arch, x.astype(np.float64), apply_b_dec, k, dtype)
+        # expected_average_only_in: a training checkpoint with its activation_scaler.json (see above).
+        s = norm_scaling_factor(x.astype(np.float64)) if norm == "expected_average_only_in" else None
+        w = random_sae(rng, d_in, d_sae, arch, x.astype(np.float64) * (s or 1.0), apply_b_dec, k, dtype)
         folder = os.path.join(out, "saes", name)
-        write_sae_folder(folder, w, arch, hook_name, d_in, d_sae, layout, apply_b_dec, norm, k)
+        write_sae_folder(folder, w, arch, hook_name, d_in, d_sae, layout, apply_b_dec, norm, k, s)
         acts, amb = encode_folder(folder, x)
         acts.astype(np.float32).tofile(os.path.join(out, "expected", name + ".f32"))
         index["variants"].append({"name": name, "folder": f"saes/{name}", "architecture": arch, "layout": layout,
-                                  "apply_b_dec_to_input": apply_b_dec, "normalize_activations": norm,
+                                  "apply_b_dec_to_input": apply_b_dec, "normalize_activations": norm, "scaling_factor": s,
                                   "expected": f"expected/{name}.f32", "ambiguous": amb.tolist(),
                                   "active_fraction": float((acts > 0).mean())})
     with open(os.path.join(out, "index.json"), "w") as f:

@@ -16,9 +16,11 @@ from safetensors_io import SafetensorsError, read_header
 CFG_FILE = "cfg.json"
 WEIGHTS_FILE = "sae_weights.safetensors"
 SPARSITY_FILE = "sparsity.safetensors"
+SCALER_FILE = "activation_scaler.json"  # SAELens training checkpoints: {"scaling_factor": s}, weights not folded
+SCALING_KEYS = ("norm_scaling_factor", "scaling_factor", "activation_norm_scaling_factor")
 ARCHITECTURES = ("standard", "topk", "jumprelu")
 NORMALIZATIONS = ("none", "expected_average_only_in")
-WEIGHT_DTYPES = ("F32", "F16")
+WEIGHT_DTYPES = ("F32", "F16", "BF16")
 
 
 class SaeFolderError(ValueError):
@@ -35,9 +37,31 @@ def _is_v6(raw):
         return "metadata" in raw
 
 
+def scaling_factor(folder: str, raw: dict):
+    """The input scaling factor s of an expected_average_only_in SAE whose weights do not have it folded
+    in: from cfg.json (norm_scaling_factor / scaling_factor / activation_norm_scaling_factor) or from the
+    activation_scaler.json SAELens's trainer writes beside intermediate checkpoints. None when absent."""
+    for key in SCALING_KEYS:
+        v = raw.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0:
+            return float(v)
+    path = os.path.join(folder, SCALER_FILE)
+    if os.path.isfile(path):
+        try:
+            with open(path) as f:
+                v = json.load(f).get("scaling_factor")
+        except (ValueError, AttributeError):
+            raise SaeFolderError(f"{path}: expected {{\"scaling_factor\": number}}") from None
+        if isinstance(v, (int, float)) and v > 0:
+            return float(v)
+        if v is not None:
+            raise SaeFolderError(f"{path}: scaling_factor must be a positive number, got {v!r}")
+    return None
+
+
 def read_cfg(folder: str) -> dict:
-    """The folder's config in one normalised shape:
-    {architecture, d_in, d_sae, dtype, apply_b_dec_to_input, normalize_activations, k, hook_name, layout}."""
+    """The folder's config in one normalised shape: {architecture, d_in, d_sae, dtype, apply_b_dec_to_input,
+    normalize_activations, scaling_factor, k, hook_name, layout}."""
     path = os.path.join(folder, CFG_FILE)
     if not os.path.isfile(path):
         raise SaeFolderError(f"{folder}: no {CFG_FILE} (an SAELens folder holds {CFG_FILE} and {WEIGHTS_FILE})")
@@ -70,6 +94,7 @@ def read_cfg(folder: str) -> dict:
         "architecture": arch, "d_in": raw.get("d_in"), "d_sae": raw.get("d_sae"), "dtype": raw.get("dtype", "float32"),
         "apply_b_dec_to_input": raw.get("apply_b_dec_to_input", True), "normalize_activations": norm, "k": k,
         "hook_name": hook, "layout": "v6" if v6 else "pre-v6",
+        "scaling_factor": scaling_factor(folder, raw) if norm == "expected_average_only_in" else None,
     }
 
     def bad(msg):
