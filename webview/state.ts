@@ -60,8 +60,12 @@ export function initialState(): PanelState {
 /** Applies one validated host message. Card replies are routed through PendingRequests instead. */
 export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
   switch (msg.type) {
-    case 'init':
-      return { ...state, init: msg, options: { ...msg.settings }, legend: msg.legend, error: null };
+    case 'init': {
+      // The host's settings win; only a hook chosen in the panel survives a re-init that names none.
+      const hooks = msg.model?.hooks ?? [];
+      const keptHook = state.options.hook !== null && hooks.includes(state.options.hook) ? state.options.hook : null;
+      return { ...state, init: msg, options: { ...msg.settings, hook: msg.settings.hook ?? keptHook }, legend: msg.legend, error: null };
+    }
     case 'analysis': {
       const sameDoc = state.analysis?.docUri === msg.docUri;
       const selectedIndex = msg.cursorIndex ?? (sameDoc ? state.selectedIndex : null);

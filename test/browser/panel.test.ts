@@ -1,5 +1,7 @@
 // The inspector panel's built bundle in headless Chromium, under the real HTML shell and CSP, talking
 // to a stand-in for the extension that plays the protocol from a real analysis (fixtures/).
+import fs from 'node:fs';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
@@ -311,6 +313,14 @@ describe('inspector panel in Chromium', () => {
     expect(panel.received.some((m) => m.type === 'revealToken')).toBe(false);
     expect(await expectClean(panel)).toEqual([]);
     await panel.close();
+  });
+
+  it('styles use theme colours only (--vscode-* variables, no literal colours)', () => {
+    const css = fs.readFileSync(path.resolve(__dirname, '../../webview/styles.css'), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    expect(css.match(/#[0-9a-f]{3,8}\b|\b(rgba?|hsla?)\(|(?<![-\w])(white|black|red|green|blue|yellow|purple|orange|gray|grey)(?![-\w])/gi) ?? []).toEqual([]);
+    const vars = [...css.matchAll(/var\((--[\w-]+)/g)].map((m) => m[1]!);
+    const own = new Set(['--bucket-0', '--bucket-1', '--bucket-2', '--bucket-3', '--tint', '--mono', '--s']);
+    expect(vars.filter((v) => !v.startsWith('--vscode-') && !own.has(v))).toEqual([]);
   });
 
   it.each(['dark', 'light', 'hc'] as const)('axe finds no serious or critical violations (%s theme)', async (theme) => {
