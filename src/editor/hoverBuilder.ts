@@ -24,7 +24,7 @@ export interface HoverInput {
   /** Hooks to show; empty = all in the result. */
   hooks: readonly string[];
   maxFeatures: number;
-  /** Expected-token rows shown (the analysis may hold more). */
+  /** Expected-token rows shown (the analysis may hold more; the inspector shows them all). */
   maxExpected?: number;
   /** Next-token rows shown. */
   maxNext?: number;
@@ -34,13 +34,16 @@ const LN2 = Math.LN2;
 const BAR_WIDTH = 10;
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
+/** Pads bars: a no-break space, so HTML does not collapse the padding and the numbers line up. */
+const BAR_PAD = '\u00a0';
+
 /** A fixed-width bar of unicode blocks for a value in [0, 1]. */
 export function bar(fraction: number, width = BAR_WIDTH): string {
   const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
   const eighths = Math.round(f * width * 8);
   const full = Math.floor(eighths / 8);
   const part = EIGHTHS[eighths % 8]!;
-  return ('█'.repeat(full) + part).padEnd(width, ' ');
+  return ('█'.repeat(full) + part).padEnd(width, BAR_PAD);
 }
 
 /** Token text with its whitespace made visible, and other control characters escaped. */
@@ -115,8 +118,8 @@ export function buildHoverMarkdown(input: HoverInput): string {
   if (!token) return '';
   const previous = index > 0 ? result.tokens[index - 1] : undefined;
   const next = result.tokens[index + 1];
-  const maxExpected = input.maxExpected ?? 10;
-  const maxNext = input.maxNext ?? 5;
+  const maxExpected = input.maxExpected ?? 5;
+  const maxNext = input.maxNext ?? 3;
   const out: string[] = [headline(token), ''];
 
   if (previous && previous.topk.length > 0) {

@@ -30,7 +30,9 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
       labelOf: this.labelOf,
       hooks: settings.hooks,
       maxFeatures: settings.featuresPerToken,
-      maxExpected: settings.topK,
+      // A hover has little room: the first few rows here, all top-k in the inspector.
+      maxExpected: Math.min(settings.topK, 5),
+      maxNext: Math.min(settings.topK, 3),
     });
     const md = new vscode.MarkdownString(markdown);
     md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };

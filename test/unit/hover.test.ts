@@ -78,10 +78,10 @@ describe('hover builder', () => {
   it('code spans survive backticks; bars have fixed width; control chars are escaped', () => {
     expect(codeSpan('a`b')).toBe('`` a`b ``');
     expect(codeSpan('`')).toBe('`` ` ``');
-    expect(bar(0.5)).toBe('█████     ');
+    expect(bar(0.5)).toBe('█████\u00a0\u00a0\u00a0\u00a0\u00a0');
     expect(bar(1.7)).toBe('██████████');
-    expect(bar(Number.NaN)).toBe('          ');
-    expect(bar(0.55)).toBe('█████▌    ');
+    expect(bar(Number.NaN)).toBe('\u00a0'.repeat(10));
+    expect(bar(0.55)).toBe('█████▌\u00a0\u00a0\u00a0\u00a0');
     expect(visibleToken('\u0007 \r\n')).toBe('\\u0007␣␍↵');
     expect(visibleToken('')).toBe('∅');
     expect(escapeMarkdown('a|b<c>')).toBe('a\\|b\\<c\\>');
