@@ -46,22 +46,6 @@ export function bytesToByteLevel(bytes: Uint8Array): string {
   return s;
 }
 
-/**
- * Number of UTF-8 bytes of the character starting at UTF-16 index i of s, and how many UTF-16 units it
- * spans. A lone surrogate is encoded as U+FFFD (3 bytes), exactly as TextEncoder / Buffer.from do,
- * which is what the tokenizer library sees after its own UTF-8 encoding.
- */
-export function utf8WidthAt(s: string, i: number): { bytes: number; units: number } {
-  const c = s.charCodeAt(i);
-  if (c < 0x80) return { bytes: 1, units: 1 };
-  if (c < 0x800) return { bytes: 2, units: 1 };
-  if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-    const d = s.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) return { bytes: 4, units: 2 };
-  }
-  return { bytes: 3, units: 1 };
-}
-
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -18,7 +18,6 @@
 // ranges still tile: the last token runs to the end of the text, or trailing tokens get empty ranges at
 // the end.
 import type { TokenSpan } from '../types';
-import { utf8WidthAt } from './byte-level';
 
 export function alignTokens(text: string, ids: ArrayLike<number>, byteLengths: ArrayLike<number>): TokenSpan[] {
   const n = text.length;
@@ -30,10 +29,22 @@ export function alignTokens(text: string, ids: ArrayLike<number>, byteLengths: A
     const start = u16;
     tokenEndByte += byteLengths[k];
     // Advance past every character whose first byte lies inside this token.
+    // (utf8WidthAt inlined: this loop runs once per character of the document.)
     while (u16 < n && charByte < tokenEndByte) {
-      const w = utf8WidthAt(text, u16);
-      charByte += w.bytes;
-      u16 += w.units;
+      const c = text.charCodeAt(u16);
+      if (c < 0x80) {
+        charByte += 1;
+        u16 += 1;
+      } else if (c < 0x800) {
+        charByte += 2;
+        u16 += 1;
+      } else if (c >= 0xd800 && c <= 0xdbff && u16 + 1 < n && (text.charCodeAt(u16 + 1) & 0xfc00) === 0xdc00) {
+        charByte += 4;
+        u16 += 2;
+      } else {
+        charByte += 3; // BMP character, or a lone surrogate (encoded as U+FFFD)
+        u16 += 1;
+      }
     }
     const end = k === ids.length - 1 ? n : u16;
     spans[k] = { id: ids[k], text: text.slice(start, end), start, end };
