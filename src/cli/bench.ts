@@ -4,7 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { Engine, tokenAtOffset, type AnalysisResult } from '../engine';
 import { encodeModel, DataType } from '../engine/dictionary/onnx-proto';
@@ -175,25 +176,68 @@ export async function benchCommand(argv: string[]): Promise<number> {
     out('achieved_gflops_1024', achieved);
     out('matmul_baseline_gflops', mm);
     out('achieved_fraction_of_matmul', achieved / mm);
-    // PyTorch eager, same weights, tokens, windowing and dictionaries.
+    // PyTorch eager, same weights, tokens, windowing and dictionaries, interleaved run by run with the
+    // engine so that both see the same machine load.
     if (!values['no-pytorch']) {
-      const ids = engine.bundle.tokenizer.encode(results[1024].text).map((t) => t.id);
-      const job = path.join(os.tmpdir(), `ai-bench-${process.pid}.json`);
-      fs.writeFileSync(job, JSON.stringify({ bundle: engine.info.bundleDir, ids, features, threads, reps: 3, dictionaries: engine.info.dictionaries.map((d) => d.hookName), sae_dirs: Object.fromEntries(engine.attachedDictionaries.map((d) => [d.hookName, d.dir])) }));
-      const py = spawnSync('/usr/bin/python3', [path.join(root, 'training', 'bench_pytorch.py'), job], { encoding: 'utf8', maxBuffer: 1 << 24 });
-      fs.rmSync(job, { force: true });
-      const lines: Record<string, string> = Object.fromEntries((py.stdout ?? '').split('\n').filter((l) => l.includes(': ')).map((l) => l.split(': ', 2)));
-      if (py.status === 0 && lines.pytorch_eager_ms) {
-        const pt = Number(lines.pytorch_eager_ms);
-        for (const [k, v] of Object.entries(lines)) out(k, Number.isNaN(Number(v)) ? v : Number(v));
-        out('speedup_vs_pytorch_eager_1024', pt / results[1024].ms);
-      } else {
-        out('pytorch_eager', `unavailable (${(py.stderr || py.error?.message || 'no output').trim().split('\n').pop()})`);
+      const r = await pytorchInterleaved(engine, root, results[1024].text, features, threads, () => run(`bench-${seq++}`, results[1024].text).then(([ms]) => ms));
+      if ('error' in r) out('pytorch_eager', `unavailable (${r.error})`);
+      else {
+        for (const [k, v] of Object.entries(r.info)) out(k, Number.isNaN(Number(v)) ? v : Number(v));
+        out('pytorch_eager_1024_ms', r.pytorchMs);
+        out('engine_interleaved_1024_ms', r.engineMs);
+        out('speedup_vs_pytorch_eager_1024', r.pytorchMs / r.engineMs);
       }
     }
     out('peak_rss_mb', process.resourceUsage().maxRSS / 1024);
     return 0;
   } finally {
     await engine.dispose();
+  }
+}
+
+type Interleaved = { info: Record<string, string>; pytorchMs: number; engineMs: number } | { error: string };
+
+/** training/bench_pytorch.py --serve: alternates one PyTorch run and one engine run, `reps` times. */
+async function pytorchInterleaved(engine: Engine, root: string, text: string, features: number, threads: number, engineRun: () => Promise<number>, reps = 3): Promise<Interleaved> {
+  const ids = engine.bundle.tokenizer.encode(text).map((t) => t.id);
+  const job = path.join(os.tmpdir(), `ai-bench-${process.pid}.json`);
+  fs.writeFileSync(job, JSON.stringify({
+    bundle: engine.info.bundleDir, ids, features, threads,
+    dictionaries: engine.info.dictionaries.map((d) => d.hookName),
+    sae_dirs: Object.fromEntries(engine.attachedDictionaries.map((d) => [d.hookName, d.dir])),
+  }));
+  const py = spawn('/usr/bin/python3', [path.join(root, 'training', 'bench_pytorch.py'), job, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  py.stderr.on('data', (d) => (stderr += d));
+  const lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
+  const info: Record<string, string> = {};
+  const next = async (): Promise<string | null> => {
+    const r = await lines.next();
+    return r.done ? null : r.value;
+  };
+  try {
+    for (;;) {
+      const line = await next();
+      if (line === null) return { error: stderr.trim().split('\n').pop() || 'python3 exited' };
+      if (line === 'ready') break;
+      const [k, v] = line.split(': ', 2);
+      if (v !== undefined) info[k] = v;
+    }
+    const pt: number[] = [];
+    const en: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      py.stdin.write('run\n');
+      const line = await next();
+      if (line === null || !line.startsWith('ms: ')) return { error: stderr.trim().split('\n').pop() || 'no timing from python3' };
+      pt.push(Number(line.slice(4)));
+      en.push(await engineRun());
+    }
+    return { info, pytorchMs: median(pt), engineMs: median(en) };
+  } catch (e) {
+    return { error: (e as Error).message };
+  } finally {
+    py.stdin.end('quit\n');
+    py.kill();
+    fs.rmSync(job, { force: true });
   }
 }
