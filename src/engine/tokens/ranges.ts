@@ -29,7 +29,7 @@ export function alignTokens(text: string, ids: ArrayLike<number>, byteLengths: A
     const start = u16;
     tokenEndByte += byteLengths[k];
     // Advance past every character whose first byte lies inside this token.
-    // (utf8WidthAt inlined: this loop runs once per character of the document.)
+    // Inlined UTF-8 width of the character at u16: this loop runs once per character of the document.
     while (u16 < n && charByte < tokenEndByte) {
       const c = text.charCodeAt(u16);
       if (c < 0x80) {
