@@ -105,7 +105,8 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     run(COMMANDS.toggleHeatmap, () => {
       const mode = settings().heatmapMode;
       const view = heatmap.view;
-      heatmap.setView(view === undefined || view.kind === 'feature' ? { kind: mode } : undefined);
+      // Whatever is drawn (heat map or a feature highlight) goes; from nothing, the configured heat map.
+      heatmap.setView(view === undefined ? { kind: mode } : undefined);
       tracker.refreshVisible();
       log.info(`Heat map ${heatmap.view ? `on (${heatmap.view.kind})` : 'off'}`);
     }),
