@@ -45,6 +45,17 @@ describe('a good bundle', () => {
     expect(none.ok).toBe(false);
   });
 
+  it('a file damaged after a successful load is caught on the next load (hash cache keys on mtime)', async () => {
+    const dir = path.join(tmp, 'reload');
+    copyBundle(good, dir);
+    expect((await loadBundle(dir)).ok).toBe(true);
+    const p = path.join(dir, 'parity.json');
+    fs.writeFileSync(p, '[]'); // same size as '{}'
+    const r = await loadBundle(dir);
+    expect(r.ok === false && r.error.kind).toBe('checksum-mismatch');
+    expect(r.ok === false && r.error.file).toBe('parity.json');
+  });
+
   it('a folder that does not exist is an error value', async () => {
     const r = await loadBundle(path.join(tmp, 'nope'));
     expect(r.ok === false && r.error.kind).toBe('missing-file');

@@ -42,15 +42,28 @@ export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+// sha256 by (path, inode, size, mtime): reloading an unchanged bundle (model switch, engine restart)
+// does not hash hundreds of MB again. Any write to a file changes its mtime, so a stale hit needs a
+// same-size rewrite within the filesystem's timestamp resolution (nanoseconds on Linux).
+const hashCache = new Map<string, string>();
+const HASH_CACHE_MAX = 256;
+
 /** Streams the file through sha256 (no whole-file buffer; model.onnx can be hundreds of MB). */
-export function sha256File(abs: string): Promise<string> {
-  return new Promise((resolve, reject) => {
+export async function sha256File(abs: string): Promise<string> {
+  const st = await fs.stat(abs, { bigint: true });
+  const key = `${abs}\0${st.ino}\0${st.size}\0${st.mtimeNs}`;
+  const hit = hashCache.get(key);
+  if (hit) return hit;
+  const digest = await new Promise<string>((resolve, reject) => {
     const h = createHash('sha256');
     const s = createReadStream(abs, { highWaterMark: 1 << 20 });
     s.on('data', (chunk) => h.update(chunk));
     s.on('error', reject);
     s.on('end', () => resolve(h.digest('hex')));
   });
+  if (hashCache.size >= HASH_CACHE_MAX) hashCache.delete(hashCache.keys().next().value!);
+  hashCache.set(key, digest);
+  return digest;
 }
 
 export async function readAt(abs: string, position: number, length: number): Promise<Buffer> {
