@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundle } from '../../src/engine/bundle';
 import { TextTokenizer } from '../../src/engine/tokens';
 import { maxAbsDiff, openModel, PYTHON, py, pyFails, pythonMissing, runModel, TRAINING } from './byo-helpers';
 
@@ -98,6 +99,14 @@ describe.skipIf(missing !== null)('convert_checkpoint.py on GPT-2-shaped Hugging
     expect(fs.readFileSync(path.join(bundleA(), 'saes/blocks.1.hook_resid_pre/cfg.json'), 'utf8'))
       .toBe(fs.readFileSync(path.join(saes(), 'saes/topk-pre-v6/cfg.json'), 'utf8'));
     expect(readJson(path.join(bundleB(), 'manifest.json')).id).toBe('tiny-b');
+  });
+
+  it('loads in the engine (manifest schema, checksums, ONNX structure, dictionaries)', async () => {
+    for (const b of [bundleA(), bundleB()]) {
+      const r = await loadBundle(b);
+      if (!r.ok) throw new Error(`${b}: ${r.error.message}`);
+      expect(r.value.dictionaries.map((d) => d.hookName)).toEqual(b === bundleA() ? ['blocks.1.hook_resid_pre'] : []);
+    }
   });
 
   it('stores the tied embedding once in model.onnx', () => {

@@ -12,8 +12,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadBundle } from '../../src/engine/bundle';
 import { TextTokenizer } from '../../src/engine/tokens';
-import { engineEncode, maxAbsDiff, openModel, py, pythonMissing, readF32, readSaeFolder, runModel, writeF32 } from './byo-helpers';
+import { engineEncode, loadSpec, maxAbsDiff, openModel, py, pythonMissing, readF32, runModel, writeF32 } from './byo-helpers';
 import type * as ort from 'onnxruntime-node';
 
 const gpt3Encoder = createRequire(import.meta.url)('gpt-3-encoder') as { encode(text: string): number[] };
@@ -80,6 +81,12 @@ describe.skipIf(missing !== null)('GPT-2-small-shaped checkpoint converted to a 
     }
   });
 
+  it('loads in the engine (manifest schema, checksums, ONNX structure, the 24,576-feature dictionary)', async () => {
+    const r = await loadBundle(paths.bundle);
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.dictionaries.map((d) => [d.hookName, d.cfg.d_sae])).toEqual([[HOOK, 24576]]);
+  });
+
   it('stores the 50,257 x 768 tied embedding once in model.onnx', () => {
     const { d_vocab: V, d_model: d, n_ctx: C, n_layers: L, d_mlp: M } = manifest.architecture;
     const params = V * d + C * d + L * (4 * d * d + 2 * d * M + 9 * d + M) + 2 * d; // 124.4M for GPT-2 small
@@ -133,7 +140,7 @@ describe.skipIf(missing !== null)('GPT-2-small-shaped checkpoint converted to a 
       const folder = variant === 'standard-pre-v6' ? path.join(paths.bundle, 'saes', HOOK) : paths.saes[variant];
       py('sae_reference.py', ['encode', '--sae', folder, '--inputs', xFile, '--out', expFile, '--ambiguous', ambFile]);
       const { ambiguous, active_fraction: active } = JSON.parse(fs.readFileSync(ambFile, 'utf8')) as { ambiguous: number[]; active_fraction: number };
-      const spec = readSaeFolder(folder);
+      const spec = await loadSpec(folder);
       expect(spec.dSae).toBe(24576);
       const acts = await engineEncode(spec, hookActs, n);
       const diff = maxAbsDiff(acts, readF32(expFile), new Set(ambiguous));

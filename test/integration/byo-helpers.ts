@@ -1,12 +1,14 @@
 // Shared by the bring-your-own-model integration tests (byo-*.test.ts): running the Python side
 // (/usr/bin/python3 with numpy; torch for conversion), reading its float32 outputs, running a bundle's
-// model.onnx, and turning an SAELens folder into the engine's DictionarySpec.
+// model.onnx, and loading an SAELens folder with the engine's loader.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { buildEncoderModel, type DictionarySpec, type SaeArchitecture } from '../../src/engine/dictionary/encoder-graph';
+import { loadSaeFolder } from '../../src/engine/bundle';
+import { toSpec } from '../../src/engine/analysis/bundle-source';
+import { buildEncoderModel, type DictionarySpec } from '../../src/engine/dictionary/encoder-graph';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
@@ -99,62 +101,12 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, skip?: Se
 
 // --------------------------------------------------------------------------------- SAELens folders
 
-function f16ToF32(bits: Uint16Array): Float32Array {
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) {
-    const h = bits[i];
-    const s = h & 0x8000 ? -1 : 1;
-    const e = (h >> 10) & 0x1f;
-    const f = h & 0x3ff;
-    out[i] = e === 0 ? s * f * 2 ** -24 : e === 31 ? (f ? NaN : s * Infinity) : s * (1 + f / 1024) * 2 ** (e - 15);
-  }
-  return out;
-}
-
-function readSafetensors(file: string): Record<string, { shape: number[]; data: Float32Array }> {
-  const buf = fs.readFileSync(file);
-  const n = Number(buf.readBigUInt64LE(0));
-  const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
-  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === '__metadata__') continue;
-    const [s, e] = info.data_offsets;
-    const bytes = buf.buffer.slice(buf.byteOffset + 8 + n + s, buf.byteOffset + 8 + n + e);
-    if (info.dtype === 'F32') out[name] = { shape: info.shape, data: new Float32Array(bytes) };
-    else if (info.dtype === 'F16') out[name] = { shape: info.shape, data: f16ToF32(new Uint16Array(bytes)) };
-    else throw new Error(`${file}: ${name} is ${info.dtype}`);
-  }
-  return out;
-}
-
-/**
- * SAELens folder -> the engine's DictionarySpec, reading v6 and pre-v6 cfg.json keys as SAELens's loader
- * does. (Test-side until the engine has its own SAELens folder loader; then these tests switch to it.)
- */
-export function readSaeFolder(folder: string): DictionarySpec {
-  const raw = JSON.parse(fs.readFileSync(path.join(folder, 'cfg.json'), 'utf8'));
-  const v6 = 'metadata' in raw;
-  let arch: string = raw.architecture ?? 'standard';
-  let k: number | undefined = raw.k;
-  if (!v6 && (raw.activation_fn_str ?? raw.activation_fn) === 'topk') {
-    arch = 'topk';
-    k = raw.activation_fn_kwargs?.k;
-  }
-  const w = readSafetensors(path.join(folder, 'sae_weights.safetensors'));
-  return {
-    hookName: v6 ? raw.metadata.hook_name : raw.hook_name ?? raw.hook_point,
-    architecture: arch as SaeArchitecture,
-    dIn: raw.d_in,
-    dSae: raw.d_sae,
-    k,
-    applyBDecToInput: raw.apply_b_dec_to_input ?? true,
-    normalizeActivations: raw.normalize_activations === true ? 'expected_average_only_in' : raw.normalize_activations || 'none',
-    W_enc: w.W_enc.data,
-    W_dec: w.W_dec.data,
-    b_enc: w.b_enc.data,
-    b_dec: w.b_dec.data,
-    threshold: w.threshold?.data,
-  };
+/** An SAELens folder through the engine's own loader (cfg v6/pre-v6, F16 widening, activation_scaler.json)
+ *  and its DictionarySpec, exactly as the analysis path builds it. */
+export async function loadSpec(folder: string): Promise<DictionarySpec> {
+  const d = await loadSaeFolder(folder);
+  if (!d.ok) throw new Error(d.error.message);
+  return toSpec(d.value);
 }
 
 /** The engine's encoder graph run on x [n, d_in]: all feature activations [n, d_sae]. */

@@ -1,13 +1,14 @@
 // SAELens folders as they sit on disk (v6 and pre-v6 cfg.json, F32 and F16 weights, every architecture,
-// apply_b_dec_to_input true/false, normalize_activations none/expected_average_only_in) encoded by the
-// engine's dictionary graph must match training/sae_reference.py, a numpy float64 reference of SAELens's
+// apply_b_dec_to_input true/false, normalize_activations none/expected_average_only_in with the
+// activation_scaler.json of a SAELens training checkpoint), loaded by the engine's loader and encoded by its
+// dictionary graph, must match training/sae_reference.py, a numpy float64 reference of SAELens's
 // encode, within 1e-4 on every activation. Small d_sae here; the d_sae 24,576 check on real GPT-2-shaped
 // activations is in byo-gpt2-small.test.ts.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineEncode, maxAbsDiff, py, pythonMissing, readF32, readSaeFolder } from './byo-helpers';
+import { engineEncode, loadSpec, maxAbsDiff, py, pythonMissing, readF32 } from './byo-helpers';
 
 const missing = pythonMissing(['numpy']);
 if (missing) console.warn(`byo-sae-parity skipped: ${missing}`);
@@ -17,6 +18,7 @@ interface Variant {
   folder: string;
   architecture: string;
   apply_b_dec_to_input: boolean;
+  scaling_factor: number | null;
   expected: string;
   ambiguous: number[];
   active_fraction: number;
@@ -51,9 +53,10 @@ describe.skipIf(missing !== null)('SAELens folders: engine encode vs numpy SAELe
     '%s matches within 1e-4',
     async (name) => {
       const v = index.variants.find((e) => e.name === name)!;
-      const spec = readSaeFolder(path.join(dir, v.folder));
+      const spec = await loadSpec(path.join(dir, v.folder));
       expect(spec.architecture).toBe(v.architecture);
       expect(spec.applyBDecToInput).toBe(v.apply_b_dec_to_input);
+      if (v.scaling_factor !== null) expect(spec.scalingFactor).toBeCloseTo(v.scaling_factor, 6); // from activation_scaler.json
       const acts = await engineEncode(spec, x, index.n);
       const expected = readF32(path.join(dir, v.expected));
       expect(v.ambiguous.length).toBe(0); // fixtures keep thresholds and top-k boundaries clear of rounding
@@ -69,13 +72,15 @@ describe.skipIf(missing !== null)('SAELens folders: engine encode vs numpy SAELe
     },
   );
 
-  it('would notice a wrong apply_b_dec_to_input or a missing threshold (the comparison has teeth)', async () => {
+  it('would notice a wrong apply_b_dec_to_input, a missing threshold or an ignored scaling factor (the comparison has teeth)', async () => {
     const v = index.variants.find((e) => e.name === 'jumprelu-v6-expected-average')!;
-    const spec = readSaeFolder(path.join(dir, v.folder));
+    const spec = await loadSpec(path.join(dir, v.folder));
     const expected = readF32(path.join(dir, v.expected));
     const flipped = await engineEncode({ ...spec, applyBDecToInput: !spec.applyBDecToInput }, x, index.n);
     expect(maxAbsDiff(flipped, expected)).toBeGreaterThan(1e-2);
     const asStandard = await engineEncode({ ...spec, architecture: 'standard', threshold: undefined }, x, index.n);
     expect(maxAbsDiff(asStandard, expected)).toBeGreaterThan(1e-2);
+    const unscaled = await engineEncode({ ...spec, normalizeActivations: 'none', scalingFactor: undefined }, x, index.n);
+    expect(maxAbsDiff(unscaled, expected)).toBeGreaterThan(1e-2);
   });
 });
