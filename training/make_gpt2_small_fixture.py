@@ -167,6 +167,15 @@ def write_saes(root, checkpoint, preset, seed=99):
 
 
 def make(cache, preset, force=False, log=print):
+    """Builds the fixture once; a second process asking at the same time waits for the first (file lock)."""
+    import fcntl
+    os.makedirs(cache, exist_ok=True)
+    with open(os.path.join(cache, f".{PRESETS[preset][0]}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _make(cache, preset, force, log)
+
+
+def _make(cache, preset, force, log):
     root = os.path.join(cache, PRESETS[preset][0])
     stamp = os.path.join(root, "fixture.json")
     paths = {"root": root, "checkpoint": os.path.join(root, "checkpoint"), "bundle": os.path.join(root, "bundle"),
