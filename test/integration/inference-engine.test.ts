@@ -248,7 +248,7 @@ describe('bundle and --sae errors', () => {
     expect(m.ok ? 'ok' : m.error.kind).toBe('missing-file');
   });
 
-  it('--sae replaces the dictionary at its hook (pre-v6 config, estimated norm scaling factor)', async () => {
+  it('--sae replaces the dictionary at its hook (pre-v6 config, expected_average_only_in without a stored factor)', async () => {
     const hook = 'blocks.1.hook_resid_pre';
     const r = await Engine.open(bundle, { workerPath, extraDictionaries: [`${bundle}-extra-sae`] });
     if (!r.ok) throw new Error(r.error.message);

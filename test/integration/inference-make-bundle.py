@@ -66,7 +66,7 @@ def main():
     write_bundle(a.out, model, tok, saes, {"id": "test-gpt2", "name": "random test GPT-2"}, log=lambda *x: None)
     torch.save({"state_dict": model.state_dict(), "config": model.cfg.to_dict()}, a.out + ".state_dict.pt")
     # A SAELens folder outside the bundle for `--sae`: standard, pre-v6 flat config, expected_average_only_in
-    # without a stored scaling factor (the engine estimates one).
+    # without a stored scaling factor (then, as in SAELens, no factor is applied).
     extra = a.out + "-extra-sae"
     hook = f"blocks.{last}.hook_resid_pre" if last > 0 else "blocks.0.hook_resid_pre"
     sae_folder(extra, hook, "standard", a.d, a.d_sae, True, rng)

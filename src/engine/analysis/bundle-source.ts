@@ -6,8 +6,9 @@
 // during training and normally folds s into the saved weights (the saved config then says 'none'). When
 // a folder still says expected_average_only_in, s is read from cfg.json (`norm_scaling_factor`,
 // `scaling_factor` or `activation_norm_scaling_factor`) or from `activation_scaler.json`
-// ({"scaling_factor": s}) beside it; when neither is there the worker estimates s once at load from the
-// model's own activations on a fixed calibration text (inference/core.ts).
+// ({"scaling_factor": s}) beside it; when neither is there no factor is applied — exactly what SAELens's
+// own SAE.encode does for such a folder (its run-time norm functions exist only for constant_norm_rescale
+// and layer_norm), and what training/sae_reference.py, the parity tests' reference, does.
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadBundle, loadSaeFolder, type Bundle, type Dictionary } from '../bundle';

@@ -277,6 +277,7 @@ export class Engine {
   async dispose(): Promise<void> {
     if (this.dead) return;
     this.dead = { kind: 'cancelled', message: 'engine disposed' };
+    if (this.running) Atomics.store(this.abortView, 0, this.running.id); // stop between session runs
     this.failAll(this.dead);
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
     this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);

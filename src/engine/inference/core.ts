@@ -9,15 +9,11 @@ import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
 import { planRuns } from './windows';
 import { readInitializerByShape } from './onnx-initializer';
 import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
-import type { DictionarySpec } from '../dictionary/encoder-graph';
 
 export class Cancelled extends Error {}
 
 /** Rows per dictionary session run. */
 const DICTIONARY_BATCH = 512;
-
-// Fixed text for estimating a missing SAELens norm scaling factor (see dictionary/saelens.ts).
-const CALIBRATION_TEXT = `import os\nimport sys\n\ndef main(argv):\n    """Parse arguments and run."""\n    total = 0\n    for i, arg in enumerate(argv[1:]):\n        if arg.startswith('--'):\n            continue\n        total += len(arg) * i\n    print(f"total={total}")\n    return 0\n\nclass Counter:\n    def __init__(self):\n        self.counts = {}\n\n    def add(self, key, n=1):\n        self.counts[key] = self.counts.get(key, 0) + n\n\nif __name__ == '__main__':\n    sys.exit(main(sys.argv))\n// A function in another language\nfunction sum(xs) {\n  let s = 0;\n  for (const x of xs) s += x;\n  return s;\n}\nThe quick brown fox jumps over the lazy dog. Numbers: 1, 2, 3, 42, 1024.\n`;
 
 export class InferenceCore {
   private docs = new Map<string, DocState>();
@@ -39,9 +35,6 @@ export class InferenceCore {
     const core = new InferenceCore(init, tokenizer, model, new Map(), new Int32Array(init.abort));
     for (const spec of init.dictionaries) {
       if (!model.hasOutput(spec.hookName)) throw new Error(`dictionary for ${spec.hookName}: model.onnx has no such hook output`);
-      if (spec.normalizeActivations === 'expected_average_only_in' && spec.scalingFactor === undefined) {
-        spec.scalingFactor = await core.estimateScalingFactor(spec);
-      }
       core.dicts.set(spec.hookName, await DictionaryEncoder.create(spec, { threads: init.threads }));
     }
     return core;
@@ -55,20 +48,6 @@ export class InferenceCore {
         hookName: s.hookName, architecture: s.architecture, dIn: s.dIn, dSae: s.dSae, k: s.k, scalingFactor: s.scalingFactor,
       })),
     };
-  }
-
-  /** SAELens's s = sqrt(d_in) / mean ||x|| over the calibration text's tokens at the dictionary's hook. */
-  private async estimateScalingFactor(spec: DictionarySpec): Promise<number> {
-    const ids = Int32Array.from(this.tokenizer.encode(CALIBRATION_TEXT).slice(0, this.init.nCtx), (t) => t.id);
-    const out = await this.model.run(ids, new Int32Array(ids.length), null, [spec.hookName]);
-    const x = out.hooks.get(spec.hookName)!;
-    let sum = 0;
-    for (let t = 0; t < ids.length; t++) {
-      let s2 = 0;
-      for (let i = 0; i < spec.dIn; i++) s2 += x[t * spec.dIn + i] ** 2;
-      sum += Math.sqrt(s2);
-    }
-    return Math.sqrt(spec.dIn) / (sum / ids.length);
   }
 
   forget(docKey: string): void {
