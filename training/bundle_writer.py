@@ -105,7 +105,8 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
     eot = extra_manifest.pop("eot_token_id", None)
     eot = _eot_id(tok) if eot is None else eot
     if eot is None:
-        raise BundleError("the tokenizer has no <|endoftext|> token; pass extra_manifest['eot_token_id']")
+        raise BundleError("the tokenizer has no <|endoftext|> token: give the end-of-text id "
+                          "(convert_checkpoint.py --eot-token-id, or extra_manifest['eot_token_id'])")
 
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)

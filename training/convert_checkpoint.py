@@ -23,7 +23,7 @@ from saelens_folder import SaeFolderError, read_cfg  # noqa: E402
 from safetensors_io import SafetensorsError  # noqa: E402
 
 
-def convert(checkpoint, out, sae_dirs=(), bundle_id=None, name=None, description=None, log=print):
+def convert(checkpoint, out, sae_dirs=(), bundle_id=None, name=None, description=None, eot_token_id=None, log=print):
     t0 = time.time()
     if not os.path.isdir(checkpoint):
         raise CheckpointError(f"{checkpoint}: not a folder")
@@ -41,6 +41,8 @@ def convert(checkpoint, out, sae_dirs=(), bundle_id=None, name=None, description
     extra = {"id": bundle_id or base, "name": name or base,
              "description": description or f"Converted from the Hugging Face checkpoint {base} by training/convert_checkpoint.py",
              "source": {"kind": "huggingface-checkpoint", "folder": base}}
+    if eot_token_id is not None:
+        extra["eot_token_id"] = eot_token_id
     manifest = write_bundle(out, model, tok, saes, extra, log=log)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     log(f"wrote {out} in {time.time() - t0:.1f} s (peak RSS {peak_mb:.0f} MB): "
@@ -56,11 +58,12 @@ def main():
     ap.add_argument("--id")
     ap.add_argument("--name")
     ap.add_argument("--description")
+    ap.add_argument("--eot-token-id", type=int, help="end-of-text id, when the tokenizer has no <|endoftext|>")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     try:
-        convert(a.checkpoint, a.out, a.sae, a.id, a.name, a.description)
+        convert(a.checkpoint, a.out, a.sae, a.id, a.name, a.description, a.eot_token_id)
     except (CheckpointError, SaeFolderError, BundleError, SafetensorsError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
