@@ -135,7 +135,9 @@ def write_sae_folder(folder, weights, arch, hook_name, d_in, d_sae, layout="v6",
 
 VARIANTS = [
     # name, architecture, layout, apply_b_dec_to_input, normalize_activations, weight dtype
+    # (expected_average_only_in variants get an activation_scaler.json unless the name says no-factor)
     ("standard-v6", "standard", "v6", True, "none", np.float32),
+    ("standard-v6-expected-average-no-factor", "standard", "v6", True, "expected_average_only_in", np.float32),
     ("standard-pre-v6", "standard", "pre-v6", True, "none", np.float32),
     ("topk-v6-no-b-dec", "topk", "v6", False, "none", np.float32),
     ("topk-pre-v6", "topk", "pre-v6", True, "none", np.float32),
@@ -158,7 +160,7 @@ def make_fixtures(out, d_in, d_sae, n, seed, hook_name, k):
     index = {"d_in": d_in, "d_sae": d_sae, "n": n, "hook_name": hook_name, "inputs": "inputs.f32", "variants": []}
     for name, arch, layout, apply_b_dec, norm, dtype in VARIANTS:
         # expected_average_only_in: a training checkpoint with its activation_scaler.json (see above).
-        s = norm_scaling_factor(x.astype(np.float64)) if norm == "expected_average_only_in" else None
+        s = norm_scaling_factor(x.astype(np.float64)) if norm == "expected_average_only_in" and "no-factor" not in name else None
         w = random_sae(rng, d_in, d_sae, arch, x.astype(np.float64) * (s or 1.0), apply_b_dec, k, dtype)
         folder = os.path.join(out, "saes", name)
         write_sae_folder(folder, w, arch, hook_name, d_in, d_sae, layout, apply_b_dec, norm, k, s)
