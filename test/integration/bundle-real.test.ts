@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/engine/bundle';
+import { checkOnnxStructure } from '../../src/engine/bundle/onnx-check';
 import { tokenIndexAt } from '../../src/engine/tokens';
 import { BREAKAGES, copyBundle } from '../unit/bundle-fixtures';
 import { checkTiling } from '../unit/tokens-fixtures';
@@ -73,4 +74,33 @@ describe('broken copies of the default bundle', () => {
       }
     });
   }
+});
+
+describe('ONNX structure check on the real model', () => {
+  it('accepts the model and rejects it cut at any of 60 points (ends, field boundaries, random)', async () => {
+    const src = path.join(BUNDLE, 'model.onnx');
+    expect(await checkOnnxStructure(src)).toBeNull();
+    const bytes = fs.readFileSync(src);
+    const size = bytes.length;
+    const cuts = new Set([1, 2, 3, 10, 100, Math.floor(size / 2), size - 100, size - 2, size - 1]);
+    // Every top-level field boundary (a cut there leaves a well-formed prefix without later fields).
+    for (let pos = 0; pos < size; ) {
+      let i = pos, tag = 0, shift = 0;
+      for (;;) { const b = bytes[i++]; tag += (b & 0x7f) * 2 ** shift; shift += 7; if (!(b & 0x80)) break; }
+      const wire = tag % 8;
+      if (wire === 0) { while (bytes[i++] & 0x80); }
+      else if (wire === 2) { let len = 0; shift = 0; for (;;) { const b = bytes[i++]; len += (b & 0x7f) * 2 ** shift; shift += 7; if (!(b & 0x80)) break; } i += len; }
+      else i += wire === 1 ? 8 : 4;
+      pos = i;
+      if (pos < size) cuts.add(pos);
+    }
+    let seed = 7;
+    while (cuts.size < 60) { seed = (seed * 1103515245 + 12345) % 2 ** 31; cuts.add(1 + (seed % (size - 1))); }
+    const file = path.join(tmp, 'cut.onnx');
+    for (const cut of cuts) {
+      fs.writeFileSync(file, bytes.subarray(0, cut));
+      const problem = await checkOnnxStructure(file);
+      expect(problem, `cut at ${cut} of ${size}`).not.toBeNull();
+    }
+  });
 });

@@ -5,6 +5,7 @@
 import fs from 'node:fs/promises';
 
 const GRAPH_FIELD = 7;
+const OPSET_IMPORT_FIELD = 8;
 
 /** null when the file is a complete ModelProto with a graph; otherwise what is wrong. */
 export async function checkOnnxStructure(abs: string): Promise<string | null> {
@@ -15,6 +16,7 @@ export async function checkOnnxStructure(abs: string): Promise<string | null> {
     const head = Buffer.alloc(16);
     let pos = 0;
     let sawGraph = false;
+    let sawOpset = false;
     let fields = 0;
     while (pos < size) {
       const { bytesRead } = await fh.read(head, 0, 16, pos);
@@ -42,10 +44,14 @@ export async function checkOnnxStructure(abs: string): Promise<string | null> {
       }
       if (next > size) return `is truncated: its ${field === GRAPH_FIELD ? 'graph' : `field ${field}`} runs to byte ${next} but the file is ${size} bytes`;
       if (field === GRAPH_FIELD && wire === 2) sawGraph = true;
+      if (field === OPSET_IMPORT_FIELD && wire === 2) sawOpset = true;
       fields++;
       pos = next;
     }
-    return sawGraph ? null : 'holds no graph (not an ONNX model, or truncated)';
+    if (!sawGraph) return 'holds no graph (not an ONNX model, or truncated)';
+    // opset_import follows the graph in exported files; a cut exactly at the graph's end loses it.
+    if (!sawOpset) return 'has no opset_import (truncated, or not a complete ONNX model)';
+    return null;
   } finally {
     await fh.close();
   }
