@@ -262,3 +262,24 @@ describe('bundle and --sae errors', () => {
     expect(bad.ok ? 'ok' : bad.error.kind).toBe('missing-file');
   });
 });
+
+describe.runIf(realBundle())('default bundle', () => {
+  it('analyses with labels and reads the bundle\'s cards', async () => {
+    const r = await Engine.open(realBundle()!, { workerPath });
+    if (!r.ok) throw new Error(r.error.message);
+    const e = r.value;
+    try {
+      const a = await analyze(e, 'real', SAMPLE.slice(0, 3000));
+      const hook = e.info.hooks[0];
+      const hit = a.tokens[5].features[hook][0];
+      expect(hit.activation).toBeGreaterThan(0);
+      const card = await e.getCard(hook, hit.index);
+      if (!card.ok) throw new Error(card.error.message);
+      expect(card.value.index).toBe(hit.index);
+      expect(card.value.label).toBe(e.featureLabel(hook, hit.index));
+      expect(e.info.dictionaries.every((d) => d.hasCards)).toBe(true);
+    } finally {
+      await e.dispose();
+    }
+  });
+});
