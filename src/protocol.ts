@@ -91,7 +91,7 @@ export interface CompactToken {
 
 /**
  * A feature card, as the engine returns it (engine.getCard): the bundle's card
- * (cards/<hook>/cards.jsonl; docs/bundle-format.md), or one computed at load time, which has only
+ * (cards/<hook>/cards.bin; docs/bundle-format.md), or one computed at load time, which has only
  * label, promoted and suppressed.
  */
 export type { FeatureCard } from './engine/analysis/card';

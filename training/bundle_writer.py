@@ -9,7 +9,7 @@ training recipe and by convert_checkpoint.py, so both produce the same layout th
   saes            [(hook_name, SAELens folder)]: validated (cfg.json + weight shapes against the model's hook
                   widths) and copied to saes/<hook_name>/
   extra_manifest  merged over the generated manifest (id, name, description, corpus, evaluation, ...)
-  cards           optional {hook_name: folder with labels.json, cards.jsonl, cards.offsets}
+  cards           optional {hook_name: folder with labels.json, cards.bin, cards.offsets}
 
 The bundle is assembled in a sibling temporary folder and moved into place at the end, so an interrupted
 run never leaves a half-written bundle behind; an existing bundle at out_dir is replaced, any other
@@ -27,7 +27,7 @@ import export_onnx
 from saelens_folder import CFG_FILE, SCALER_FILE, SPARSITY_FILE, WEIGHTS_FILE, validate as validate_sae
 
 SCHEMA_VERSION = 1
-CARD_FILES = ("labels.json", "cards.jsonl", "cards.offsets")
+CARD_FILES = ("labels.json", "cards.bin", "cards.offsets")
 
 
 class BundleError(ValueError):

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import struct
+import zlib
 from collections import Counter
 
 import numpy as np
@@ -98,7 +99,7 @@ def make_label(top_tokens, prev_tokens, promoted):
 
 
 @torch.no_grad()
-def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n_logit=10, before=12, after=4,
+def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n_logit=10, before=10, after=3,
                   batch=4096):
     """encode: fn(x [B, d_in] float32) -> feature_acts [B, d_sae]; acts: [N, d_in] (N = S * seq_len, row-major
     over the sequences in seq_ids [S, seq_len]); logit_dirs: [d_sae, vocab] decoder directions through W_U."""
@@ -142,7 +143,7 @@ def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n
             seq, pos = divmod(gi, seq_len)
             lo, hi = max(0, pos - before), min(seq_len, pos + after + 1)
             toks = [texts[t] for t in seq_ids[seq, lo:hi].tolist()]
-            contexts.append({"tokens": toks, "index": pos - lo, "activation": round(v, 4)})
+            contexts.append({"tokens": toks, "index": pos - lo, "activation": round(v, 3)})
             tops.append(texts[int(flat_ids[gi])])
             prevs.append(texts[int(flat_ids[gi - 1])] if pos > 0 else "")
         promoted = [{"id": int(i), "text": texts[int(i)], "logit": round(float(v), 4)} for v, i in zip(prom_v[j], prom_i[j])]
@@ -150,7 +151,7 @@ def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n
         label, conf = make_label(tops, prevs, promoted) if contexts else ("dead (never fired on the corpus)", 0.0)
         edges = (np.linspace(0, float(mx[j]), bins + 1)).round(4).tolist()
         cards.append({
-            "index": j, "label": label, "label_confidence": conf, "label_method": LABEL_METHOD,
+            "index": j, "label": label, "label_confidence": conf,
             "density": float(density[j]), "max_activation": round(float(mx[j]), 4),
             "mean_activation": round(float(total[j] / max(1.0, float(count[j]))), 4),
             "histogram": {"edges": edges, "counts": hist[j].tolist()},
@@ -162,11 +163,13 @@ def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n
 def write_cards(folder, cards):
     os.makedirs(folder, exist_ok=True)
     offsets = [0]
-    with open(os.path.join(folder, "cards.jsonl"), "wb") as f:
+    with open(os.path.join(folder, "cards.bin"), "wb") as f:
         for c in cards:
-            line = (json.dumps(c, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
-            f.write(line)
-            offsets.append(offsets[-1] + len(line))
+            # One raw-deflate blob per card: random access by offset, ~5x smaller than plain JSON.
+            comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+            blob = comp.compress(json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode()) + comp.flush()
+            f.write(blob)
+            offsets.append(offsets[-1] + len(blob))
     with open(os.path.join(folder, "cards.offsets"), "wb") as f:
         f.write(struct.pack(f"<{len(offsets)}I", *offsets))
     with open(os.path.join(folder, "labels.json"), "w") as f:

@@ -2,6 +2,7 @@
 // pre-v6 layouts, cards, and a stand-in model.onnx that is a structurally complete ONNX protobuf), and
 // `breakBundle`, which damages a copy of any bundle (synthetic or the real default one) in each of the
 // ways the engine must report clearly.
+import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,20 +47,21 @@ function weights(dIn: number, dSae: number, jumprelu: boolean): Uint8Array {
   return writeSafetensors(t);
 }
 
-function cards(dSae: number): { labels: string; jsonl: string; offsets: Buffer } {
+function cards(dSae: number): { labels: string; bin: Buffer; offsets: Buffer } {
+  // cards.bin: one raw-deflate blob per card (docs/bundle-format.md).
   const lines = Array.from({ length: dSae }, (_, i) =>
-    JSON.stringify({ index: i, label: `feature ${i} ✓`, label_method: 'test', density: 0.01 * i, max_activation: i, mean_activation: i / 2 }) + '\n',
+    zlib.deflateRawSync(JSON.stringify({ index: i, label: `feature ${i} ✓`, label_method: 'test', density: 0.01 * i, max_activation: i, mean_activation: i / 2 })),
   );
   const offsets = Buffer.alloc(4 * (dSae + 1));
   let off = 0;
   lines.forEach((l, i) => {
     offsets.writeUInt32LE(off, 4 * i);
-    off += Buffer.byteLength(l);
+    off += l.length;
   });
   offsets.writeUInt32LE(off, 4 * dSae);
   return {
     labels: JSON.stringify({ label_method: 'test', labels: lines.map((_, i) => `feature ${i} ✓`), density: lines.map((_, i) => 0.01 * i) }),
-    jsonl: lines.join(''),
+    bin: Buffer.concat(lines),
     offsets,
   };
 }
@@ -96,7 +98,7 @@ export function writeSyntheticBundle(dir: string): void {
   put(`saes/${h1.name}/sae_weights.safetensors`, weights(8, 12, true));
   const c = cards(16);
   put(`cards/${h0.name}/labels.json`, c.labels);
-  put(`cards/${h0.name}/cards.jsonl`, c.jsonl);
+  put(`cards/${h0.name}/cards.bin`, c.bin);
   put(`cards/${h0.name}/cards.offsets`, c.offsets);
   const manifest = {
     schema_version: 1,
@@ -241,6 +243,13 @@ export const BREAKAGES: Record<string, (dir: string) => Breakage> = {
       (x.architecture as { d_vocab: number }).d_vocab = n + 7;
     });
     return { kind: 'vocab-mismatch', file: m.tokenizer.file, says: new RegExp(`has ${n} tokens but the model's d_vocab .* is ${n + 7}`) };
+  },
+  'eot id that disagrees with the tokenizer': (dir) => {
+    const m = readManifest(dir) as Manifest & { tokenizer: { eot_token_id: number } };
+    editManifest(dir, (x) => {
+      (x.tokenizer as { eot_token_id: number }).eot_token_id = m.tokenizer.eot_token_id - 1;
+    });
+    return { kind: 'vocab-mismatch', file: m.tokenizer.file, says: /eot_token_id \d+ but .* has <\|endoftext\|> = \d+/ };
   },
   'bad dictionary config': (dir) => {
     const d = readManifest(dir).dictionaries[0];

@@ -1,4 +1,4 @@
-// Feature cards: the bundle's own (cards/<hook>/cards.jsonl, one positioned read per card) or, for
+// Feature cards: the bundle's own (cards/<hook>/cards.bin, one positioned read + inflate per card) or, for
 // dictionaries without cards (e.g. `--sae DIR`), one computed on demand from the decoder row through the
 // tied unembedding (promoted/suppressed = largest/smallest of W_dec[i] @ W_U, W_U = W_E^T read from
 // model.onnx's embedding initializer).

@@ -1,7 +1,11 @@
 // Feature cards (docs/bundle-format.md): labels.json is loaded eagerly (lists show labels), the offsets
-// table too (4 bytes a feature); one card is one positioned read of cards.jsonl.
+// table too (4 bytes a feature); one card is one positioned read of cards.bin and one inflate: each card is
+// its own raw-deflate blob, so the cards of a default bundle fit the size budget and stay random-access.
+// Bundles written before cards.bin existed hold cards.jsonl (one plain JSON line per card, same offsets
+// table); they are read too.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import type { Result } from '../types';
 import { fail, ok, readFileResult, readJsonFile } from './files';
 import type { BundleCard, CardStore } from './types';
@@ -10,15 +14,19 @@ interface HookCards {
   labels: string[];
   density: number[];
   offsets: Uint32Array;
-  jsonlAbs: string;
-  jsonlFile: string;
+  cardsAbs: string;
+  cardsFile: string;
+  compressed: boolean;
 }
 
+export type CardsFormat = 'bin' | 'jsonl';
+export const CARDS_FILES: Record<CardsFormat, string> = { bin: 'cards.bin', jsonl: 'cards.jsonl' };
+
 /** Loads and checks one hook's cards folder against the dictionary's d_sae. */
-export async function loadHookCards(absDir: string, shownDir: string, dSae: number): Promise<Result<HookCards>> {
+export async function loadHookCards(absDir: string, shownDir: string, dSae: number, format: CardsFormat = 'bin'): Promise<Result<HookCards>> {
   const labelsFile = `${shownDir}/labels.json`;
   const offsetsFile = `${shownDir}/cards.offsets`;
-  const jsonlFile = `${shownDir}/cards.jsonl`;
+  const cardsFile = `${shownDir}/${CARDS_FILES[format]}`;
   const labelsJson = await readJsonFile(path.join(absDir, 'labels.json'), labelsFile, 'bad-dictionary');
   if (!labelsJson.ok) return labelsJson;
   const lj = labelsJson.value as { labels?: unknown; density?: unknown };
@@ -40,19 +48,19 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
   }
   const offsets = new Uint32Array(dSae + 1);
   for (let i = 0; i <= dSae; i++) offsets[i] = offBytes.value.readUInt32LE(4 * i);
-  const jsonlAbs = path.join(absDir, 'cards.jsonl');
+  const cardsAbs = path.join(absDir, CARDS_FILES[format]);
   let size: number;
   try {
-    size = (await fs.stat(jsonlAbs)).size;
+    size = (await fs.stat(cardsAbs)).size;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === 'ENOENT' ? 'missing-file' : 'unreadable-file', jsonlFile, code === 'ENOENT' ? `${jsonlFile} is missing` : `${jsonlFile} could not be read: ${(e as Error).message}`);
+    return fail(code === 'ENOENT' ? 'missing-file' : 'unreadable-file', cardsFile, code === 'ENOENT' ? `${cardsFile} is missing` : `${cardsFile} could not be read: ${(e as Error).message}`);
   }
   for (let i = 0; i < dSae; i++) {
     if (offsets[i + 1] < offsets[i]) return fail('bad-dictionary', offsetsFile, `${offsetsFile}: offsets decrease at feature ${i}`);
   }
-  if (offsets[dSae] !== size) return fail('bad-dictionary', offsetsFile, `${offsetsFile} ends at byte ${offsets[dSae]} but ${jsonlFile} is ${size} bytes`);
-  return ok({ labels: lj.labels as string[], density, offsets, jsonlAbs, jsonlFile });
+  if (offsets[dSae] !== size) return fail('bad-dictionary', offsetsFile, `${offsetsFile} ends at byte ${offsets[dSae]} but ${cardsFile} is ${size} bytes`);
+  return ok({ labels: lj.labels as string[], density, offsets, cardsAbs, cardsFile, compressed: format === 'bin' });
 }
 
 export class BundleCardStore implements CardStore {
@@ -87,31 +95,35 @@ export class BundleCardStore implements CardStore {
     const c = this.byHook.get(hook);
     if (!c) return fail('bad-input', undefined, `no feature cards for hook ${hook}`);
     if (!Number.isInteger(index) || index < 0 || index >= c.labels.length) {
-      return fail('bad-input', c.jsonlFile, `feature ${index} is out of range for ${hook} (0..${c.labels.length - 1})`);
+      return fail('bad-input', c.cardsFile, `feature ${index} is out of range for ${hook} (0..${c.labels.length - 1})`);
     }
     const start = c.offsets[index];
     const len = c.offsets[index + 1] - start;
     let line: string;
     try {
-      const fh = await fs.open(c.jsonlAbs, 'r');
+      const fh = await fs.open(c.cardsAbs, 'r');
       try {
         const buf = Buffer.alloc(len);
         const { bytesRead } = await fh.read(buf, 0, len, start);
-        line = buf.subarray(0, bytesRead).toString('utf8');
+        const blob = buf.subarray(0, bytesRead);
+        line = (c.compressed ? zlib.inflateRawSync(blob) : blob).toString('utf8');
       } finally {
         await fh.close();
       }
     } catch (e) {
-      return fail('unreadable-file', c.jsonlFile, `${c.jsonlFile} could not be read: ${(e as Error).message}`);
+      const zlibError = (e as { code?: string }).code?.startsWith('Z_');
+      return fail(zlibError ? 'bad-dictionary' : 'unreadable-file', c.cardsFile, zlibError
+        ? `${c.cardsFile}: card ${index} (bytes ${start}..${start + len}) is not a valid deflate block`
+        : `${c.cardsFile} could not be read: ${(e as Error).message}`);
     }
     let card: unknown;
     try {
       card = JSON.parse(line);
     } catch (e) {
-      return fail('bad-dictionary', c.jsonlFile, `${c.jsonlFile}: card ${index} (bytes ${start}..${start + len}) is not valid JSON: ${(e as Error).message}`);
+      return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: card ${index} (bytes ${start}..${start + len}) is not valid JSON: ${(e as Error).message}`);
     }
     if (typeof card !== 'object' || card === null || (card as BundleCard).index !== index) {
-      return fail('bad-dictionary', c.jsonlFile, `${c.jsonlFile}: line for feature ${index} holds card ${JSON.stringify((card as BundleCard | null)?.index)}; cards.offsets and cards.jsonl disagree`);
+      return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: line for feature ${index} holds card ${JSON.stringify((card as BundleCard | null)?.index)}; cards.offsets and ${c.cardsFile} disagree`);
     }
     return ok(card as BundleCard);
   }

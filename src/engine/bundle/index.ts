@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Result } from '../types';
 import { TextTokenizer } from '../tokens';
-import { BundleCardStore, loadHookCards } from './cards';
+import { BundleCardStore, CARDS_FILES, loadHookCards, type CardsFormat } from './cards';
 import { fail, fileError, ok, readJsonFile, sha256File } from './files';
 import { validateManifest } from './manifest';
 import { checkOnnxStructure } from './onnx-check';
@@ -39,6 +39,11 @@ export async function loadSaeFolder(dir: string, options: { expectedD?: number; 
   }
 }
 
+/** cards.bin (compressed, current) unless the manifest lists only the older cards.jsonl. */
+function cardsFormat(manifest: Manifest, cardsDir: string): CardsFormat {
+  return `${cardsDir}/${CARDS_FILES.jsonl}` in manifest.files && !(`${cardsDir}/${CARDS_FILES.bin}` in manifest.files) ? 'jsonl' : 'bin';
+}
+
 /** Bundle-relative '/' path -> absolute path. */
 function abs(dir: string, rel: string): string {
   return path.join(dir, ...rel.split('/'));
@@ -68,7 +73,7 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   if (manifest.parity_fixture) referenced.push(manifest.parity_fixture);
   for (const d of manifest.dictionaries ?? []) {
     referenced.push(`${d.path}/${SAE_CFG_FILE}`, `${d.path}/${SAE_WEIGHTS_FILE}`);
-    if (d.cards) referenced.push(`${d.cards}/labels.json`, `${d.cards}/cards.jsonl`, `${d.cards}/cards.offsets`);
+    if (d.cards) referenced.push(`${d.cards}/labels.json`, `${d.cards}/${CARDS_FILES[cardsFormat(manifest, d.cards)]}`, `${d.cards}/cards.offsets`);
   }
   for (const rel of referenced) {
     if (!(rel in manifest.files)) return fail('bad-manifest', 'manifest.json', `manifest.json refers to ${rel} but "files" has no sha256/bytes entry for it`);
@@ -90,6 +95,9 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
     return fail('vocab-mismatch', manifest.tokenizer.file, `${manifest.tokenizer.file} has ${tokenizer.vocabSize} tokens but the model's d_vocab (manifest.json architecture.d_vocab) is ${dVocab}`);
   }
   const eot = manifest.tokenizer.eot_token_id;
+  if (eot !== undefined && eot >= dVocab) {
+    return fail('vocab-mismatch', 'manifest.json', `manifest.json says eot_token_id ${eot}, outside the vocabulary (d_vocab ${dVocab})`);
+  }
   if (eot !== undefined && tokenizer.eotId !== undefined && eot !== tokenizer.eotId) {
     return fail('vocab-mismatch', manifest.tokenizer.file, `manifest.json says eot_token_id ${eot} but ${manifest.tokenizer.file} has <|endoftext|> = ${tokenizer.eotId}`);
   }
@@ -116,7 +124,7 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
     if (!sae.ok) return sae;
     const dict = sae.value;
     if (d.cards) {
-      const c = await loadHookCards(abs(dir, d.cards), d.cards, dict.cfg.d_sae);
+      const c = await loadHookCards(abs(dir, d.cards), d.cards, dict.cfg.d_sae, cardsFormat(manifest, d.cards));
       if (!c.ok) return c;
       cards.add(d.hook_name, c.value);
       dict.labels = c.value.labels;

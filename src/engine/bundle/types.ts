@@ -11,7 +11,7 @@ export interface ManifestDictionary {
   hook_name: string;
   /** Folder relative to the bundle: SAELens layout (cfg.json + sae_weights.safetensors). */
   path: string;
-  /** Folder relative to the bundle: labels.json, cards.jsonl, cards.offsets. */
+  /** Folder relative to the bundle: labels.json, cards.bin, cards.offsets. */
   cards?: string;
 }
 
@@ -93,7 +93,7 @@ export interface Dictionary {
   source: 'bundle' | 'folder';
 }
 
-/** A feature card as stored in cards.jsonl (docs/bundle-format.md). */
+/** A feature card as stored in cards.bin (docs/bundle-format.md). */
 export interface BundleCard {
   index: number;
   label: string;
@@ -114,7 +114,7 @@ export interface CardStore {
   hasCards(hook: string): boolean;
   /** Label from labels.json, or undefined when the hook has no cards / index is out of range. */
   label(hook: string, index: number): string | undefined;
-  /** One card, read with a single positioned read of cards.jsonl. */
+  /** One card, read with a single positioned read of cards.bin. */
   getCard(hook: string, index: number): Promise<Result<BundleCard>>;
 }
 
