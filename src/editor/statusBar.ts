@@ -7,7 +7,8 @@ import { describeError } from './modelHost';
 
 export interface StatusView {
   text: string;
-  tooltip: string;
+  /** One sentence about the state, without the product name (the panel shows it as is). */
+  message: string;
   /** Whether to draw it with the error background. */
   error: boolean;
 }
@@ -18,32 +19,37 @@ function modelName(model: ModelState): string {
   return parts[parts.length - 1] ?? 'model';
 }
 
+/** The status bar item's tooltip for a view. */
+export function statusTooltip(view: StatusView): string {
+  return `Activation Inspector: ${view.message}\nClick to open the inspector.`;
+}
+
 /** Pure: what the item says for a model state and the active document's status. */
 export function statusView(model: ModelState, doc: DocStatus | undefined): StatusView {
   const name = modelName(model);
   if (model.kind === 'error') {
-    return { text: `$(error) ${name}: failed to load`, tooltip: `Activation Inspector: ${describeError(model.error)}\nClick to open the inspector; "Select Model" picks another bundle.`, error: true };
+    return { text: `$(error) ${name}: failed to load`, message: `${describeError(model.error)} ("Select Model" picks another bundle.)`, error: true };
   }
-  if (model.kind === 'loading') return { text: `$(loading~spin) ${name}: loading…`, tooltip: `Activation Inspector: loading ${model.bundleDir}`, error: false };
+  if (model.kind === 'loading') return { text: `$(loading~spin) ${name}: loading…`, message: `loading ${model.bundleDir}`, error: false };
   switch (doc?.kind) {
     case 'skipped':
-      return { text: `$(circle-slash) ${name}: not analysed because ${doc.reason}`, tooltip: `Activation Inspector: not analysed because ${doc.reason}. ${doc.detail}`, error: false };
+      return { text: `$(circle-slash) ${name}: not analysed because ${doc.reason}`, message: `not analysed because ${doc.reason}. ${doc.detail}`, error: false };
     case 'pending':
-      return { text: `$(sync) ${name}: waiting for typing to pause`, tooltip: 'Activation Inspector: analysis starts after the debounce delay', error: false };
+      return { text: `$(sync) ${name}: waiting for typing to pause`, message: 'analysis starts when typing pauses', error: false };
     case 'analysing': {
       const pct = doc.fraction === undefined ? '' : ` ${Math.round(doc.fraction * 100)}%`;
-      return { text: `$(sync~spin) ${name}: analysing${pct}`, tooltip: 'Activation Inspector: analysing the document', error: false };
+      return { text: `$(sync~spin) ${name}: analysing${pct}`, message: 'analysing the document', error: false };
     }
     case 'ready':
       return {
         text: `$(pulse) ${name}: ${doc.tokens.toLocaleString('en-US')} tokens · ${formatMs(doc.ms)}`,
-        tooltip: `Activation Inspector: last analysis ${formatMs(doc.ms)} (${doc.reused} tokens reused). Click to open the inspector.`,
+        message: `${doc.tokens.toLocaleString('en-US')} tokens; last analysis ${formatMs(doc.ms)} (${doc.reused.toLocaleString('en-US')} tokens reused)`,
         error: false,
       };
     case 'error':
-      return { text: `$(warning) ${name}: ${doc.message}`, tooltip: `Activation Inspector: ${doc.message}`, error: true };
+      return { text: `$(warning) ${name}: ${doc.message}`, message: doc.message, error: true };
     default:
-      return { text: `$(pulse) ${name}`, tooltip: 'Activation Inspector: click to open the inspector', error: false };
+      return { text: `$(pulse) ${name}`, message: 'not analysed yet', error: false };
   }
 }
 
@@ -63,7 +69,7 @@ export class StatusBar implements vscode.Disposable {
   update(model: ModelState, doc: DocStatus | undefined, visible: boolean): void {
     const view = statusView(model, doc);
     this.item.text = view.text.length > 90 ? `${view.text.slice(0, 89)}…` : view.text;
-    this.item.tooltip = view.tooltip;
+    this.item.tooltip = statusTooltip(view);
     this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     if (visible) this.item.show();
     else this.item.hide();

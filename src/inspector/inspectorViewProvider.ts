@@ -303,7 +303,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     const model = this.deps.model.state;
     const docStatus = doc ? this.deps.tracker.status(key(doc)) : undefined;
     const view = statusView(model, docStatus);
-    const message = view.tooltip.replace(/^Activation Inspector: /, '').slice(0, 2000);
+    const message = view.message.slice(0, 2000);
     let state: StatusMessage['state'] = 'idle';
     let progress: number | null = null;
     if (model.kind === 'loading') state = 'loading-model';

@@ -9,7 +9,7 @@ import { featureBucket, heatmapRanges, rankBucket, surprisalBucket } from '../..
 import { ModelHost } from '../../src/editor/modelHost';
 import { modelPickItems, selectModel } from '../../src/editor/modelSelection';
 import { defaultSnapshotName } from '../../src/editor/snapshotCommands';
-import { statusView } from '../../src/editor/statusBar';
+import { statusTooltip, statusView } from '../../src/editor/statusBar';
 import { tokenIndexAtOffset } from '../../src/editor/tokenLookup';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/settings';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
@@ -115,7 +115,8 @@ describe('status bar text', () => {
     expect(statusView(ready, { kind: 'skipped', reason: 'it looks binary', detail: '' }).text).toContain('not analysed because it looks binary');
     const err = statusView({ kind: 'error', bundleDir: '/b', error: { kind: 'missing-file', file: 'model.onnx', message: 'model.onnx is missing' } }, undefined);
     expect(err.error).toBe(true);
-    expect(err.tooltip).toContain('model.onnx');
+    expect(err.message).toContain('model.onnx');
+    expect(statusTooltip(err)).toMatch(/^Activation Inspector: /);
   });
 });
 
