@@ -66,9 +66,9 @@ export class Panel {
         return s.analysis ? this.strip.root : null;
       }),
     ];
-    const cardSection = sec('slot-card', (s) => [s.card, s.highlight, s.init], (s) =>
+    const cardSection = sec('slot-card', (s) => [s.card, s.highlight, s.init, s.analysis], (s) =>
       s.card
-        ? featureCardView(s.card, this.isHighlighted(s.card.ref), s.init?.readOnly ?? false, {
+        ? featureCardView(s.card, this.isHighlighted(s.card.ref), s.init?.readOnly ?? false, s.analysis, {
             close: () => this.closeCard(),
             reveal: (i) => {
               this.select(i, 'click');

@@ -127,7 +127,7 @@ describe('inspector panel in Chromium', () => {
       expect(await page.textContent('#feature-card .card-label')).toBe(card.label || 'unlabelled');
       if (card.histogram) expect(await page.locator('#feature-card .hist-bar').count()).toBe(card.histogram.counts.length);
       if (card.top_contexts?.length) {
-        const marks = await page.$$eval('#feature-card .context mark', (els) => els.map((e) => e.textContent));
+        const marks = await page.$$eval('#feature-card .contexts .context mark', (els) => els.map((e) => e.textContent));
         expect(marks).toEqual(card.top_contexts.map((c) => visibleToken(c.tokens[c.index]!)));
       }
       expect(await page.locator('#feature-card .logit-list.pos li').count()).toBe(card.promoted.length);

@@ -1,7 +1,7 @@
 // One dictionary feature: label, density, activation histogram, top contexts from the bundle (max
 // token highlighted), promoted / suppressed tokens, and where it fires in this document.
 
-import type { CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
+import type { AnalysisMessage, CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
 import { h } from '../dom';
 import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../format';
 import type { CardView } from '../state';
@@ -15,7 +15,7 @@ export interface CardEvents {
 
 const MAX_OCCURRENCES_SHOWN = 50;
 
-export function featureCardView(view: CardView, highlighted: boolean, readOnly: boolean, ev: CardEvents): HTMLElement {
+export function featureCardView(view: CardView, highlighted: boolean, readOnly: boolean, analysis: AnalysisMessage | null, ev: CardEvents): HTMLElement {
   const { ref } = view;
   const title = h('h2', { attrs: { id: 'card-title', tabindex: -1, 'data-focus-key': 'card-title' } }, `Feature #${ref.index}`, h('span', { class: 'aside' }, ` ${shortHook(ref.hook)}`));
   const head = h(
@@ -27,11 +27,11 @@ export function featureCardView(view: CardView, highlighted: boolean, readOnly: 
   let body: (HTMLElement | null)[];
   if (view.state === 'loading') body = [h('p', { class: 'loading', attrs: { role: 'status' } }, 'Loading feature card…')];
   else if (view.state === 'error') body = [h('p', { class: 'card-error', attrs: { role: 'alert' } }, `Card unavailable: ${view.error}`)];
-  else body = cardBody(view.message, highlighted, readOnly, ev);
+  else body = cardBody(view.message, highlighted, readOnly, analysis, ev);
   return h('section', { class: 'card', attrs: { 'aria-labelledby': 'card-title', id: 'feature-card' } }, head, ...body);
 }
 
-function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, ev: CardEvents): HTMLElement[] {
+function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, analysis: AnalysisMessage | null, ev: CardEvents): HTMLElement[] {
   const ref = { hook: m.hook, index: m.index };
   const out: HTMLElement[] = [];
   const c = m.card;
@@ -41,14 +41,14 @@ function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, ev: C
     if (c.density !== undefined) stats.push(...stat('Density', formatProb(c.density)));
     if (c.max_activation !== undefined) stats.push(...stat('Max activation', formatNumber(c.max_activation)));
     if (c.mean_activation !== undefined) stats.push(...stat('Mean activation', formatNumber(c.mean_activation)));
-    if (c.label_method) stats.push(...stat('Label from', c.label_method));
     if (stats.length) out.push(h('dl', { class: 'stats' }, ...stats));
+    if (c.label_method) out.push(h('details', { class: 'label-method' }, h('summary', {}, 'How this label was made'), h('p', {}, c.label_method)));
     if (c.computed) out.push(h('p', { class: 'aside' }, 'Computed from the dictionary at load time: this bundle stores no card for it.'));
     if (c.histogram) out.push(histogram(c.histogram));
     if (c.top_contexts) out.push(contexts(c.top_contexts));
     out.push(h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')));
   }
-  out.push(occurrences(m, highlighted, readOnly, ref, ev));
+  out.push(occurrences(m, highlighted, readOnly, ref, analysis, ev));
   return out;
 }
 
@@ -119,7 +119,19 @@ function logitList(title: string, items: FeatureCard['promoted'], cls: string): 
   );
 }
 
-function occurrences(m: CardMessage, highlighted: boolean, readOnly: boolean, ref: FeatureRef, ev: CardEvents): HTMLElement {
+/** A few tokens either side of an occurrence, from the analysis window the panel holds. */
+function occurrenceContext(index: number, text: string, analysis: AnalysisMessage | null): HTMLElement {
+  const at = (i: number) => (analysis ? analysis.tokens[i - analysis.firstIndex] : undefined);
+  const around = (from: number, to: number) =>
+    Array.from({ length: Math.max(to - from, 0) }, (_, k) => at(from + k)?.text ?? '')
+      .join('')
+      .replace(/\s+/g, ' ');
+  const before = around(index - 4, index).slice(-14);
+  const after = around(index + 1, index + 5).slice(0, 14);
+  return h('code', { class: 'context' }, h('span', { class: 'ctx-side' }, before), h('mark', {}, visibleToken(text)), h('span', { class: 'ctx-side' }, after));
+}
+
+function occurrences(m: CardMessage, highlighted: boolean, readOnly: boolean, ref: FeatureRef, analysis: AnalysisMessage | null, ev: CardEvents): HTMLElement {
   const shown = m.occurrences.slice(0, MAX_OCCURRENCES_SHOWN);
   const header = h(
     'div',
@@ -151,7 +163,7 @@ function occurrences(m: CardMessage, highlighted: boolean, readOnly: boolean, re
             },
             on: { click: () => ev.reveal(o.index) },
           },
-          h('code', { class: 'tok-text' }, visibleToken(o.text)),
+          occurrenceContext(o.index, o.text, analysis),
           h('span', { class: 'num' }, h('span', { class: 'sr-only' }, 'activation '), formatNumber(o.activation)),
         ),
       ),

@@ -45,7 +45,7 @@ export function featureLists(o: FeatureListOptions): HTMLElement {
               on: { click: () => o.openCard(ref) },
             },
             h('span', { class: 'feat-index' }, h('span', { class: 'sr-only' }, 'Feature '), `#${f.index}`),
-            h('span', { class: 'feat-label' }, label),
+            h('span', { class: 'feat-label', attrs: { title: label } }, label),
             h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'fill', style: { width: `${Math.max((f.activation / max) * 100, 1).toFixed(1)}%` } })),
             h('span', { class: 'num' }, h('span', { class: 'sr-only' }, 'activation '), formatNumber(f.activation)),
             lit ? h('span', { class: 'sr-only' }, ', highlighted in the editor') : null,
