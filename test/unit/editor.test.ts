@@ -250,6 +250,23 @@ describe('document tracker', () => {
     expect(store.latest(doc.uri.toString())).toBeUndefined();
   });
 
+  it('an analysis that keeps failing is logged once and shown in the status, never as a notification storm', async () => {
+    const errors: string[] = [];
+    tracker.dispose();
+    tracker = new DocumentTracker(store, model, () => ({ ...settings, debounceMs: 0 }), { ...silent, error: (l) => errors.push(l) });
+    engine.failWith = { kind: 'bad-input', message: 'the text could not be tokenised' };
+    const { doc } = fake.open('/w/a.py', 'abc');
+    for (let i = 0; i < 20; i++) {
+      doc.edit(0, 0, 'x');
+      await settle(5);
+    }
+    await settle(50);
+    expect(engine.calls.length).toBeGreaterThan(1);
+    expect(errors).toHaveLength(1);
+    expect(fake.messages).toEqual([]);
+    expect(tracker.status(doc.uri.toString())).toMatchObject({ kind: 'error', message: 'the text could not be tokenised' });
+  });
+
   it('forgets a closed document everywhere', async () => {
     const { doc } = fake.open('/w/a.py', 'abc def');
     await tracker.analyseNow(doc as never);
