@@ -131,6 +131,25 @@ describe('analysis', () => {
     }
   });
 
+  it('without cached KV (a 1-byte cache budget) an edit inside a window still equals a full recompute', async () => {
+    const r = await Engine.open(bundle, { workerPath, chunkTokens: 24, cacheBytes: 1 });
+    if (!r.ok) throw new Error(r.error.message);
+    const e = r.value;
+    try {
+      let text = SAMPLE.slice(0, 2500);
+      await analyze(e, 'nokv', text);
+      for (const at of [2400, 1200, 700]) {
+        text = text.slice(0, at) + '#' + text.slice(at);
+        const inc = await analyze(e, 'nokv', text);
+        expect(inc.timings.reusedTokens).toBeGreaterThan(0);
+        const full = await analyze(engine, `nokv-full-${at}`, text);
+        expect(compareTokens(inc.tokens, full.tokens)).toBeLessThan(1e-4);
+      }
+    } finally {
+      await e.dispose();
+    }
+  });
+
   it('a one-character edit near the end reuses the prefix and its TokenResult objects', async () => {
     const text = SAMPLE.slice(0, 6000);
     const a = await analyze(engine, 'reuse', text);

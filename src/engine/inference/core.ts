@@ -143,7 +143,9 @@ export class InferenceCore {
         const out = await this.model.run(ids.subarray(a, b), targets, past, hooks);
         modelMs += performance.now() - tm;
         past = out.kv;
-        const from = Math.max(a, run.ownedStart);
+        // Positions before q are already valid (and a rerun from the window start, when its KV was
+        // evicted, must not shift the rows waiting for the dictionaries).
+        const from = Math.max(a, run.ownedStart, q);
         for (let i = from; i < b; i++) {
           const r = i - a;
           for (let j = 0; j < topkMax; j++) {
@@ -162,7 +164,7 @@ export class InferenceCore {
           pendingEnd = b;
         }
         done += b - a;
-        progress(done, total);
+        progress(Math.min(done, total), total);
         a = b;
       }
       if (past) st.kv.set(run.index, { kv: past, usable: past.len });
