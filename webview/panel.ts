@@ -49,7 +49,7 @@ export class Panel {
       sec('slot-error', (s) => [s.error], errorBanner),
       sec('slot-status', (s) => [s.init, s.status, s.analysis], statusLine),
       sec('slot-controls', (s) => [s.init, s.options, s.includeActivations, s.analysis === null, s.analysis?.hooks.join()], (s) =>
-        controls(s, {
+        !s.init ? null : controls(s, {
           setOptions: (o) => {
             this.update({ ...this.state, options: o });
             this.host.post({ type: 'setOptions', ...o });
