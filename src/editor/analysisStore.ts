@@ -74,6 +74,12 @@ export class AnalysisStore {
   noteEdit(docKey: string, version: number, fromOffset: number): void {
     const e = this.entries.get(docKey);
     if (!e) return;
+    const newest = e.editedVersion ?? e.version;
+    if (version === newest) {
+      // the same change reported twice (or a result that already includes it): nothing new
+      if (e.editedFrom !== undefined) e.editedFrom = Math.min(e.editedFrom, fromOffset);
+      return;
+    }
     const chained = e.editedVersion === undefined ? e.version === version - 1 : e.editedVersion === version - 1;
     if (!chained) {
       // a change we did not see: nothing of the old result can be vouched for any more

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { AnalysisResult } from '../engine/types';
 import { type AnalysisStore } from '../editor/analysisStore';
 import type { DocumentTracker } from '../editor/documentTracker';
-import { key } from '../editor/documentTracker';
+import { key, sha256Hex } from '../editor/documentTracker';
 import type { HeatmapDecorations } from '../editor/decorations';
 import { COMMANDS } from '../editor/hoverBuilder';
 import type { LoadedSnapshot } from '../editor/engineApi';
@@ -49,6 +49,9 @@ interface SnapshotView {
   textMatches: boolean | null;
 }
 
+/** While typing, the panel's prefix view is refreshed at most this often. */
+const EDIT_PUSH_MS = 150;
+
 /** Malformed panel messages logged per minute; the rest are counted, not logged (no log storm). */
 const MAX_REJECTIONS_LOGGED_PER_MINUTE = 10;
 
@@ -60,6 +63,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private selectedIndex: number | null = null;
   /** A token asked for (hover's "Show in inspector") before the panel was ready. */
   private requestedIndex: number | undefined;
+  /** Pending panel update after an edit (throttled), and the prefix view built for the current version. */
+  private editPushTimer: ReturnType<typeof setTimeout> | undefined;
+  private prefixSource: AnalysisSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private rejections = { windowStart: 0, logged: 0, dropped: 0 };
   /** Messages sent, by type (tests and the output channel's debug line read it). */
@@ -67,9 +73,18 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   constructor(private readonly deps: InspectorDeps) {
     const storeSub = deps.store.onDidChange((docKey, change) => {
-      if (change === 'edit') return; // the status message says an analysis is pending
       const doc = this.activeDocument();
-      if (!this.snapshot && doc && key(doc) === docKey) this.pushAnalysis(true);
+      if (this.snapshot || !doc || key(doc) !== docKey) return;
+      if (change !== 'edit') {
+        this.cancelEditPush();
+        this.pushAnalysis(true);
+        return;
+      }
+      // While typing: at most one update per EDIT_PUSH_MS, showing only the still-valid prefix.
+      this.editPushTimer ??= setTimeout(() => {
+        this.editPushTimer = undefined;
+        this.pushAnalysis(true);
+      }, EDIT_PUSH_MS);
     });
     this.disposables.push(
       { dispose: () => storeSub.dispose() },
@@ -260,9 +275,27 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     }
     const doc = this.activeDocument();
     if (!doc) return undefined;
-    const stored = this.deps.store.get(key(doc), doc.version);
-    if (!stored) return undefined;
-    return { docUri: key(doc), fileName: doc.uri.path.split('/').pop() ?? '', version: doc.version, result: stored.result };
+    const docKey = key(doc);
+    const cached = this.prefixSource;
+    if (cached && cached.docUri === docKey && cached.version === doc.version) return cached;
+    const part = this.deps.store.prefix(docKey, doc.version);
+    if (!part) return undefined;
+    const fileName = doc.uri.path.split('/').pop() ?? '';
+    if (part.validTokens === part.result.tokens.length) return { docUri: docKey, fileName, version: doc.version, result: part.result };
+    if (part.validTokens === 0) return undefined;
+    // An edit is being analysed: only the tokens before it, which are exactly what the new analysis
+    // will say about them, labelled with the current version and text.
+    const text = doc.getText();
+    const result: AnalysisResult = { ...part.result, tokens: part.result.tokens.slice(0, part.validTokens), textSha256: sha256Hex(text), textLength: text.length };
+    delete result.activations;
+    this.prefixSource = { docUri: docKey, fileName, version: doc.version, result };
+    return this.prefixSource;
+  }
+
+  private cancelEditPush(): void {
+    if (this.editPushTimer) clearTimeout(this.editPushTimer);
+    this.editPushTimer = undefined;
+    this.prefixSource = undefined;
   }
 
   private cursorIndex(result: AnalysisResult): number | null {
@@ -325,9 +358,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     if (!source) {
       const doc = this.activeDocument();
       if (!doc) this.post({ type: 'clear', reason: 'Open a text file to see its analysis.' });
-      // Another document's tokens must not stay on screen; the same document's stay (dimmed by the
-      // panel's 'analysing' status) until the edit is analysed.
-      else if (this.lastAnalysis && this.lastAnalysis.docUri !== key(doc)) {
+      // Nothing of what is on screen holds for the current text (another document, or an edit at
+      // its very start): clear it rather than show results of a superseded version.
+      else if (this.lastAnalysis) {
         this.post({ type: 'clear', reason: `Waiting for the analysis of ${doc.uri.path.split('/').pop() ?? 'this document'}…` });
       } else return;
       this.lastAnalysis = undefined;
@@ -401,6 +434,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   }
 
   dispose(): void {
+    this.cancelEditPush();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -92,8 +92,12 @@ describe('analysis store', () => {
     expect(p.result.tokens[p.validTokens - 1]!.end).toBeLessThan(at);
     expect(p.result.tokens[p.validTokens + 1]!.end).toBeLessThanOrEqual(at);
     expect(store.prefix('d', 4)).toBeUndefined(); // only the newest reported version
-    store.noteEdit('d', 5, 2);
-    expect(store.prefix('d', 5)!.validTokens).toBe(0); // version did not advance: a missed or replayed change
+    const before = store.prefix('d', 5)!.validTokens;
+    store.noteEdit('d', 5, at + 3); // the same change reported twice
+    expect(store.prefix('d', 5)!.validTokens).toBe(before);
+    store.noteEdit('d', 4, 2);
+    expect(store.prefix('d', 4)!.validTokens).toBe(0); // versions went backwards: nothing holds
+    expect(store.prefix('d', 5)).toBeUndefined();
     store.noteEdit('d', 9, 40); // a gap in versions: nothing can be vouched for
     expect(store.prefix('d', 9)!.validTokens).toBe(0);
   });

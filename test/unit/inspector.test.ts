@@ -125,6 +125,27 @@ describe('inspector view provider', () => {
     expect(posted('clear').at(-1)).toMatchObject({ reason: expect.stringContaining('b.py') });
   });
 
+  it('while an edit is analysed, shows only the tokens before it, under the current version', async () => {
+    const { doc } = fake.open('/w/a.py', 'alpha beta gamma delta epsilon zeta eta theta');
+    const result = fakeAnalysis(doc.getText());
+    store.set(doc.uri.toString(), doc.version, result);
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    const at = doc.getText().indexOf('zeta');
+    doc.edit(at, 0, 'Z'); // the tracker reports each edit to the store
+    doc.edit(at + 1, 0, 'Z');
+    await new Promise((r) => setTimeout(r, 200));
+    const msgs = posted('analysis');
+    expect(msgs).toHaveLength(2); // the first, and one throttled update for both keystrokes
+    const prefix = msgs.at(-1);
+    expect(prefix.version).toBe(doc.version);
+    expect(prefix.tokens.length).toBeGreaterThan(0);
+    expect(prefix.tokens.at(-1).end).toBeLessThan(at);
+    expect(parseToWebview(prefix).ok).toBe(true);
+    doc.edit(0, 0, 'Q');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(posted('clear').at(-1)).toMatchObject({ reason: expect.stringContaining('a.py') });
+  });
+
   it('stops sending while hidden and starts again when the panel says ready', async () => {
     const { doc } = fake.open('/w/a.py', 'alpha beta');
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
