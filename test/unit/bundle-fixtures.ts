@@ -47,21 +47,22 @@ function weights(dIn: number, dSae: number, jumprelu: boolean): Uint8Array {
   return writeSafetensors(t);
 }
 
-function cards(dSae: number): { labels: string; bin: Buffer; offsets: Buffer } {
-  // cards.bin: one raw-deflate blob per card (docs/bundle-format.md).
-  const lines = Array.from({ length: dSae }, (_, i) =>
-    zlib.deflateRawSync(JSON.stringify({ index: i, label: `feature ${i} ✓`, label_method: 'test', density: 0.01 * i, max_activation: i, mean_activation: i / 2 })),
-  );
+/** Cards in the current layout (cards.bin: one raw-deflate blob per card) or the older cards.jsonl. */
+function cards(dSae: number, format: 'bin' | 'jsonl'): { labels: string; blobs: Buffer; offsets: Buffer } {
+  const blobs = Array.from({ length: dSae }, (_, i) => {
+    const json = JSON.stringify({ index: i, label: `feature ${i} ✓`, label_method: 'test', density: 0.01 * i, max_activation: i, mean_activation: i / 2 });
+    return format === 'bin' ? zlib.deflateRawSync(Buffer.from(json)) : Buffer.from(json + '\n');
+  });
   const offsets = Buffer.alloc(4 * (dSae + 1));
   let off = 0;
-  lines.forEach((l, i) => {
+  blobs.forEach((b, i) => {
     offsets.writeUInt32LE(off, 4 * i);
-    off += l.length;
+    off += b.length;
   });
   offsets.writeUInt32LE(off, 4 * dSae);
   return {
-    labels: JSON.stringify({ label_method: 'test', labels: lines.map((_, i) => `feature ${i} ✓`), density: lines.map((_, i) => 0.01 * i) }),
-    bin: Buffer.concat(lines),
+    labels: JSON.stringify({ label_method: 'test', labels: blobs.map((_, i) => `feature ${i} ✓`), density: blobs.map((_, i) => 0.01 * i) }),
+    blobs: Buffer.concat(blobs),
     offsets,
   };
 }
@@ -78,7 +79,8 @@ export function resign(dir: string, only?: string[]): void {
   fs.writeFileSync(mPath, JSON.stringify(m, null, 2));
 }
 
-export function writeSyntheticBundle(dir: string): void {
+export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin' | 'jsonl' } = {}): void {
+  const cardsFormat = options.cardsFormat ?? 'bin';
   fs.mkdirSync(dir, { recursive: true });
   const put = (rel: string, data: string | Uint8Array) => {
     fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -96,9 +98,9 @@ export function writeSyntheticBundle(dir: string): void {
   // pre-v6 flat jumprelu config
   put(`saes/${h1.name}/cfg.json`, JSON.stringify({ architecture: 'jumprelu', d_in: 8, d_sae: 12, dtype: 'float32', hook_name: h1.name, hook_point: h1.name, activation_fn_str: 'relu', apply_b_dec_to_input: false }));
   put(`saes/${h1.name}/sae_weights.safetensors`, weights(8, 12, true));
-  const c = cards(16);
+  const c = cards(16, cardsFormat);
   put(`cards/${h0.name}/labels.json`, c.labels);
-  put(`cards/${h0.name}/cards.bin`, c.bin);
+  put(`cards/${h0.name}/cards.${cardsFormat}`, c.blobs);
   put(`cards/${h0.name}/cards.offsets`, c.offsets);
   const manifest = {
     schema_version: 1,

@@ -45,6 +45,34 @@ describe('a good bundle', () => {
     expect(none.ok).toBe(false);
   });
 
+  it('reads the older cards.jsonl layout too', async () => {
+    const dir = path.join(tmp, 'jsonl-cards');
+    writeSyntheticBundle(dir, { cardsFormat: 'jsonl' });
+    const r = await loadBundle(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    const card = await r.value.cards.getCard(SYN_HOOKS[0].name, 9);
+    expect(card.ok && card.value).toMatchObject({ index: 9, label: 'feature 9 ✓' });
+  });
+
+  it('a damaged card is an error value naming cards.bin', async () => {
+    const dir = path.join(tmp, 'bad-card');
+    copyBundle(good, dir);
+    const p = path.join(dir, 'cards', SYN_HOOKS[0].name, 'cards.bin');
+    const buf = fs.readFileSync(p);
+    buf.fill(0xff, 0, 8); // first card's deflate data: garbage
+    fs.writeFileSync(p, buf);
+    const r = await loadBundle(dir, { verifyChecksums: false });
+    if (!r.ok) throw new Error(r.error.message);
+    const card = await r.value.cards.getCard(SYN_HOOKS[0].name, 0);
+    expect(card.ok).toBe(false);
+    if (!card.ok) {
+      expect(card.error.kind).toBe('bad-dictionary');
+      expect(card.error.file).toBe(`cards/${SYN_HOOKS[0].name}/cards.bin`);
+    }
+    const other = await r.value.cards.getCard(SYN_HOOKS[0].name, 3);
+    expect(other.ok).toBe(true);
+  });
+
   it('a file damaged after a successful load is caught on the next load (hash cache keys on mtime)', async () => {
     const dir = path.join(tmp, 'reload');
     copyBundle(good, dir);
