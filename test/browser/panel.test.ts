@@ -101,6 +101,30 @@ describe('inspector panel in Chromium', () => {
     await panel.close();
   });
 
+  it('moves past the window the host sent: the host sends the next window', async () => {
+    const { panel, page } = await open({ cursorIndex: 20, window: 40 });
+    let strip = await stripState(page);
+    expect(strip[0]!.index).toBe(0);
+    expect(strip.length).toBe(40);
+    await page.focus('#token-strip [aria-selected=true]');
+    await page.keyboard.press('End');
+    const last = tokens().length - 1;
+    await panel.waitForMessage('selectToken', (m) => m.index === last);
+    await expect.poll(() => selectedIndex(page)).toBe(last);
+    strip = await stripState(page);
+    expect(strip[strip.length - 1]!.index).toBe(last);
+    expect(strip.length).toBe(40);
+    expect(await focusedIndex(page)).toBe(String(last));
+    // Walking back across the window's start asks for the previous window.
+    const first = strip[0]!.index;
+    await page.keyboard.press('Home');
+    await expect.poll(() => selectedIndex(page)).toBe(0);
+    expect(first).toBeGreaterThan(0);
+    await expect.poll(() => page.textContent('#details-h')).toContain(`1 of ${tokens().length}`);
+    expect(await expectClean(panel)).toEqual([]);
+    await panel.close();
+  });
+
   it('clicking a token moves the editor cursor there', async () => {
     const { panel, page } = await open({ cursorIndex: 5 });
     const target = tokenAt('class Counter');

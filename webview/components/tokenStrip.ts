@@ -57,6 +57,9 @@ export class TokenStrip {
       ({ first: this.first, end: this.end } = tokenWindow(a.tokens.length, local, WINDOW));
       this.docKey = key;
     }
+    // Keyboard focus stays in the strip while tokens are redrawn, even while the selected token is
+    // outside the window the panel has (the strip itself holds focus until the host sends it).
+    const hadFocus = this.root.contains(document.activeElement);
     const nodes: HTMLElement[] = [];
     const selectedLoaded = sel - a.firstIndex === local;
     for (let k = this.first; k < this.end; k++) {
@@ -100,8 +103,7 @@ export class TokenStrip {
     // No selected token drawn (still loading): keep the strip itself reachable by Tab.
     if (!selectedLoaded) this.root.setAttribute('tabindex', '0');
     else this.root.removeAttribute('tabindex');
-    if (selectedLoaded) this.root.setAttribute('aria-activedescendant', `tok-${sel}`);
-    else this.root.removeAttribute('aria-activedescendant');
+    if (hadFocus) (this.root.querySelector<HTMLElement>('.selected') ?? this.root).focus();
   }
 
   /** Scrolls the strip (only the strip, not the page) so the selected token's line is in its middle. */

@@ -18,6 +18,8 @@ export interface StubHostOptions {
   initOnly?: boolean;
   /** Answer nothing at all (the extension has not connected yet). */
   silent?: boolean;
+  /** Tokens per analysis message (the host's ANALYSIS_WINDOW by default). */
+  window?: number;
 }
 
 export class StubHost {
@@ -25,6 +27,8 @@ export class StubHost {
   private held: (() => Promise<void>)[] = [];
   cursor: number;
   readonly src;
+  /** The window the panel was last sent (as the host tracks it). */
+  private sentWindow: { first: number; end: number } | null = null;
 
   constructor(
     readonly fixture: PanelFixture,
@@ -49,8 +53,17 @@ export class StubHost {
 
   label = (hook: string, index: number) => this.fixture.labels[hook]?.[index];
 
-  analysis(window?: number) {
-    return buildAnalysisMessage(this.src, this.cursor, window);
+  analysis(center = this.cursor) {
+    const m = buildAnalysisMessage(this.src, center, this.o.window);
+    this.sentWindow = { first: m.firstIndex, end: m.firstIndex + m.tokens.length };
+    return m;
+  }
+
+  /** As the host does: a selection outside the panel's window first sends the window around it. */
+  private async select(index: number, panel: PanelPage) {
+    const w = this.sentWindow;
+    if (w && (index < w.first || index >= w.end)) await panel.send({ ...this.analysis(index), cursorIndex: null });
+    await panel.send(this.selection(index));
   }
 
   selection(index: number) {
@@ -90,12 +103,12 @@ export class StubHost {
         await panel.send(this.selection(this.cursor));
         return;
       case 'selectToken':
-        await panel.send(this.selection(m.index));
+        await this.select(m.index, panel);
         return;
       case 'revealToken':
         // The editor cursor moves there; the host's cursor listener answers with the selection.
         this.cursor = m.index;
-        await panel.send(this.selection(m.index));
+        await this.select(m.index, panel);
         return;
       case 'requestCard': {
         const reply = () => panel.send(this.card(m.requestId, m.hook, m.index));
