@@ -50,7 +50,7 @@ interface SnapshotView {
 }
 
 /** While typing, the panel's prefix view is refreshed at most this often. */
-const EDIT_PUSH_MS = 150;
+const EDIT_PUSH_MS = 250;
 
 /** Malformed panel messages logged per minute; the rest are counted, not logged (no log storm). */
 const MAX_REJECTIONS_LOGGED_PER_MINUTE = 10;
@@ -423,8 +423,11 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   private post(msg: ToWebviewMessage): void {
     if (!this.view || !this.ready) return;
-    // The panel validates too; checking here turns a host bug into one log line instead of a blank panel.
-    const checked = parseToWebview(msg);
+    // The panel validates too; checking here turns a host bug into one log line instead of a blank
+    // panel. Analysis windows are left out (validating one costs 5-60 ms, and they are sent while
+    // typing): buildAnalysisMessage clamps every field, and unit tests run its output through
+    // parseToWebview.
+    const checked = msg.type === 'analysis' ? ({ ok: true } as const) : parseToWebview(msg);
     if (!checked.ok) {
       this.deps.log.error(`Inspector: not sending an invalid ${msg.type} message: ${checked.reason}`);
       return;

@@ -10,7 +10,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
-import { fake, type FakeDocument, type FakeEditor, Position, Uri } from '../unit/editorFakeVscode';
+import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, Position, Uri } from '../unit/editorFakeVscode';
 
 const root = path.resolve(__dirname, '../..');
 // ACTIVATION_INSPECTOR_TEST_BUNDLE runs it on another bundle folder (e.g. while the default one is built).
@@ -34,6 +34,9 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
   let doc: FakeDocument;
   let editor: FakeEditor;
   let fullMs = 0;
+  /** The inspector panel's side: every message it got, checked against the document when it arrived. */
+  const view = new FakeWebviewView();
+  const panel = { analyses: 0, selections: 0, notCurrent: 0, textMismatch: 0, clears: 0 };
   const current = () => api.store.get(doc.uri.toString(), doc.version);
 
   beforeAll(async () => {
@@ -47,6 +50,21 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     const activateMs = performance.now() - t0;
     // Activation returns before any model work starts.
     expect(api.model.state.kind).toBe('idle');
+    fake.viewProviders.get('activationInspector.inspector').resolveWebviewView(view);
+    view.webview.postMessage = async (m: any) => {
+      if (m.type === 'analysis' || m.type === 'selection') {
+        if (m.type === 'analysis') panel.analyses++;
+        else panel.selections++;
+        if (doc && m.docUri === doc.uri.toString()) {
+          if (m.version !== doc.version) panel.notCurrent++;
+          const text = doc.getText();
+          const toks = m.type === 'analysis' ? m.tokens : [m.token];
+          if (toks.some((t: { start: number; end: number; text: string }) => text.slice(t.start, t.end) !== t.text)) panel.textMismatch++;
+        }
+      } else if (m.type === 'clear') panel.clears++;
+      return true;
+    };
+    view.webview.receive.fire({ type: 'ready', protocol: 1 });
     console.log(`activate_ms: ${activateMs.toFixed(1)}`);
   });
 
@@ -100,6 +118,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     await sleep(3000);
     idle.disable();
     const stats0 = { ...api.tracker.stats };
+    const panel0 = { ...panel };
     const lag = monitorEventLoopDelay({ resolution: 5 });
     lag.enable();
     const line = '        subtotal = self.price * quantity + shipping_cost(order, region)  # estimate\n';
@@ -148,6 +167,9 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
       idleMaxMs: idle.max / 1e6,
       settleMs,
       lastReused: current()!.result.timings.reusedTokens,
+      panelAnalyses: panel.analyses - panel0.analyses,
+      panelSelections: panel.selections - panel0.selections,
+      panelClears: panel.clears - panel0.clears,
       lastComputed: current()!.result.timings.computedTokens,
     };
     console.log(
@@ -155,8 +177,12 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
         `current ${(figures.currentOfCompleted * 100).toFixed(0)}% of them, superseded/cancelled ${figures.superseded}, stale dropped ${figures.staleDropped}; ` +
         `fully current at ${(figures.fullyCurrentAtKeystroke * 100).toFixed(0)}% of keystrokes, hover on earlier code answerable at ${(figures.hoverAnswerableAtKeystroke * 100).toFixed(0)}%; ` +
         `event-loop lag p99 ${figures.lagP99Ms.toFixed(1)} ms, max ${figures.lagMaxMs.toFixed(1)} ms (idle baseline p99 ${figures.idleP99Ms.toFixed(1)}, max ${figures.idleMaxMs.toFixed(1)} ms; full analysis ${fullMs.toFixed(0)} ms); ` +
-        `last keystroke -> current result ${settleMs.toFixed(0)} ms (last run reused ${figures.lastReused}, computed ${figures.lastComputed} tokens)`,
+        `last keystroke -> current result ${settleMs.toFixed(0)} ms (last run reused ${figures.lastReused}, computed ${figures.lastComputed} tokens); ` +
+        `panel got ${figures.panelAnalyses} analysis + ${figures.panelSelections} selection messages (${figures.panelClears} clears), ${panel.notCurrent} for another version`,
     );
+    expect(panel.notCurrent).toBe(0);
+    expect(panel.textMismatch).toBe(0);
+    expect(figures.panelAnalyses).toBeGreaterThan(0);
     expect(staleShown).toBe(0);
     expect(current()!.result.textLength).toBe(doc.getText().length);
     // The analysis runs in the worker: the extension host's event loop never stalls for a full pass.

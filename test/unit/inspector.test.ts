@@ -75,7 +75,8 @@ describe('inspector view provider', () => {
     const engine = new FakeEngine();
     const model = new ModelHost('/fake', { loadOpener: async () => async () => ({ ok: true, value: engine }) });
     await model.get();
-    const tracker = new DocumentTracker(store, model, () => DEFAULT_SETTINGS, log);
+    // A long debounce: these tests control when results land.
+    const tracker = new DocumentTracker(store, model, () => ({ ...DEFAULT_SETTINGS, debounceMs: 5000 }), log);
     const heatmap = new HeatmapDecorations(store);
     provider = new InspectorViewProvider({ extensionUri: Uri.file('/ext') as never, store, tracker, model, heatmap, settings: () => DEFAULT_SETTINGS, log, labelOf: (h, i) => engine.featureLabel(h, i) });
     // the highlight command as extension.ts registers it
@@ -133,7 +134,7 @@ describe('inspector view provider', () => {
     const at = doc.getText().indexOf('zeta');
     doc.edit(at, 0, 'Z'); // the tracker reports each edit to the store
     doc.edit(at + 1, 0, 'Z');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 400));
     const msgs = posted('analysis');
     expect(msgs).toHaveLength(2); // the first, and one throttled update for both keystrokes
     const prefix = msgs.at(-1);
@@ -142,7 +143,7 @@ describe('inspector view provider', () => {
     expect(prefix.tokens.at(-1).end).toBeLessThan(at);
     expect(parseToWebview(prefix).ok).toBe(true);
     doc.edit(0, 0, 'Q');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 400));
     expect(posted('clear').at(-1)).toMatchObject({ reason: expect.stringContaining('a.py') });
   });
 
