@@ -1,7 +1,8 @@
 // Builds, in JS at load time, one small ONNX graph per SAELens dictionary so that encoding runs inside
 // ONNX Runtime (BLAS matmuls, TopK) instead of JS loops.
 //
-// Graph inputs:  x [n, d_in] float32 (hook activations), n_top int64 [1] (features returned per token)
+// Graph inputs:  x [n, d_in] float32 (hook activations), n_top int64 [1] (features returned per token;
+//                at most d_sae, and at most k for topk dictionaries)
 // Graph outputs: top_idx int64 [n, n_top], top_val float32 [n, n_top]  (descending; zeros = not firing)
 //                explained_variance float32 [n]   1 - ||x - x̂||² / ||x - mean(x)||², per token, where
 //                                                 mean(x) is the mean of that token's d_in components
@@ -81,14 +82,24 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
     if (!(k >= 1 && k <= dSae)) throw new Error(`topk dictionary with k=${d.k}`);
     inits.push(int64s('k_arch', [k]));
     nodes.push(
-      { op: 'TopK', inputs: ['pre', 'k_arch'], outputs: ['k_val', 'k_idx'], intAttrs: { axis: 1, largest: 1, sorted: 0 } },
+      { op: 'TopK', inputs: ['pre', 'k_arch'], outputs: ['k_val', 'k_idx'], intAttrs: { axis: 1, largest: 1, sorted: 1 } },
       { op: 'Relu', inputs: ['k_val'], outputs: ['k_val_relu'] },
+      // Dense feature_acts for the output only (ORT computes every node; a memset and a scatter).
       { op: 'Shape', inputs: ['pre'], outputs: ['pre_shape'] },
       { op: 'ConstantOfShape', inputs: ['pre_shape'], outputs: ['dense_zeros'], attrs: { value: { tensor: { name: 'v', dims: [1], data: new Float32Array([0]) } } } },
       { op: 'ScatterElements', inputs: ['dense_zeros', 'k_idx', 'k_val_relu'], outputs: ['feature_acts'], intAttrs: { axis: 1 } },
+      // Decode from the k active rows only: x̂' = Σ_j f_j W_dec[idx_j] + b_dec, a [1, k] @ [k, d_in] per
+      // row instead of the dense [d_sae] @ [d_sae, d_in] (k ≪ d_sae).
+      { op: 'Gather', inputs: ['W_dec', 'k_idx'], outputs: ['dec_rows'], intAttrs: { axis: 0 } },
+      { op: 'Unsqueeze', inputs: ['k_val_relu', 'axis1'], outputs: ['k_val_row'] },
+      { op: 'MatMul', inputs: ['k_val_row', 'dec_rows'], outputs: ['recon_rows'] },
+      { op: 'Squeeze', inputs: ['recon_rows', 'axis1'], outputs: ['recon_nobias'] },
+      { op: 'Add', inputs: ['recon_nobias', 'b_dec'], outputs: ['recon_scaled'] },
     );
   }
-  nodes.push({ op: 'Gemm', inputs: ['feature_acts', 'W_dec', 'b_dec'], outputs: ['recon_scaled'] });
+  if (d.architecture !== 'topk') nodes.push({ op: 'Gemm', inputs: ['feature_acts', 'W_dec', 'b_dec'], outputs: ['recon_scaled'] });
+  // Features that fire, and the top-n of them. For topk only the k kept values can be non-zero.
+  const active = d.architecture === 'topk' ? 'k_val_relu' : 'feature_acts';
   let recon = 'recon_scaled';
   if (scale !== 1) {
     nodes.push({ op: 'Div', inputs: ['recon_scaled', 'scale'], outputs: ['recon'] });
@@ -102,11 +113,18 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
     { op: 'ReduceSumSquare', inputs: ['x_dev'], outputs: ['x_var'], intAttrs: { axes: [1], keepdims: 0 } },
     { op: 'Div', inputs: ['sq_err', 'x_var'], outputs: ['unexplained'] },
     { op: 'Sub', inputs: ['one', 'unexplained'], outputs: ['explained_variance'] },
-    { op: 'Greater', inputs: ['feature_acts', 'zero'], outputs: ['firing'] },
+    { op: 'Greater', inputs: [active, 'zero'], outputs: ['firing'] },
     { op: 'Cast', inputs: ['firing'], outputs: ['firing_f'], intAttrs: { to: DataType.FLOAT } },
     { op: 'ReduceSum', inputs: ['firing_f', 'axis1'], outputs: ['l0'], intAttrs: { keepdims: 0 } },
-    { op: 'TopK', inputs: ['feature_acts', 'n_top'], outputs: ['top_val', 'top_idx'], intAttrs: { axis: 1, largest: 1, sorted: 1 } },
   );
+  if (d.architecture === 'topk') {
+    nodes.push(
+      { op: 'TopK', inputs: ['k_val_relu', 'n_top'], outputs: ['top_val', 'top_pos'], intAttrs: { axis: 1, largest: 1, sorted: 1 } },
+      { op: 'GatherElements', inputs: ['k_idx', 'top_pos'], outputs: ['top_idx'], intAttrs: { axis: 1 } },
+    );
+  } else {
+    nodes.push({ op: 'TopK', inputs: ['feature_acts', 'n_top'], outputs: ['top_val', 'top_idx'], intAttrs: { axis: 1, largest: 1, sorted: 1 } });
+  }
   return encodeModel({
     name: `sae_${d.hookName}`,
     inputs: [

@@ -30,7 +30,7 @@ export class DictionaryEncoder {
 
   /** Encodes m rows of hook activations; `per` features per row (capped at d_sae). */
   async encode(rows: Float32Array, m: number, per: number, opts: { stats?: boolean; featureActs?: boolean } = {}): Promise<EncodedRows> {
-    const k = Math.max(1, Math.min(per, this.spec.dSae));
+    const k = Math.max(1, Math.min(per, this.spec.architecture === 'topk' ? this.spec.k ?? 1 : this.spec.dSae));
     const fetch = ['top_idx', 'top_val', 'explained_variance'];
     if (opts.stats) fetch.push('sq_err', 'l0');
     if (opts.featureActs) fetch.push('feature_acts');
