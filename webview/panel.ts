@@ -99,7 +99,7 @@ export class Panel {
     );
     this.host.post({ type: 'ready', protocol: PROTOCOL_VERSION });
     if (this.reopenCard) this.openCard(this.reopenCard, false);
-    window.addEventListener('unload', () => this.dispose());
+    window.addEventListener('pagehide', () => this.dispose());
   }
 
   dispose(): void {
@@ -220,7 +220,9 @@ export class Panel {
   }
 
   private onGlobalKey(e: KeyboardEvent): void {
-    if (e.key === 'Escape' && this.state.card) {
+    // An open dropdown uses Escape itself (to close its list); only a plain Escape closes the card.
+    const inOpenDropdown = (e.target as HTMLElement | null)?.closest?.('vscode-dropdown[open]');
+    if (e.key === 'Escape' && this.state.card && !e.defaultPrevented && !inOpenDropdown) {
       e.preventDefault();
       this.closeCard();
     }

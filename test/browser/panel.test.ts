@@ -168,6 +168,14 @@ describe('inspector panel in Chromium', () => {
     await panel.waitForMessage('highlightFeature', (m) => m.hook === hook && m.index === index);
     await page.locator('#feature-card vscode-button', { hasText: 'Clear highlight' }).waitFor();
 
+    // Escape in an open dropdown closes the dropdown, not the card.
+    await page.click('#dd-top-k');
+    await page.locator('#dd-top-k[open]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('#dd-top-k:not([open])').waitFor();
+    expect(await page.locator('#feature-card').count()).toBe(1);
+
+    await page.locator('#feature-card h2').click();
     await page.keyboard.press('Escape');
     await page.locator('#feature-card').waitFor({ state: 'detached' });
 
