@@ -59,7 +59,9 @@ function analysisFlops(engine: Engine, n: number, hooks: string[]): number {
     f += len * 2 * d * a.d_vocab; // unembedding
     for (const h of hooks) {
       const dict = engine.info.dictionaries.find((x) => x.hookName === h)!;
-      f += (w.end - w.ownedStart) * 2 * 2 * dict.dIn * dict.dSae;
+      // encode [d_in, d_sae]; decode dense [d_sae, d_in], or from the k active rows for topk
+      const decode = dict.architecture === 'topk' ? 2 * (dict.k ?? 0) * dict.dIn : 2 * dict.dSae * dict.dIn;
+      f += (w.end - w.ownedStart) * (2 * dict.dIn * dict.dSae + decode);
     }
   }
   return f;
