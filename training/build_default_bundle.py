@@ -24,7 +24,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, GPT2Config  # noqa: E402
-from export_onnx import export, parity_fixture, hook_names, TOPK_MAX  # noqa: E402
+from export_onnx import export, parity_fixture, hook_names, round_weights_fp16, TOPK_MAX  # noqa: E402
 from sae_train import train_sae, save_saelens, load_as_fp32  # noqa: E402
 from feature_cards import compute_cards, write_cards, token_texts, LABEL_METHOD  # noqa: E402
 
@@ -174,6 +174,8 @@ def main():
     model = GPT2(cfg)
     model.load_state_dict(ck["model"])
     model.eval()
+    # The bundle stores weights in fp16: round first, so every figure below describes what ships.
+    round_weights_fp16(model)
     tokenizer_path = os.path.join(args.cache, "tokenizer.json")
     tj = json.load(open(tokenizer_path))
     texts = token_texts(tj)
@@ -234,7 +236,7 @@ def main():
 
     log("exporting ONNX")
     shutil.copy(tokenizer_path, os.path.join(tmp_out, "tokenizer.json"))
-    export(model, os.path.join(tmp_out, "model.onnx"))
+    export(model, os.path.join(tmp_out, "model.onnx"), fp16_weights=True)
     parity_ids = tokenize(tokenizer_path, texts=["def add(a, b):\n    return a + b  # 😀 naïve\n"])["texts"][0]
     json.dump(parity_fixture(model, parity_ids), open(os.path.join(tmp_out, "parity.json"), "w"))
 

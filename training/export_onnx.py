@@ -87,7 +87,33 @@ def dedupe_tied_embedding(path):
     onnx.save(m, path)
 
 
-def export(model, out_path, opset=17):
+def store_weights_fp16(path, min_elements=1024):
+    """Store large float32 initializers as float16, each widened back by a Cast node (ONNX Runtime folds
+    the Cast at session creation, so inference still runs in float32). Halves the file; the model
+    should be rounded to fp16 first (round_weights_fp16) so PyTorch figures describe what ships."""
+    m = onnx.load(path)
+    g = m.graph
+    casts = []
+    for init in list(g.initializer):
+        if init.data_type != onnx.TensorProto.FLOAT or int(np.prod(init.dims)) < min_elements:
+            continue
+        arr = numpy_helper.to_array(init).astype(np.float16)
+        name = init.name
+        g.initializer.remove(init)
+        g.initializer.append(numpy_helper.from_array(arr, name + "__fp16"))
+        casts.append(onnx.helper.make_node("Cast", [name + "__fp16"], [name], to=onnx.TensorProto.FLOAT, name=name + "__widen"))
+    for node in reversed(casts):
+        g.node.insert(0, node)
+    onnx.save(m, path)
+
+
+@torch.no_grad()
+def round_weights_fp16(model):
+    for p in model.parameters():
+        p.copy_(p.half().float())
+
+
+def export(model, out_path, opset=17, fp16_weights=False):
     model.eval()
     cfg = model.cfg
     L, H, dh = cfg.n_layer, cfg.n_head, cfg.n_embd // cfg.n_head
@@ -112,6 +138,8 @@ def export(model, out_path, opset=17):
         torch.onnx.export(ExportWrapper(model), (ids, tgt, *past), tmp, input_names=inputs, output_names=outputs,
                           dynamic_axes=dyn, opset_version=opset, do_constant_folding=True)
     dedupe_tied_embedding(tmp)
+    if fp16_weights:
+        store_weights_fp16(tmp)
     onnx.checker.check_model(tmp)
     os.replace(tmp, out_path)
 
