@@ -40,7 +40,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
 /** Limits mirrored in package.json `contributes.configuration` (topk_max of the bundle format is 50). */
 export const LIMITS = Object.freeze({
   topK: [1, 50],
-  featuresPerToken: [0, 64],
+  featuresPerToken: [1, 64],
   maxDocumentSize: [1, 10_000_000],
   debounceMs: [0, 10_000],
 } as const);

@@ -23,7 +23,7 @@ describe('readSettings', () => {
     const s = readSettings((k) => values[k]);
     expect(s.modelPath).toBe('/m');
     expect(s.topK).toBe(50);
-    expect(s.featuresPerToken).toBe(0);
+    expect(s.featuresPerToken).toBe(1); // the engine needs at least one
     expect(s.debounceMs).toBe(DEFAULT_SETTINGS.debounceMs);
     expect(s.maxDocumentSize).toBe(13);
     expect(s.heatmapMode).toBe('rank');
@@ -67,6 +67,14 @@ describe('package.json contributions', () => {
     for (const [k, field] of Object.entries(keyOf)) {
       expect(props[k]!.description ?? props[k]!.markdownDescription, k).toBeTruthy();
       expect(props[k]!.default, k).toEqual(DEFAULT_SETTINGS[field]);
+    }
+  });
+
+  it('declares the same numeric limits as the code', async () => {
+    const { LIMITS } = await import('../../src/settings');
+    for (const [k, [min, max]] of Object.entries(LIMITS)) {
+      const p = props[`activationInspector.${k}`] as unknown as { minimum: number; maximum: number };
+      expect([p.minimum, p.maximum], k).toEqual([min, max]);
     }
   });
 
