@@ -24,6 +24,8 @@ interface AddedTokenJson {
   id: number;
   content: string;
   special?: boolean;
+  lstrip?: boolean;
+  rstrip?: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -60,6 +62,8 @@ export class TextTokenizer {
   private readonly plain: Tokenizer;
   private withSpecial: Tokenizer | undefined;
   private readonly json: Json;
+  /** Whether encodeIncremental may restart mid-text (GPT-2's own pre-tokenizer regex; see there). */
+  private readonly restartable: { 'as-text': boolean; 'as-special': boolean };
 
   private constructor(json: Json, vocab: Record<string, number>, added: AddedTokenJson[]) {
     this.json = json;
@@ -83,7 +87,14 @@ export class TextTokenizer {
     }
     this.eotId = vocab[END_OF_TEXT] ?? added.find((t) => t.content === END_OF_TEXT)?.id;
     // The document tokenizer has no special added tokens: their literal text is plain text.
-    this.plain = new Tokenizer({ ...json, added_tokens: added.filter((t) => !t.special) }, {});
+    const plainAdded = added.filter((t) => !t.special);
+    this.plain = new Tokenizer({ ...json, added_tokens: plainAdded }, {});
+    const pre = json.pre_tokenizer as Json;
+    const gpt2Regex = pre.type === 'ByteLevel' && pre.use_regex !== false;
+    // Added tokens are split out before pre-tokenising; one holding whitespace or stripping it could
+    // straddle a restart point.
+    const safe = (list: AddedTokenJson[]) => list.every((t) => !/\s/.test(t.content) && !t.lstrip && !t.rstrip);
+    this.restartable = { 'as-text': gpt2Regex && safe(plainAdded), 'as-special': gpt2Regex && safe(added) };
   }
 
   /** Builds from a parsed tokenizer.json. Only byte-level BPE (GPT-2 style) tokenizers are accepted. */
@@ -104,7 +115,7 @@ export class TextTokenizer {
     const added: AddedTokenJson[] = [];
     for (const t of addedRaw) {
       if (!isObject(t) || !Number.isInteger(t.id) || typeof t.content !== 'string') return bad('added_tokens has an entry without integer id and string content');
-      added.push({ id: t.id as number, content: t.content, special: t.special === true });
+      added.push({ id: t.id as number, content: t.content, special: t.special === true, lstrip: t.lstrip === true, rstrip: t.rstrip === true });
     }
     const cleaned: Json = { ...json, pre_tokenizer: withoutPrefixSpace(json.pre_tokenizer) };
     try {
@@ -156,6 +167,42 @@ export class TextTokenizer {
     return alignTokens(text, ids, lengths);
   }
 
+  /**
+   * encode(text), reusing the tokens of `previous` (an earlier encode() of an earlier version of the
+   * document, same options) up to a safe restart point before the first changed character; the reused
+   * TokenSpan objects are the very same objects. The result always equals encode(text) exactly.
+   *
+   * Why restarting is exact: GPT-2's pre-tokenizer regex
+   *   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+   * never puts a whitespace character after a non-whitespace one in the same piece (whitespace only
+   * enters a piece as its leading space or as a whitespace-only piece). So between a non-whitespace
+   * character and a following whitespace character there is always a piece boundary; the regex has no
+   * lookbehind, BPE works piece by piece, and a byte-level token never crosses a piece; so the tokens
+   * from such a point on depend only on the text from that point on, and the tokens before it only on
+   * the text up to and including it. A restart point r (text[r-1] not whitespace, text[r] whitespace)
+   * before the first change therefore splits both versions identically. Code has one at almost every
+   * line end, so the search back from an edit is short.
+   */
+  encodeIncremental(text: string, previous: { text: string; tokens: readonly TokenSpan[] } | undefined, options: EncodeOptions = {}): TokenSpan[] {
+    const mode = options.specialTokens ?? 'as-text';
+    if (!previous || previous.tokens.length === 0 || !this.restartable[mode]) return this.encode(text, options);
+    const old = previous.text;
+    const limit = Math.min(old.length, text.length);
+    let p = 0;
+    while (p < limit && old.charCodeAt(p) === text.charCodeAt(p)) p++;
+    if (p === old.length && p === text.length) return [...previous.tokens];
+    // Largest restart point r < p (text[r] must be unchanged too: it ended the piece before r).
+    let r = p - 1;
+    while (r >= 1 && !(isWhitespace(text.charCodeAt(r)) && !isWhitespace(text.charCodeAt(r - 1)))) r--;
+    if (r < 1) return this.encode(text, options);
+    const k = tokenStartingAt(previous.tokens, r);
+    if (k < 0) return this.encode(text, options); // previous was not an encode() of old: be safe
+    const tail = this.encode(text.slice(r), options);
+    const out: TokenSpan[] = previous.tokens.slice(0, k);
+    for (const t of tail) out.push({ id: t.id, text: t.text, start: t.start + r, end: t.end + r });
+    return out;
+  }
+
   /** The UTF-8 bytes an id stands for (empty for an unknown id). */
   idToBytes(id: number): Uint8Array {
     return this.idBytes[id] ?? new Uint8Array(0);
@@ -180,4 +227,22 @@ export class TextTokenizer {
     this.withSpecial ??= new Tokenizer(this.json, {});
     return this.withSpecial;
   }
+}
+
+/** JavaScript's \s (what the GPT-2 pattern uses in the tokenizer library). */
+function isWhitespace(c: number): boolean {
+  return (c >= 0x09 && c <= 0x0d) || c === 0x20 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Index of the non-empty token starting exactly at offset (binary search), or -1. */
+function tokenStartingAt(tokens: readonly TokenSpan[], offset: number): number {
+  let lo = 0;
+  let hi = tokens.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (tokens[mid].start < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  // lo = first token with start >= offset; empty ranges never start a character.
+  return lo < tokens.length && tokens[lo].start === offset && tokens[lo].end > offset ? lo : -1;
 }
