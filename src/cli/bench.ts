@@ -80,16 +80,15 @@ async function matmulGflops(threads: number, m = 1024, k = 1024): Promise<number
   const s = await ort.InferenceSession.create(bytes, sessionOptions({ threads }));
   const a = new ort.Tensor('float32', new Float32Array(m * k).fill(0.01), [m, k]);
   for (let i = 0; i < 3; i++) await s.run({ a });
-  // The best of several runs: what this machine's matmul achieves at best right now, so the fraction
-  // below errs on the low side on a loaded machine.
-  let best = Infinity;
+  // Median of several runs, as for the analysis timings, so both see the same machine load.
+  const times: number[] = [];
   for (let i = 0; i < 15; i++) {
     const t = performance.now();
     await s.run({ a });
-    best = Math.min(best, performance.now() - t);
+    times.push(performance.now() - t);
   }
   await s.release();
-  return (2 * m * k * k) / (best / 1000) / 1e9;
+  return (2 * m * k * k) / (median(times) / 1000) / 1e9;
 }
 
 export async function benchCommand(argv: string[]): Promise<number> {
