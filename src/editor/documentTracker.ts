@@ -151,7 +151,7 @@ export class DocumentTracker implements vscode.Disposable {
     }
     const engine = engineResult.value;
     const options: AnalysisOptions = {
-      topK: settings.topK,
+      topK: Math.min(settings.topK, engine.topkMax), // a bundle may return fewer than the setting asks
       featuresPerToken: settings.featuresPerToken,
       hooks: [...settings.hooks.filter((h) => engine.hooks.includes(h))],
       ...extra,

@@ -207,6 +207,14 @@ describe('document tracker', () => {
     expect(tracker.stats.current).toBeGreaterThanOrEqual(1);
   });
 
+  it('asks the engine for no more top-k than the bundle has, and only hooks it has', async () => {
+    settings = { ...settings, topK: 50, hooks: ['blocks.0.hook_resid_post', 'not.a.hook'] };
+    (engine as { topkMax: number }).topkMax = 20;
+    const { doc } = fake.open('/w/a.py', 'abc');
+    await tracker.analyseNow(doc as never);
+    expect(engine.calls.at(-1)!.options).toMatchObject({ topK: 20, hooks: ['blocks.0.hook_resid_post'] });
+  });
+
   it('drops a result whose text sha256 does not match what was sent', async () => {
     engine.lieAboutText = true;
     const { doc } = fake.open('/w/a.py', 'abc');

@@ -45,7 +45,7 @@ export function fakeAnalysis(text: string, modelId = 'fake-model', hooks = ['blo
 export class FakeEngine implements AnalysisEngine {
   readonly modelId = 'fake-model';
   readonly modelName = 'Fake model';
-  readonly topkMax = 50;
+  topkMax = 50;
   readonly hooks = ['blocks.0.hook_resid_post'];
   readonly hooksWithCards = ['blocks.0.hook_resid_post'];
   readonly bundleDir = '/fake/bundle';
