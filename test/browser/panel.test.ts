@@ -363,4 +363,27 @@ describe('inspector panel in Chromium', () => {
     expect(serious(await runAxe(page))).toEqual([]);
     await panel.close();
   });
+
+  it.each(['dark', 'light'] as const)('axe: read-only snapshot, error and empty states (%s theme)', async (theme) => {
+    const ro = await open(
+      { cursorIndex: 10, readOnly: true, snapshot: { fileName: 's.json', createdAt: '2026-11-28T21:00:00Z', textMatches: false } },
+      { theme },
+    );
+    expect(serious(await runAxe(ro.page))).toEqual([]);
+    await ro.panel.close();
+    const empty = await open({ initOnly: true }, { theme }, '.empty-state');
+    await empty.panel.send({ type: 'error', message: 'model.onnx is truncated', kind: 'truncated-model' });
+    await empty.panel.send({ type: 'status', state: 'loading-model', message: 'Loading model', progress: null });
+    await empty.page.locator('.banner.error').waitFor();
+    expect(serious(await runAxe(empty.page))).toEqual([]);
+    await empty.panel.close();
+    const cardError = await open({ cursorIndex: 10, holdCards: true }, { theme });
+    await cardError.panel.send({ type: 'status', state: 'error', message: 'Analysis failed', progress: null });
+    await cardError.page.locator('button.feature').first().click();
+    const req = await cardError.panel.waitForMessage('requestCard');
+    await cardError.panel.send({ type: 'card', requestId: req.requestId, hook: req.hook, index: req.index, card: null, occurrences: [], error: 'No cards in this bundle.' });
+    await cardError.page.locator('#feature-card .card-error').waitFor();
+    expect(serious(await runAxe(cardError.page))).toEqual([]);
+    await cardError.panel.close();
+  });
 });

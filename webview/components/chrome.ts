@@ -16,7 +16,7 @@ export function readOnlyBanner(s: PanelState): HTMLElement | null {
     { class: 'banner readonly', attrs: { role: 'note', 'aria-label': 'Read-only snapshot' } },
     h('strong', {}, 'Read-only snapshot'),
     snap ? ` — ${snap.fileName}, saved ${date}.` : '.',
-    snap?.textMatches === false ? h('span', { class: 'warn' }, ' The document has changed since: its text no longer matches the snapshot.') : null,
+    snap?.textMatches === false ? h('span', { class: 'warn' }, ' ⚠ The document has changed since: its text no longer matches the snapshot.') : null,
     ' Nothing is re-analysed.',
   );
 }
