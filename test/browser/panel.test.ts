@@ -316,6 +316,20 @@ describe('inspector panel in Chromium', () => {
     await panel.close();
   });
 
+  it('starts cleanly from a damaged saved state', async () => {
+    for (const persisted of [
+      'not an object',
+      { v: 2, options: { topK: 5 } },
+      { v: 1, init: { type: 'init' }, analysis: { type: 'analysis', tokens: 'x' }, selection: 42, options: { topK: 'ten', featuresPerToken: null }, selectedIndex: -3, card: { hook: 7 } },
+    ]) {
+      const { panel, page } = await open({ cursorIndex: 4 }, { persisted });
+      expect(await selectedIndex(page)).toBe(4);
+      expect(panel.received.filter((m) => m.type === 'requestCard')).toEqual([]);
+      expect(await expectClean(panel)).toEqual([]);
+      await panel.close();
+    }
+  });
+
   it('shows status, errors and the empty state from the host', async () => {
     const { panel, page } = await open({ initOnly: true }, {}, '.empty-state');
     expect(await page.textContent('.empty-state')).toContain('Open a file');
