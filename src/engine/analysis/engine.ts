@@ -156,7 +156,13 @@ export class Engine {
       worker.once('error', onErr);
       // The weights move to the worker (transferred, not copied): only the worker encodes with them.
       const buffers = new Set<ArrayBuffer>();
-      for (const d of b.dictionaries) for (const a of [d.W_enc, d.W_dec, d.b_enc, d.b_dec, d.threshold]) if (a && a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+      // Only arrays that own their whole buffer: a view into a shared buffer (e.g. Node's Buffer pool)
+      // is copied instead, or transferring it would detach memory others still use.
+      for (const d of b.dictionaries) {
+        for (const a of [d.W_enc, d.W_dec, d.b_enc, d.b_dec, d.threshold]) {
+          if (a && a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.add(a.buffer);
+        }
+      }
       worker.postMessage(init, [...buffers]);
     });
     if (!ready.ok) {
