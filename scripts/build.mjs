@@ -4,7 +4,7 @@
 //   dist/cli.js        src/cli/main.ts    (node, cjs, with a shebang: package.json bin)
 //   dist/worker.js     src/engine/inference/worker.ts  (the inference worker thread)
 //   dist/webview.js    webview/main.ts    (browser, iife)
-// Usage: node scripts/build.mjs [--watch] [--minify]
+// Usage: node scripts/build.mjs [--watch] [--minify] [--only cli,worker]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import * as esbuild from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
 
 const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'onnxruntime-node'] };
 const entries = [
@@ -24,6 +26,7 @@ const entries = [
 
 let failed = 0;
 for (const e of entries) {
+  if (only && !only.has(path.basename(e.out, '.js'))) continue;
   if (!fs.existsSync(path.join(root, e.entry))) {
     console.log(`skip ${e.out} (no ${e.entry} yet)`);
     continue;
