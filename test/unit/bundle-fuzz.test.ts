@@ -65,9 +65,9 @@ describe('fuzzed bundles', () => {
   it('120 random manifest edits: each loads or gives a named error', async () => {
     const kinds = await fuzz('manifest.json', 120);
     expect(kinds.size).toBeGreaterThan(2);
-  });
+  }, 180_000);
   it('80 random cfg.json edits (checksums off, as a bundle author would see them)', async () => {
     const kinds = await fuzz(`saes/${SYN_HOOKS[0].name}/cfg.json`, 80);
     expect(kinds.get('bad-dictionary')).toBeGreaterThan(0);
-  });
+  }, 180_000);
 });

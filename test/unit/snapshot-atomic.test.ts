@@ -30,7 +30,7 @@ async function expectIntact(file: string, text: string, acts: ReturnType<typeof 
 const OLD_TEXT = 'old = "previous export"\n';
 const NEW_TEXT = 'new = [' + '1, '.repeat(3000) + ']\n';
 
-describe('interrupted snapshot export', () => {
+describe('interrupted snapshot export', { timeout: 120_000 }, () => {
   it.each(['activations', 'json'])('a write that fails halfway through the %s file leaves the previous pair intact and no temp file', async (which) => {
     const file = path.join(tmp, `fail-${which}.json`);
     const oldSnap = snapshotOf(OLD_TEXT);

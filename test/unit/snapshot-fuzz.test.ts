@@ -18,7 +18,7 @@ function paths(v: unknown, prefix: (string | number)[] = []): (string | number)[
 }
 const all = paths(original);
 
-describe('snapshot validator under random edits', () => {
+describe('snapshot validator under random edits', { timeout: 120_000 }, () => {
   it('1,500 edits: never throws, every rejection says why', () => {
     let rejected = 0;
     fc.assert(

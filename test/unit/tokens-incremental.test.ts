@@ -20,7 +20,7 @@ function plain(t: readonly TokenSpan[]) {
   return t.map(({ id, text, start, end }) => ({ id, text, start, end }));
 }
 
-describe('encodeIncremental', () => {
+describe('encodeIncremental', { timeout: 120_000 }, () => {
   it('equals a full encode after any edit (3,000 cases) and reuses prefix tokens', () => {
     let reusedTotal = 0;
     fc.assert(

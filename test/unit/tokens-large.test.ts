@@ -22,7 +22,7 @@ function timed<T>(f: () => T): { value: T; ms: number } {
   return { value, ms: performance.now() - t0 };
 }
 
-describe('large inputs', () => {
+describe('large inputs', { timeout: 120_000 }, () => {
   it('a 1 MB single line tiles exactly and scales about linearly', () => {
     const small = oneLine(100_000);
     const big = oneLine(1_000_000);

@@ -29,7 +29,7 @@ function property(arb: fc.Arbitrary<string>, t = tok, specialTokens: 'as-text' |
   });
 }
 
-describe('token ranges, property tests', () => {
+describe('token ranges, property tests', { timeout: 120_000 }, () => {
   it('tile and map offsets: full Unicode (3,000 strings)', () => {
     fc.assert(property(fullUnicode), { numRuns: 3000 });
   });
