@@ -1,0 +1,213 @@
+// Run-time validation of every panel protocol message (src/protocol.ts has the types). Both ends call
+// parseToWebview / parseFromWebview on receipt; what fails is logged and ignored, never thrown.
+import type { FeatureCard } from './engine/analysis/card';
+import type { AnalysisMessage, CardMessage, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './protocol';
+import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './protocolCheck';
+
+/** Size limits: a message past them is rejected rather than rendered. */
+export const LIMITS = {
+  tokensPerMessage: 20_000,
+  tokenText: 1_000,
+  topK: 50,
+  features: 64,
+  hooks: 32,
+  uri: 4_096,
+  message: 2_000,
+  occurrences: 2_000,
+  cardContexts: 64,
+  contextTokens: 256,
+  histogramBins: 200,
+} as const;
+
+// ---------------------------------------------------------------------------------------------------
+// Run-time shapes
+
+const hookName = str(200, 1);
+const tokenIndex = int(0, 100_000_000);
+const offset = int(0, Number.MAX_SAFE_INTEGER);
+// Float round-off can put a log-prob a hair above 0 or a probability a hair above 1.
+const prob = num(0, 1.001);
+const logprob = num(-1e6, 1e-3);
+const nonNegative = num(0);
+const requestId = str(100, 1);
+const text = str(LIMITS.tokenText);
+const sentence = str(LIMITS.message);
+
+const rangeRule = (v: { start: number; end: number }) => (v.end < v.start ? `token end ${v.end} is before start ${v.start}` : null);
+
+const topKEntry = obj({ id: int(), text, prob });
+const featureHit = obj({ index: int(), activation: num() });
+
+const tokenResult = refine(
+  obj({
+    id: int(),
+    text,
+    start: offset,
+    end: offset,
+    logprob: nullable(logprob),
+    rank: nullable(int()),
+    entropy: nullable(nonNegative),
+    topk: arr(topKEntry, LIMITS.topK),
+    nextEntropy: nonNegative,
+    features: record(arr(featureHit, LIMITS.features), LIMITS.hooks),
+    reconstruction: record(num(-1e6, 1), LIMITS.hooks),
+  }),
+  rangeRule,
+);
+
+const compactToken = refine(
+  obj({ text, start: offset, end: offset, logprob: nullable(logprob), rank: nullable(int()), entropy: nullable(nonNegative) }),
+  rangeRule,
+);
+
+const vocabLogit = obj({ id: int(), text, logit: num() });
+
+const featureCard = refine(
+  obj({
+    index: int(),
+    label: str(LIMITS.message),
+    label_method: optional(str(LIMITS.message)),
+    density: optional(num(0, 1)),
+    max_activation: optional(num()),
+    mean_activation: optional(num()),
+    histogram: optional(obj({ edges: arr(num(), LIMITS.histogramBins + 1), counts: arr(num(0), LIMITS.histogramBins) })),
+    top_contexts: optional(arr(obj({ tokens: arr(text, LIMITS.contextTokens), index: int(), activation: num() }), LIMITS.cardContexts)),
+    promoted: arr(vocabLogit, LIMITS.topK),
+    suppressed: arr(vocabLogit, LIMITS.topK),
+    computed: optional(bool),
+    label_confidence: optional(num(0, 1)),
+  }, { allowExtra: true }), // bundle cards may carry more (e.g. label_confidence); the panel reads only these
+  (c: FeatureCard) => {
+    if (c.histogram && c.histogram.counts.length > 0 && c.histogram.edges.length !== c.histogram.counts.length + 1)
+      return 'card histogram needs one more edge than counts';
+    const bad = c.top_contexts?.find((ctx) => ctx.index >= ctx.tokens.length);
+    return bad ? 'card context index is outside its tokens' : null;
+  },
+);
+
+const featureRef = obj({ hook: hookName, index: int() });
+
+const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
+  init: obj({
+    type: literal('init'),
+    protocol: int(1, 1000),
+    model: nullable(
+      obj({
+        id: str(200, 1),
+        name: str(400),
+        hooks: arr(hookName, LIMITS.hooks),
+        hooksWithCards: arr(hookName, LIMITS.hooks),
+        topkMax: int(1, 10_000),
+      }),
+    ),
+    settings: obj({ topK: int(1, LIMITS.topK), featuresPerToken: int(1, LIMITS.features), hook: nullable(hookName) }),
+    legend: obj({ mode: literal('rank', 'surprisal'), rankBounds: arr(int(1), 3), maxSurprisal: num(0.001, 1000) }),
+    readOnly: bool,
+    snapshot: nullable(obj({ fileName: str(1000), createdAt: str(100), textMatches: nullable(bool) })),
+  }),
+  analysis: refine(
+    obj({
+      type: literal('analysis'),
+      docUri: str(LIMITS.uri, 1),
+      fileName: str(1000),
+      version: int(),
+      textSha256: str(64, 64),
+      textLength: offset,
+      hooks: arr(hookName, LIMITS.hooks),
+      tokenCount: int(0, 100_000_000),
+      firstIndex: tokenIndex,
+      tokens: arr(compactToken, LIMITS.tokensPerMessage),
+      cursorIndex: nullable(tokenIndex),
+    }),
+    (m: AnalysisMessage) =>
+      m.firstIndex + m.tokens.length > m.tokenCount ? 'analysis window extends past tokenCount' : null,
+  ),
+  selection: refine(
+    obj({
+      type: literal('selection'),
+      docUri: str(LIMITS.uri, 1),
+      version: int(),
+      index: tokenIndex,
+      token: tokenResult,
+      predictedBy: nullable(arr(topKEntry, LIMITS.topK)),
+      nextToken: nullable(obj({ id: int(), text })),
+      featureLabels: record(arr(str(LIMITS.message), LIMITS.features), LIMITS.hooks),
+    }),
+    (m: SelectionMessage) => {
+      // The three per-hook records must describe the same hooks, labels aligned with features.
+      const hooks = Object.keys(m.token.features).sort().join('\n');
+      if (Object.keys(m.token.reconstruction).sort().join('\n') !== hooks) return 'selection reconstruction hooks differ from features hooks';
+      if (Object.keys(m.featureLabels).sort().join('\n') !== hooks) return 'selection featureLabels hooks differ from features hooks';
+      const misaligned = Object.keys(m.featureLabels).find((h) => m.featureLabels[h]!.length !== m.token.features[h]!.length);
+      return misaligned ? `selection featureLabels["${misaligned.slice(0, 40)}"] is not aligned with its features` : null;
+    },
+  ),
+  card: refine(
+    obj({
+      type: literal('card'),
+      requestId,
+      hook: hookName,
+      index: int(),
+      card: nullable(featureCard),
+      occurrences: arr(obj({ index: tokenIndex, text, activation: num() }), LIMITS.occurrences),
+      error: nullable(sentence),
+    }),
+    (m: CardMessage) => ((m.card === null) === (m.error === null) ? 'card message needs exactly one of card / error' : null),
+  ),
+  status: obj({
+    type: literal('status'),
+    state: literal('idle', 'loading-model', 'analysing', 'ready', 'not-analysed', 'error'),
+    message: sentence,
+    progress: nullable(num(0, 1)),
+  }),
+  error: obj({ type: literal('error'), message: sentence, kind: nullable(str(100)) }),
+  highlight: obj({ type: literal('highlight'), feature: nullable(featureRef) }),
+  clear: obj({ type: literal('clear'), reason: sentence }),
+};
+
+const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
+  ready: obj({ type: literal('ready'), protocol: int(1, 1000) }),
+  selectToken: obj({ type: literal('selectToken'), index: tokenIndex }),
+  revealToken: obj({ type: literal('revealToken'), index: tokenIndex }),
+  requestCard: obj({ type: literal('requestCard'), requestId, hook: hookName, index: int() }),
+  highlightFeature: obj({ type: literal('highlightFeature'), hook: hookName, index: int() }),
+  clearHighlight: obj({ type: literal('clearHighlight') }),
+  setOptions: obj({
+    type: literal('setOptions'),
+    topK: int(1, LIMITS.topK),
+    featuresPerToken: int(1, LIMITS.features),
+    hook: nullable(hookName),
+  }),
+  exportSnapshot: obj({ type: literal('exportSnapshot'), includeActivations: bool }),
+  openSnapshot: obj({ type: literal('openSnapshot') }),
+  log: obj({ type: literal('log'), level: literal('info', 'warn', 'error'), message: str(LIMITS.message * 2) }),
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Parsing
+
+export type Parsed<T> =
+  | { ok: true; message: T }
+  /** requestId is set when a malformed message still names a request, so its waiter can be failed. */
+  | { ok: false; reason: string; requestId: string | null };
+
+function parseWith<T>(shapes: Record<string, Check>, raw: unknown, side: string): Parsed<T> {
+  try {
+    if (!isPlainObject(raw)) return { ok: false, reason: `${side} message must be an object`, requestId: null };
+    const type = raw.type;
+    const claimedId = typeof raw.requestId === 'string' && raw.requestId.length <= 100 ? raw.requestId : null;
+    if (typeof type !== 'string' || !Object.prototype.hasOwnProperty.call(shapes, type)) {
+      const shown = typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : typeof type;
+      return { ok: false, reason: `unknown ${side} message type ${shown}`, requestId: claimedId };
+    }
+    const problem = shapes[type]!(raw, type);
+    return problem ? { ok: false, reason: problem, requestId: claimedId } : { ok: true, message: raw as T };
+  } catch (err) {
+    // Only reachable through exotic objects (proxies, throwing getters); never let it escape.
+    return { ok: false, reason: `${side} message could not be read: ${String(err).slice(0, 200)}`, requestId: null };
+  }
+}
+
+export const parseToWebview = (raw: unknown): Parsed<ToWebviewMessage> => parseWith(toWebviewShapes, raw, 'host->panel');
+export const parseFromWebview = (raw: unknown): Parsed<FromWebviewMessage> => parseWith(fromWebviewShapes, raw, 'panel->host');
+
