@@ -1,7 +1,7 @@
 // The extension as installed from the .vsix, in a real VS Code: it activates on its own, analyses the
 // files a person opens (Python, TypeScript, Markdown, and one with emoji/CJK/CRLF), answers hovers
 // with the prediction and features, and colours the text with the heat map.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
@@ -51,6 +51,11 @@ describe('installed from the .vsix', () => {
     const bins = path.join(dir, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6');
     expect(readdirSync(bins)).toEqual(['linux']);
     expect(readdirSync(path.join(bins, 'linux'))).toEqual(['x64']);
+  });
+
+  test('the .vsix is at most 60 MB', () => {
+    const mb = statSync(s.ctx.vsix).size / 2 ** 20;
+    expect(mb, `${path.basename(s.ctx.vsix)} is ${mb.toFixed(1)} MB`).toBeLessThanOrEqual(60);
   });
 
   test('activates by itself and analyses an opened Python file', async () => {

@@ -5,12 +5,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { repoRoot } from './harness/codeServer';
 import { useSession } from './harness/session';
 import { validateSnapshot } from './harness/snapshotSchema';
-import { answerFileDialog, clickWord, openFile, runCommand, webviewFrame } from './harness/workbench';
+import { answerFileDialog, clickWord, openFile, pickQuickItem, runCommand, webviewFrame } from './harness/workbench';
 
 const s = useSession('inspector');
 const LINE = '        return self.price * quantity';
@@ -21,6 +21,16 @@ async function waitForAnalysis(page: Page): Promise<void> {
 
 function panel(page: Page): FrameLocator {
   return webviewFrame(page);
+}
+
+/** Screenshot with the panel maximized (the inspector is short below the editor), then restored. */
+async function shotPanel(page: Page, step: string, focus?: Locator): Promise<void> {
+  await runCommand(page, 'View: Toggle Maximized Panel');
+  await page.waitForTimeout(500);
+  await focus?.scrollIntoViewIfNeeded();
+  await s.wb.shot(step);
+  await runCommand(page, 'View: Toggle Maximized Panel');
+  await page.waitForTimeout(300);
 }
 
 /** The selected token's text as the panel shows it (visible whitespace undone). */
@@ -52,14 +62,15 @@ describe('inspector panel', () => {
     const features = frame.locator('button.feature');
     expect(await features.count()).toBeGreaterThan(0);
     await s.wb.shot('inspector-token');
+    await shotPanel(page, 'inspector-token-maximized');
   });
 
   test('moving the editor cursor selects the new token in the panel', async () => {
     const { page } = s.wb;
     const frame = panel(page);
-    const before = await frame.locator('section.details h2').innerText();
+    const before = await frame.locator('#details-h').innerText();
     await clickWord(page, 'encoding', 0);
-    await expect.poll(() => frame.locator('section.details:not(.loading) h2').innerText(), { timeout: 30_000 }).not.toBe(before);
+    await expect.poll(() => frame.locator('section.details:not(.loading) #details-h').innerText(), { timeout: 30_000 }).not.toBe(before);
     const token = await selectedToken(frame);
     expect('    with open(path, "r", encoding="utf-8") as handle:').toContain(token);
     expect(token.trim().length).toBeGreaterThan(0);
@@ -73,16 +84,16 @@ describe('inspector panel', () => {
     const { page } = s.wb;
     const frame = panel(page);
     const first = frame.locator('button.feature').first();
-    const index = (await first.locator('.feat-index').innerText()).replace('#', '');
+    const index = /\d+/.exec(await first.locator('.feat-index').innerText())![0];
     await first.click();
     const card = frame.locator('#feature-card');
     await card.waitFor({ timeout: 30_000 });
-    await expect.poll(() => card.locator('#card-title').innerText()).toContain(`Feature #${index}`);
+    await expect.poll(() => card.locator('#card-title').innerText()).toMatch(new RegExp(`Feature #${index}\\b`));
     await card.locator('.card-label').waitFor({ timeout: 30_000 });
     const text = await card.innerText();
     expect(text).toMatch(/Density/);
     expect(text).toMatch(/Promotes/);
-    await s.wb.shot('feature-card');
+    await shotPanel(page, 'feature-card', card);
   });
 });
 
@@ -96,9 +107,7 @@ describe('snapshots', () => {
     exported = path.join(s.server.workspace, 'exported.activations.json');
     await runCommand(page, s.commandLabel('activationInspector.exportSnapshot'));
     // What to include: JSON only.
-    const choice = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Predictions and features' });
-    await choice.first().waitFor({ timeout: 30_000 });
-    await choice.first().click();
+    await pickQuickItem(page, 'Predictions and features');
     await s.wb.shot('export-save-dialog');
     await answerFileDialog(page, exported);
     await expect.poll(() => existsSync(exported), { timeout: 60_000 }).toBe(true);
@@ -123,12 +132,12 @@ describe('snapshots', () => {
     const { page } = s.wb;
     expect(exported).not.toBe('');
     await runCommand(page, s.commandLabel('activationInspector.openSnapshot'));
-    await answerFileDialog(page, exported);
+    await answerFileDialog(page, exported, true);
     const frame = panel(page);
     const banner = frame.locator('.banner.readonly');
     await banner.waitFor({ timeout: 60_000 });
     expect(await banner.innerText()).toContain('exported.activations.json');
     await frame.locator('#token-strip [role="option"]').first().waitFor({ timeout: 30_000 });
-    await s.wb.shot('snapshot-reopened');
+    await shotPanel(page, 'snapshot-reopened', banner);
   });
 });

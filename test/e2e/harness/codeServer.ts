@@ -120,6 +120,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   );
   const port = await freePort();
   const logDir = path.join(artifactsRoot, opts.name);
+  rmSync(logDir, { recursive: true, force: true }); // screenshots and logs of this run only
   mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, 'code-server.log');
   const args = [

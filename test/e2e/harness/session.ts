@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, inject } from 'vitest';
 import { startCodeServer, type CodeServer } from './codeServer';
 import type { E2EContext } from './context';
 import { runningGroups } from './processes';
@@ -34,6 +34,13 @@ export function useSession(name: string, settings?: Record<string, unknown>): Se
     session.server = await startCodeServer({ name, codeServerBin: ctx.codeServerBin, extensionsDir: ctx.extensionsDir, settings });
     browser = await launchBrowser();
     session.wb = await openWorkbench(browser, session.server.url, session.server.workspace, name);
+  });
+  // What the screen looked like when a test failed.
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      const name = task.name.replace(/[^\w]+/g, '-').slice(0, 60);
+      await session.wb?.shot(`FAILED-${name}`).catch(() => undefined);
+    });
   });
   afterAll(async () => {
     const offHost = session.wb?.offHost ?? [];

@@ -52,7 +52,7 @@ export async function openWorkbench(
   folder: string,
   artifactsName: string,
 ): Promise<Workbench> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'dark' });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, colorScheme: 'dark' });
   const offHost: string[] = [];
   const pageErrors: string[] = [];
   // Route guard: anything not addressed to 127.0.0.1 is recorded and aborted.
@@ -62,9 +62,16 @@ export async function openWorkbench(
     offHost.push(url);
     return route.abort('blockedbyclient');
   });
-  // Requests that bypass routing (service workers, websockets) are still seen here.
+  // Webview resources are addressed to https://*.vscode-resource.vscode-cdn.net/<path> but answered
+  // by the webview's service worker from the local server: they never reach the network. Any other
+  // response from off this host (one that slipped past routing) is recorded.
+  context.on('response', (res) => {
+    const url = res.url();
+    if (!isLocal(url) && !res.fromServiceWorker() && !offHost.includes(url)) offHost.push(url);
+  });
+  // Requests a service worker itself sends to the network.
   context.on('request', (req) => {
-    if (!isLocal(req.url()) && !offHost.includes(req.url())) offHost.push(req.url());
+    if (req.serviceWorker() && !isLocal(req.url()) && !offHost.includes(req.url())) offHost.push(req.url());
   });
   const page = await context.newPage();
   page.on('websocket', (ws) => {
@@ -94,14 +101,27 @@ export async function openWorkbench(
 
 const quickInput = '.quick-input-widget .quick-input-box input';
 
+/**
+ * Closes a quick input left open. Only then is Escape pressed: with focus in the inspector, Escape
+ * would close its feature card.
+ */
+async function closeQuickInput(page: Page): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible()) {
+    await page.keyboard.press('Escape');
+    await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+  }
+}
+
 export async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Escape');
+  await closeQuickInput(page);
   await page.keyboard.press('Control+P');
   const input = page.locator(quickInput);
   await input.waitFor();
   await input.fill(name);
+  // Wait for the *focused* row to be the file: the list first shows recent files, before filtering.
   await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: name })
+    .locator('.quick-input-list .monaco-list-row.focused', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
     .first()
     .waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
@@ -118,7 +138,7 @@ export function activeEditor(page: Page) {
  * exactly that label, so fuzzy matches of other commands are never picked.
  */
 export async function runCommand(page: Page, label: string): Promise<void> {
-  await page.keyboard.press('Escape');
+  await closeQuickInput(page);
   await page.keyboard.press('F1');
   const input = page.locator(quickInput);
   await input.waitFor();
@@ -128,6 +148,18 @@ export async function runCommand(page: Page, label: string): Promise<void> {
   });
   await row.first().waitFor({ timeout: 30_000 });
   await row.first().click();
+}
+
+/** Chooses an item of an open quick pick by typing its label and accepting the focused row. */
+export async function pickQuickItem(page: Page, label: string): Promise<void> {
+  const input = page.locator(quickInput);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().waitFor({ timeout: 30_000 });
+  await input.fill(label);
+  await page
+    .locator('.quick-input-list .monaco-list-row.focused', { has: page.locator('.label-name', { hasText: label }) })
+    .first()
+    .waitFor({ timeout: 30_000 });
+  await input.press('Enter');
 }
 
 export function escapeRegExp(s: string): string {
@@ -219,18 +251,43 @@ export function webviewFrame(page: Page, index = 0): FrameLocator {
 
 /**
  * Answers VS Code's simple file dialog (the quick-input one code-server uses) with a full path.
- * Works for both save and open dialogs.
+ * For an open dialog (`existing`), waits until the dialog's listing has the file focused, so Enter
+ * accepts that file instead of being taken by the listing's refresh.
  */
-export async function answerFileDialog(page: Page, filePath: string): Promise<void> {
+export async function answerFileDialog(page: Page, filePath: string, existing = false): Promise<void> {
   const input = page.locator(quickInput);
+  const widget = page.locator('.quick-input-widget');
   await input.waitFor({ timeout: 30_000 });
+  // The dialog sets its own value (the default folder) once its first listing is loaded, overwriting
+  // anything typed before: wait for that listing (it always has the ".." row) first.
+  await page.locator('.quick-input-list .monaco-list-row').first().waitFor({ timeout: 30_000 });
+  for (let i = 0; i < 50 && (await input.inputValue()) === ''; i++) await page.waitForTimeout(100);
   await input.fill(filePath);
-  // The simple dialog updates its listing as the value changes; give it a moment before accepting.
-  await page.waitForTimeout(300);
-  await input.press('Enter');
-  // An overwrite confirmation (or "OK" button of the simple dialog) may follow.
-  const ok = page.locator('.quick-input-widget .quick-input-action a, .quick-input-widget button', { hasText: /^OK$/ });
-  if (await ok.isVisible().catch(() => false)) await ok.click();
+  if (existing) {
+    const name = path.basename(filePath);
+    const row = page
+      .locator('.quick-input-list .monaco-list-row.focused', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) })
+      .first();
+    try {
+      await row.waitFor({ timeout: 5_000 });
+    } catch {
+      await input.fill(filePath); // a late refresh of the listing replaced the value
+      await row.waitFor({ timeout: 10_000 });
+    }
+  } else {
+    await page.waitForTimeout(500);
+  }
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if ((await input.inputValue()) !== filePath) await input.fill(filePath);
+    await input.press('Enter');
+    try {
+      await widget.waitFor({ state: 'hidden', timeout: 5_000 });
+      return;
+    } catch {
+      // still open: the Enter went to the dialog's own navigation; try again with the same path
+    }
+  }
+  throw new Error(`the file dialog did not accept ${filePath} (its input holds "${await input.inputValue()}")`);
 }
 
 /** Notification toasts currently shown (text). */
