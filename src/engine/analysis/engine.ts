@@ -77,6 +77,9 @@ interface Delivered {
   result: AnalysisResult;
 }
 
+/** Tokens turned into TokenResults between two yields to the event loop. */
+const ASSEMBLE_SLICE = 4096;
+
 const err = (kind: EngineError['kind'], message: string, file?: string): { ok: false; error: EngineError } => ({ ok: false, error: { kind, message, file } });
 
 function defaultWorkerPath(): string {
@@ -336,23 +339,32 @@ export class Engine {
     if (m.type !== 'result' && m.type !== 'failed') return;
     const job = this.running;
     if (!job || job.id !== m.id) return;
-    this.running = null;
-    if (m.type === 'result') {
-      // Applied even when the caller has gone (superseded): the worker now counts it as delivered.
-      const result = this.assemble(job, m.payload);
-      this.settle(job, { ok: true, value: result });
-    } else {
+    if (m.type === 'failed') {
+      this.running = null;
       this.settle(job, { ok: false, error: m.error });
+      this.pump();
+      return;
     }
-    this.pump();
+    // Applied even when the caller has gone (superseded): the worker now counts it as delivered. The
+    // next request is sent only after this result is in place, since it may build on it.
+    void this.assemble(job, m.payload).then(
+      (result) => this.settle(job, { ok: true, value: result }),
+      (e) => this.settle(job, err('internal', `could not assemble the result: ${(e as Error).message}`)),
+    ).finally(() => {
+      this.running = null;
+      this.pump();
+    });
   }
 
-  private assemble(job: Job, p: AnalyzePayload): AnalysisResult & AnalysisStats {
+  /** Builds TokenResults for the new tokens, yielding to the event loop every few thousand tokens so a
+   *  huge document never holds the caller's thread for long. */
+  private async assemble(job: Job, p: AnalyzePayload): Promise<AnalysisResult & AnalysisStats> {
     const base = this.delivered.get(job.docKey);
     const prefix = p.fromToken > 0 && base ? base.result.tokens.slice(0, p.fromToken) : [];
     const tokens: TokenResult[] = prefix;
     const K = p.topK;
     for (let r = 0; r < p.n - p.fromToken; r++) {
+      if (r > 0 && r % ASSEMBLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const topk: TopKEntry[] = new Array(K);
       for (let j = 0; j < K; j++) {
         const id = p.topkIds[r * K + j];
