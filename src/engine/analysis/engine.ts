@@ -78,7 +78,7 @@ interface Delivered {
 }
 
 /** Tokens turned into TokenResults between two yields to the event loop. */
-const ASSEMBLE_SLICE = 4096;
+const ASSEMBLE_SLICE = 1024;
 
 const err = (kind: EngineError['kind'], message: string, file?: string): { ok: false; error: EngineError } => ({ ok: false, error: { kind, message, file } });
 
