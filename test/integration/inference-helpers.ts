@@ -27,6 +27,7 @@ export async function buildWorker(): Promise<string> {
   // The worker resolves onnxruntime-node from its own folder: point it at the repo's node_modules.
   const code = fs.readFileSync(out, 'utf8').replace(/require\("onnxruntime-node"\)/g, `require(${JSON.stringify(require.resolve('onnxruntime-node'))})`);
   fs.writeFileSync(out, code);
+  process.on('exit', () => fs.rmSync(out, { force: true }));
   return out;
 }
 
@@ -47,6 +48,7 @@ export async function buildCli(): Promise<string> {
     const file = path.join(dir, out);
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/require\("onnxruntime-node"\)/g, `require(${ortPath})`));
   }
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return path.join(dir, 'cli.js');
 }
 
