@@ -1,5 +1,5 @@
 // `activation-inspector` as users run it: real process, real bundle folder, exit codes and output.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,11 @@ beforeAll(async () => {
   cli = await buildCli();
   bundle = testBundle();
   fs.writeFileSync(sample, 'def add(a, b):\n    """Add two numbers."""\n    return a + b\n\n\nprint(add(1, 2))\n'.repeat(8));
+});
+
+afterAll(() => {
+  fs.rmSync(path.dirname(cli), { recursive: true, force: true });
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
 
 describe('analyze', () => {

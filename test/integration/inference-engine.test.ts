@@ -22,6 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await engine?.dispose();
+  fs.rmSync(workerPath, { force: true });
 });
 
 async function analyze(e: Engine, key: string, text: string, opts = OPTS) {
