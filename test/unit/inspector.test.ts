@@ -19,6 +19,8 @@ describe('panel HTML', () => {
     const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!;
     expect(csp.split('; ')[0]).toBe("default-src 'none'");
     expect(csp).toContain(`script-src 'nonce-${nonce}'`);
+    expect(csp).toContain(`style-src vscode-webview://abc 'nonce-${nonce}'`);
+    expect(html).toContain(`<meta property="csp-nonce" content="${nonce}">`);
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts).toHaveLength(1);
