@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
 import { useSession } from './harness/session';
-import { activeEditor, hoverWord, openFile, runCommand, toasts } from './harness/workbench';
+import { activeEditor, hoverWord, openFile, plainToken, runCommand, toasts, webviewFrame } from './harness/workbench';
 
 const s = useSession('editor');
 
@@ -30,11 +30,6 @@ async function inspectorHover(page: Page) {
     text: p.textContent ?? '',
   }));
   return { text, headline };
-}
-
-/** ␣ → ' ' etc.: undoes the hover's visible-whitespace rendering. */
-function plainToken(shown: string): string {
-  return shown.trim().replace(/␣/g, ' ').replace(/→/g, '\t').replace(/↵/g, '\n').replace(/␍/g, '\r');
 }
 
 /** Count of decorations the extension API draws ("ced-" classes), in the active editor. */
@@ -144,5 +139,34 @@ describe('heat map', () => {
     await runCommand(page, s.commandLabel('activationInspector.toggleHeatmap'));
     await expect.poll(() => decorationCount(page), { timeout: 30_000 }).toBeLessThanOrEqual(before);
     await s.wb.shot('heatmap-off');
+  });
+});
+
+describe('hover links', () => {
+  test('"Show in inspector" opens the panel on the hovered token', async () => {
+    const { page } = s.wb;
+    await openFile(page, 'sample.py');
+    await waitForAnalysis(page);
+    await hoverWord(page, 'handle', /Predicts next/, 0);
+    const { headline } = await inspectorHover(page);
+    await page.locator('.monaco-hover:not(.hidden) a', { hasText: 'Show in inspector' }).first().click();
+    const frame = webviewFrame(page);
+    await expect
+      .poll(async () => plainToken(await frame.locator('section.details:not(.loading) #details-h code.tok-text').innerText().catch(() => '')), {
+        timeout: 60_000,
+      })
+      .toBe(plainToken(headline.token));
+    await s.wb.shot('show-in-inspector');
+  });
+
+  test('"Highlight this feature in the document" marks the tokens where it fires', async () => {
+    const { page } = s.wb;
+    await page.mouse.move(5, 5);
+    const before = await decorationCount(page);
+    await hoverWord(page, 'items', /Predicts next/, 1);
+    await page.locator('.monaco-hover:not(.hidden) a', { hasText: 'Highlight this feature in the document' }).first().click();
+    await expect.poll(() => decorationCount(page), { timeout: 30_000 }).toBeGreaterThan(before);
+    await page.mouse.move(5, 5);
+    await s.wb.shot('feature-highlighted');
   });
 });

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { repoRoot } from './harness/codeServer';
 import { useSession } from './harness/session';
 import { validateSnapshot } from './harness/snapshotSchema';
-import { answerFileDialog, clickWord, openFile, pickQuickItem, runCommand, webviewFrame } from './harness/workbench';
+import { answerFileDialog, clickWord, openFile, pickQuickItem, plainToken, runCommand, webviewFrame } from './harness/workbench';
 
 const s = useSession('inspector');
 const LINE = '        return self.price * quantity';
@@ -35,8 +35,7 @@ async function shotPanel(page: Page, step: string, focus?: Locator): Promise<voi
 
 /** The selected token's text as the panel shows it (visible whitespace undone). */
 async function selectedToken(frame: FrameLocator): Promise<string> {
-  const shown = await frame.locator('section.details h2 code.tok-text').first().innerText();
-  return shown.replace(/␣/g, ' ').replace(/→/g, '\t').replace(/↵/g, '\n');
+  return plainToken(await frame.locator('section.details #details-h code.tok-text').first().innerText());
 }
 
 describe('inspector panel', () => {

@@ -294,3 +294,11 @@ export async function answerFileDialog(page: Page, filePath: string, existing = 
 export async function toasts(page: Page): Promise<string[]> {
   return page.locator('.notifications-toasts .notification-toast').allInnerTexts();
 }
+
+/**
+ * Undoes the visible-whitespace rendering of a token (hover: ␣ → ↵ ␍; panel: · for a space) so it
+ * can be compared with the document text.
+ */
+export function plainToken(shown: string): string {
+  return shown.trim().replace(/[␣·]/g, ' ').replace(/→/g, '\t').replace(/↵/g, '\n').replace(/␍/g, '\r');
+}
