@@ -202,7 +202,9 @@ def main():
         d_sae = args.expansion * d_in
         steps = args.mlp_sae_steps if "mlp" in hook else args.sae_steps
         log(f"SAE {hook}: d_in {d_in}, d_sae {d_sae}, k {args.k}, {steps} steps")
-        sae = load_as_fp32(train_sae(a, d_sae, args.k, steps, seed=args.seed, log=log))
+        # A different seed per dictionary: the same initial directions in every layer would make feature
+        # indices look alike across layers.
+        sae = load_as_fp32(train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log))
         folder = os.path.join(tmp_out, "saes", hook)
         save_saelens(sae, folder, hook, BUNDLE_ID, cfg.n_positions)
         with torch.no_grad():
