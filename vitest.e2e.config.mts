@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 // End-to-end suite: the packaged .vsix in a real code-server driven by Chromium (test/e2e/README.md).
-// Used alone (`npm run test:e2e`) and as the `e2e` project of vitest.config.ts (`npm test`), where it
-// runs after the other projects (groupOrder) so it never competes with them for the two cores.
+// Used alone (`npm run test:e2e`) and as the `e2e` project of vitest.config.mts (`npm test`), where
+// its own group (groupOrder) keeps it from running alongside the other projects on the two cores.
 export default defineConfig({
   test: {
     name: 'e2e',
