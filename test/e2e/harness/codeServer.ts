@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnGroup, type Spawned } from './processes';
+import { registerCleanup, spawnGroup, type Spawned } from './processes';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const artifactsRoot = path.join(repoRoot, 'test-results', 'e2e');
@@ -108,6 +108,7 @@ export interface StartOptions {
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   // Short path in /tmp: code-server's IPC sockets live under it and socket paths are limited to 108 bytes.
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'ai-e2e-'));
+  const unregister = registerCleanup(() => rmSync(runDir, { recursive: true, force: true }));
   const home = path.join(runDir, 'home');
   const userDataDir = path.join(runDir, 'ud');
   const workspace = path.join(runDir, 'workspace');
@@ -151,6 +152,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
       // Keep the extension host's logs (output channels included) next to the screenshots.
       const logs = path.join(userDataDir, 'logs');
       if (existsSync(logs)) cpSync(logs, path.join(logDir, 'vscode-logs'), { recursive: true });
+      unregister();
       if (!process.env.E2E_KEEP_RUN_DIR) rmSync(runDir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,13 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 const liveGroups = new Set<number>();
+const cleanups = new Set<() => void>();
+
+/** A synchronous clean-up (e.g. removing a temp folder) to run if the process is interrupted. */
+export function registerCleanup(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
 
 export interface Spawned {
   pid: number;
@@ -88,6 +95,14 @@ function killAllNow() {
     }
   }
   liveGroups.clear();
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {
+      // best effort while exiting
+    }
+  }
+  cleanups.clear();
 }
 
 const installed = Symbol.for('activation-inspector.e2e.cleanup');
