@@ -103,6 +103,10 @@ export interface StartOptions {
   codeServerBin: string;
   extensionsDir: string;
   settings?: Record<string, unknown>;
+  /** Keep workspace trust on (the folder then opens in Restricted Mode until trusted). */
+  trust?: boolean;
+  /** Written to the workspace copy's .vscode/settings.json. */
+  workspaceSettings?: Record<string, unknown>;
 }
 
 export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
@@ -115,10 +119,17 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
   mkdirSync(home, { recursive: true });
   cpSync(workspaceFixtures, workspace, { recursive: true });
+  const trustSettings = opts.trust
+    ? { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never', 'security.workspace.trust.banner': 'always' }
+    : {};
   writeFileSync(
     path.join(userDataDir, 'User', 'settings.json'),
-    JSON.stringify({ ...baseSettings, ...opts.settings }, null, 2),
+    JSON.stringify({ ...baseSettings, ...trustSettings, ...opts.settings }, null, 2),
   );
+  if (opts.workspaceSettings) {
+    mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
+    writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify(opts.workspaceSettings, null, 2));
+  }
   const port = await freePort();
   const logDir = path.join(artifactsRoot, opts.name);
   rmSync(logDir, { recursive: true, force: true }); // screenshots and logs of this run only
@@ -132,7 +143,7 @@ export async function startCodeServer(opts: StartOptions): Promise<CodeServer> {
     '--extensions-dir', opts.extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(opts.trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     workspace,

@@ -18,7 +18,10 @@ export interface Session {
   commandLabel(id: string): string;
 }
 
-export function useSession(name: string, settings?: Record<string, unknown>): Session {
+export function useSession(
+  name: string,
+  options: { settings?: Record<string, unknown>; trust?: boolean; workspaceSettings?: Record<string, unknown> } = {},
+): Session {
   const session = {} as Session;
   let browser: Browser | undefined;
   beforeAll(async () => {
@@ -31,7 +34,7 @@ export function useSession(name: string, settings?: Record<string, unknown>): Se
       if (!c) throw new Error(`command ${id} is not contributed by the installed extension`);
       return c.category ? `${c.category}: ${c.title}` : c.title;
     };
-    session.server = await startCodeServer({ name, codeServerBin: ctx.codeServerBin, extensionsDir: ctx.extensionsDir, settings });
+    session.server = await startCodeServer({ name, codeServerBin: ctx.codeServerBin, extensionsDir: ctx.extensionsDir, ...options });
     browser = await launchBrowser();
     session.wb = await openWorkbench(browser, session.server.url, session.server.workspace, name);
   });
