@@ -61,7 +61,8 @@ function writeIgnoreFile(target) {
 function runVsce(target, ignoreFile, out) {
   const vsce = path.join(root, 'node_modules', '@vscode', 'vsce', 'vsce');
   if (!existsSync(vsce)) fail('@vscode/vsce is not installed: run npm ci');
-  const args = [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository'];
+  // README links stay relative (docs/ ships inside): there is no public repository URL to point them at.
+  const args = [vsce, 'package', '--target', target, '--ignoreFile', ignoreFile, '--out', out, '--allow-missing-repository', '--no-rewrite-relative-links'];
   if (!['LICENSE', 'LICENSE.md', 'LICENSE.txt'].some((f) => existsSync(path.join(root, f)))) args.push('--skip-license');
   // No stdin: vsce must never wait on a question (CI has no terminal).
   execFileSync(process.execPath, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });

@@ -1,9 +1,9 @@
 // Drives the VS Code workbench in Debian's Chromium the way a person does: quick open, command
 // palette, mouse hover, clicks. Selectors are VS Code 1.100's DOM (see ../../../../shared notes).
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
-import { artifactsRoot } from './codeServer';
+import { artifactsRoot, repoRoot } from './codeServer';
 
 const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
@@ -32,7 +32,11 @@ export interface Workbench {
   offHost: string[];
   /** Uncaught page errors, for diagnosis. */
   pageErrors: string[];
-  shot(step: string): Promise<string>;
+  /**
+   * Screenshot into test-results/e2e/<suite>/NN-<step>.png. With `docsName` and UPDATE_SCREENSHOTS=1
+   * it is also copied to docs/screenshots/<docsName> (the README's pictures).
+   */
+  shot(step: string, docsName?: string): Promise<string>;
 }
 
 /** True for URLs that stay on this machine (the code-server origin, data/blob, in-page schemes). */
@@ -86,9 +90,10 @@ export async function openWorkbench(
     context,
     offHost,
     pageErrors,
-    async shot(step: string) {
+    async shot(step: string, docsName?: string) {
       const file = path.join(dir, `${String(++n).padStart(2, '0')}-${step}.png`);
       await page.screenshot({ path: file });
+      if (docsName && process.env.UPDATE_SCREENSHOTS === '1') copyFileSync(file, path.join(repoRoot, 'docs', 'screenshots', docsName));
       return file;
     },
   };
