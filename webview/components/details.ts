@@ -47,7 +47,7 @@ export function details(s: PanelState, openCard: (ref: FeatureRef) => void): HTM
             h('dt', {}, 'Surprisal'),
             h('dd', {}, `${formatNumber(surprisalBits(t.logprob!), 1)} bits`),
           ]),
-      ...(t.entropy !== null ? [h('dt', {}, 'Entropy'), h('dd', {}, `${t.entropy.toFixed(2)} nats`)] : []),
+      ...(t.entropy !== null ? [h('dt', {}, 'Entropy'), h('dd', {}, `${(t.entropy / Math.LN2).toFixed(2)} bits`)] : []),
     ),
     h(
       'div',

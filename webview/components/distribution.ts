@@ -51,7 +51,7 @@ export function distribution(o: DistributionOptions): HTMLElement {
       'h3',
       { attrs: { id: `${o.id}-h` } },
       o.title,
-      o.entropy !== null ? h('span', { class: 'aside' }, ` entropy ${o.entropy.toFixed(2)} nats`) : null,
+      o.entropy !== null ? h('span', { class: 'aside' }, ` entropy ${(o.entropy / Math.LN2).toFixed(2)} bits`) : null,
     ),
     shown.length > 0
       ? h('ol', { class: 'dist-rows', attrs: { 'aria-labelledby': `${o.id}-h` } }, ...rows)
