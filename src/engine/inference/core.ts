@@ -69,7 +69,8 @@ export class InferenceCore {
     const t0 = performance.now();
     const { nCtx, topkMax } = this.init;
     const stride = Math.floor(nCtx / 2);
-    const spans = this.tokenizer.encode(text);
+    const prior = this.docs.get(docKey);
+    const spans = this.tokenizer.encodeIncremental(text, prior?.lastEncoded);
     const n = spans.length;
     const ids = Int32Array.from(spans, (s) => s.id);
     const starts = Int32Array.from(spans, (s) => s.start);
@@ -81,6 +82,7 @@ export class InferenceCore {
 
     let st = this.docs.get(docKey);
     if (!st) st = new DocState();
+    st.lastEncoded = { text, tokens: spans };
     this.docs.delete(docKey);
     this.docs.set(docKey, st); // most recently used last
     const q = rebase(st, ids, starts, ends, sig, topkMax, (w) => w * stride);

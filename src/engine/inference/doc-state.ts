@@ -1,6 +1,7 @@
 // What the worker keeps per document between analyses: the tokens, every position's outputs, and each
 // window's KV cache. Positions [0, valid) hold outputs computed for exactly these tokens.
 import type { WindowKv } from './model-runner';
+import type { TokenSpan } from '../types';
 
 export interface HookArrays {
   idx: Int32Array; // [n, per]
@@ -27,6 +28,9 @@ export class DocState {
   kv = new Map<number, { kv: WindowKv; usable: number }>();
   deliveredId: number | null = null;
   deliveredIds: Int32Array | null = null;
+  /** The text last tokenised for this document and its spans: the next edit re-tokenises only from the
+   * first change (TextTokenizer.encodeIncremental), not the whole document. */
+  lastEncoded: { text: string; tokens: readonly TokenSpan[] } | undefined;
 
   bytes(): number {
     let b = this.ids.byteLength * 3 + this.topkIds.byteLength * 2 + this.entropy.byteLength * 3;
@@ -34,6 +38,8 @@ export class DocState {
       b += h.idx.byteLength * 2 + h.ev.byteLength * 3 + (h.acts?.byteLength ?? 0);
     }
     for (const { kv } of this.kv.values()) for (const a of [...kv.keys, ...kv.values]) b += a.byteLength;
+    // The remembered text (UTF-16) and its span objects (~64 bytes each with their strings).
+    if (this.lastEncoded) b += this.lastEncoded.text.length * 2 + this.lastEncoded.tokens.length * 64;
     return b;
   }
 }
