@@ -14,24 +14,18 @@ import path from 'node:path';
 import { loadBundle, loadSaeFolder, type Bundle, type Dictionary } from '../bundle';
 import type { DictionarySpec } from '../dictionary/encoder-graph';
 import type { Result } from '../types';
+import type { WorkerInit } from '../inference/protocol';
 
-export interface BundleSource {
+/** The worker's init fields come straight from the bundle source. */
+type ModelFigures = Pick<WorkerInit, 'modelPath' | 'tokenizerJson' | 'nLayers' | 'nHeads' | 'dHead' | 'dModel' | 'nCtx' | 'dVocab' | 'topkMax' | 'dictionaries'>;
+
+export interface BundleSource extends ModelFigures {
   bundle: Bundle;
   /** Dictionaries attached with --sae, in the order given. */
   attached: Dictionary[];
   dir: string;
   id: string;
   name: string;
-  modelPath: string;
-  tokenizerJson: Record<string, unknown>;
-  nLayers: number;
-  nHeads: number;
-  dHead: number;
-  dModel: number;
-  nCtx: number;
-  dVocab: number;
-  topkMax: number;
-  dictionaries: DictionarySpec[];
   labels: Map<string, string[]>;
 }
 
