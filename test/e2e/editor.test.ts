@@ -69,6 +69,7 @@ describe('hover', () => {
     const { page } = s.wb;
     await hoverWord(page, 'quantity', /Predicts next/, 0);
     const { text, headline } = await inspectorHover(page);
+    await page.waitForTimeout(500); // the hover fades in
     await s.wb.shot('hover-python', 'vscode-hover.png');
     expect(headline.firstIsCode).toBe(true);
     expect('    def total(self, quantity: int) -> float:').toContain(plainToken(headline.token));
