@@ -25,7 +25,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, GPT2Config  # noqa: E402
 from export_onnx import export, parity_fixture, hook_names, round_weights_fp16, TOPK_MAX  # noqa: E402
-from sae_train import train_sae, save_saelens, load_as_fp32  # noqa: E402
+from sae_train import train_sae, save_saelens, load_as_fp32, load_saelens, round_mantissa  # noqa: E402
 from feature_cards import compute_cards, write_cards, token_texts, LABEL_METHOD  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -164,6 +164,10 @@ def main():
     ap.add_argument("--k", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--reuse-saes", default=None, help="bundle folder whose SAEs to reuse instead of training")
+    ap.add_argument("--reuse-eval", default=None, help="bundle folder whose model evaluation to copy (same checkpoint)")
+    ap.add_argument("--mantissa-bits-mlp", type=int, default=4, help="fp16 mantissa bits kept in MLP SAE weights")
+    ap.add_argument("--mantissa-bits-resid", type=int, default=5, help="fp16 mantissa bits kept in residual SAE weights")
     ap.add_argument("--eval-bytes", type=int, default=1_500_000, help="cap on held-out bytes evaluated (0 = skip)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -204,7 +208,14 @@ def main():
         log(f"SAE {hook}: d_in {d_in}, d_sae {d_sae}, k {args.k}, {steps} steps")
         # A different seed per dictionary: the same initial directions in every layer would make feature
         # indices look alike across layers.
-        sae = load_as_fp32(train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log))
+        if args.reuse_saes:
+            sae = load_saelens(os.path.join(args.reuse_saes, "saes", hook))
+        else:
+            sae = train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log)
+        # Weights are stored as fp16 with the low mantissa bits rounded away, so the shipped file
+        # deflates to about 2/3 (the .vsix must stay under 60 MB); every figure below is measured on
+        # exactly these rounded weights.
+        sae = round_mantissa(load_as_fp32(sae), args.mantissa_bits_mlp if "mlp" in hook else args.mantissa_bits_resid)
         folder = os.path.join(tmp_out, "saes", hook)
         save_saelens(sae, folder, hook, BUNDLE_ID, cfg.n_positions)
         with torch.no_grad():
@@ -232,7 +243,10 @@ def main():
         dictionaries.append({"hook_name": hook, "path": f"saes/{hook}", "cards": f"cards/{hook}"})
 
     log("evaluating the model on held-out files")
-    evaluation = evaluate_model(model, cfg, args.cache, tokenizer_path, texts, eot, args.eval_bytes) if args.eval_bytes else {}
+    if args.reuse_eval:
+        evaluation = {k: v for k, v in json.load(open(os.path.join(args.reuse_eval, "manifest.json")))["evaluation"].items() if k != "dictionaries"}
+    else:
+        evaluation = evaluate_model(model, cfg, args.cache, tokenizer_path, texts, eot, args.eval_bytes) if args.eval_bytes else {}
     evaluation["dictionaries"] = dict_eval
     log(json.dumps({k: v for k, v in evaluation.items() if k not in ("greedy_continuations", "dictionaries")}))
 
@@ -267,7 +281,8 @@ def main():
         "parity_fixture": "parity.json",
         "training": {"steps": ck["step"], "tokens": ck["step"] * 8 * cfg.n_positions, "log_tail": ck["log"][-5:],
                      "sae": {"architecture": "topk", "k": args.k, "expansion": args.expansion, "aux_k": True,
-                             "activation_tokens": args.sae_seqs * cfg.n_positions}},
+                             "activation_tokens": args.sae_seqs * cfg.n_positions,
+                             "stored_mantissa_bits": {"mlp": args.mantissa_bits_mlp, "resid": args.mantissa_bits_resid}}},
         "corpus": {k: v for k, v in corpus.items() if k != "heldout_files"} | {"heldout_file_count": len(corpus["heldout_files"])},
         "evaluation": evaluation,
         "feature_labels": LABEL_METHOD,

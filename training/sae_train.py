@@ -143,3 +143,32 @@ def load_as_fp32(sae: TopKSAE):
         for n in ["W_enc_T", "W_dec", "b_enc", "b_dec"]:
             getattr(sae, n).copy_(getattr(sae, n).half().float())
     return sae
+
+
+def load_saelens(folder):
+    """A TopK SAE from a SAELens folder written by save_saelens."""
+    from safetensors_io import load_file
+    cfg = json.load(open(os.path.join(folder, "cfg.json")))
+    t = load_file(os.path.join(folder, "sae_weights.safetensors"))
+    sae = TopKSAE(cfg["d_in"], cfg["d_sae"], cfg["k"])
+    with torch.no_grad():
+        sae.W_enc_T.copy_(torch.from_numpy(t["W_enc"].astype(np.float32)).t())
+        sae.W_dec.copy_(torch.from_numpy(t["W_dec"].astype(np.float32)))
+        sae.b_enc.copy_(torch.from_numpy(t["b_enc"].astype(np.float32)))
+        sae.b_dec.copy_(torch.from_numpy(t["b_dec"].astype(np.float32)))
+    return sae
+
+
+@torch.no_grad()
+def round_mantissa(sae, bits):
+    """Round W_enc and W_dec to fp16 values with only `bits` of the 10 mantissa bits (round to nearest):
+    still plain F16 tensors in SAELens's format, but they deflate much better in the packaged extension."""
+    if bits >= 10:
+        return sae
+    drop = 10 - bits
+    for name in ["W_enc_T", "W_dec"]:
+        p = getattr(sae, name)
+        u = p.half().numpy().view(np.uint16).astype(np.uint32)
+        u = ((u + (1 << (drop - 1))) & ~((1 << drop) - 1)).astype(np.uint16)
+        p.copy_(torch.from_numpy(u.view(np.float16).astype(np.float32)))
+    return sae

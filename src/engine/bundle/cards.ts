@@ -1,6 +1,8 @@
 // Feature cards (docs/bundle-format.md): labels.json is loaded eagerly (lists show labels), the offsets
 // table too (4 bytes a feature); one card is one positioned read of cards.bin and one inflate: each card is
 // its own raw-deflate blob, so the cards of a default bundle fit the size budget and stay random-access.
+// An optional cards.dict is a preset deflate dictionary shared by every blob (small blobs compress poorly
+// on their own: the dictionary holds the JSON keys and common token strings once).
 // Bundles written before cards.bin existed hold cards.jsonl (one plain JSON line per card, same offsets
 // table); they are read too.
 import fs from 'node:fs/promises';
@@ -17,13 +19,16 @@ interface HookCards {
   cardsAbs: string;
   cardsFile: string;
   compressed: boolean;
+  /** Preset dictionary for inflateRaw (cards.dict), when the bundle has one. */
+  dictionary?: Buffer;
 }
 
 export type CardsFormat = 'bin' | 'jsonl';
 export const CARDS_FILES: Record<CardsFormat, string> = { bin: 'cards.bin', jsonl: 'cards.jsonl' };
+export const CARDS_DICTIONARY = 'cards.dict';
 
 /** Loads and checks one hook's cards folder against the dictionary's d_sae. */
-export async function loadHookCards(absDir: string, shownDir: string, dSae: number, format: CardsFormat = 'bin'): Promise<Result<HookCards>> {
+export async function loadHookCards(absDir: string, shownDir: string, dSae: number, format: CardsFormat = 'bin', hasDictionary = false): Promise<Result<HookCards>> {
   const labelsFile = `${shownDir}/labels.json`;
   const offsetsFile = `${shownDir}/cards.offsets`;
   const cardsFile = `${shownDir}/${CARDS_FILES[format]}`;
@@ -60,7 +65,13 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
     if (offsets[i + 1] < offsets[i]) return fail('bad-dictionary', offsetsFile, `${offsetsFile}: offsets decrease at feature ${i}`);
   }
   if (offsets[dSae] !== size) return fail('bad-dictionary', offsetsFile, `${offsetsFile} ends at byte ${offsets[dSae]} but ${cardsFile} is ${size} bytes`);
-  return ok({ labels: lj.labels as string[], density, offsets, cardsAbs, cardsFile, compressed: format === 'bin' });
+  let dictionary: Buffer | undefined;
+  if (hasDictionary) {
+    const d = await readFileResult(path.join(absDir, CARDS_DICTIONARY), `${shownDir}/${CARDS_DICTIONARY}`);
+    if (!d.ok) return d;
+    dictionary = d.value;
+  }
+  return ok({ labels: lj.labels as string[], density, offsets, cardsAbs, cardsFile, compressed: format === 'bin', dictionary });
 }
 
 export class BundleCardStore implements CardStore {
@@ -106,7 +117,7 @@ export class BundleCardStore implements CardStore {
         const buf = Buffer.alloc(len);
         const { bytesRead } = await fh.read(buf, 0, len, start);
         const blob = buf.subarray(0, bytesRead);
-        line = (c.compressed ? zlib.inflateRawSync(blob) : blob).toString('utf8');
+        line = (c.compressed ? zlib.inflateRawSync(blob, c.dictionary ? { dictionary: c.dictionary } : {}) : blob).toString('utf8');
       } finally {
         await fh.close();
       }

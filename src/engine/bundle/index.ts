@@ -5,7 +5,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Result } from '../types';
 import { TextTokenizer } from '../tokens';
-import { BundleCardStore, CARDS_FILES, loadHookCards, type CardsFormat } from './cards';
+import { BundleCardStore, CARDS_DICTIONARY, CARDS_FILES, loadHookCards, type CardsFormat } from './cards';
 import { fail, fileError, ok, readJsonFile, sha256File } from './files';
 import { validateManifest } from './manifest';
 import { checkOnnxStructure } from './onnx-check';
@@ -74,6 +74,7 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   for (const d of manifest.dictionaries ?? []) {
     referenced.push(`${d.path}/${SAE_CFG_FILE}`, `${d.path}/${SAE_WEIGHTS_FILE}`);
     if (d.cards) referenced.push(`${d.cards}/labels.json`, `${d.cards}/${CARDS_FILES[cardsFormat(manifest, d.cards)]}`, `${d.cards}/cards.offsets`);
+    // cards.dict is optional: used when the manifest lists it.
   }
   for (const rel of referenced) {
     if (!(rel in manifest.files)) return fail('bad-manifest', 'manifest.json', `manifest.json refers to ${rel} but "files" has no sha256/bytes entry for it`);
@@ -124,7 +125,7 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
     if (!sae.ok) return sae;
     const dict = sae.value;
     if (d.cards) {
-      const c = await loadHookCards(abs(dir, d.cards), d.cards, dict.cfg.d_sae, cardsFormat(manifest, d.cards));
+      const c = await loadHookCards(abs(dir, d.cards), d.cards, dict.cfg.d_sae, cardsFormat(manifest, d.cards), `${d.cards}/${CARDS_DICTIONARY}` in manifest.files);
       if (!c.ok) return c;
       cards.add(d.hook_name, c.value);
       dict.labels = c.value.labels;
