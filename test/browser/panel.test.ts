@@ -73,7 +73,8 @@ describe('inspector panel in Chromium', () => {
     await page.focus('#token-strip [aria-selected=true]');
     for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
     await expect.poll(() => selectedIndex(page)).toBe(i + 3);
-    expect(await focusedIndex(page)).toBe(String(i + 3));
+    // Focus follows the re-render of the strip: poll like the selection, not a single read.
+    await expect.poll(() => focusedIndex(page)).toBe(String(i + 3));
     await panel.waitForMessage('selectToken', (m) => m.index === i + 3);
     // Held-down arrows are coalesced: the host is not asked about every token passed.
     expect(panel.received.filter((m) => m.type === 'selectToken').length).toBeLessThan(3);
@@ -86,7 +87,8 @@ describe('inspector panel in Chromium', () => {
 
     await page.keyboard.press('End');
     await expect.poll(() => selectedIndex(page)).toBe(tokens().length - 1);
-    expect(await focusedIndex(page)).toBe(String(tokens().length - 1));
+    // Focus follows the re-render of the strip: poll like the selection, not a single read.
+    await expect.poll(() => focusedIndex(page)).toBe(String(tokens().length - 1));
     await page.keyboard.press('Home');
     await expect.poll(() => selectedIndex(page)).toBe(0);
     await expect.poll(() => page.textContent('.details')).toContain('none (first token)');
@@ -111,7 +113,8 @@ describe('inspector panel in Chromium', () => {
     strip = await stripState(page);
     expect(strip[strip.length - 1]!.index).toBe(last);
     expect(strip.length).toBe(40);
-    expect(await focusedIndex(page)).toBe(String(last));
+    // Focus follows the re-render of the strip: poll like the selection, not a single read.
+    await expect.poll(() => focusedIndex(page)).toBe(String(last));
     // Walking back across the window's start asks for the previous window.
     const first = strip[0]!.index;
     await page.keyboard.press('Home');
