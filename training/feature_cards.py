@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 LABEL_METHOD = ("heuristic over the top-20 max-activating contexts: the dominant max token (>=50%), else "
-                "the dominant preceding token (>=50%), else a shared character class (>=80%), else the "
+                "the dominant preceding token (>=50%; or the start of a context), else a shared character class "
+                "(whitespace, digits, punctuation, capitalised, upper-case; >=80%), else the "
                 "three commonest tokens; then the two most promoted output tokens (W_dec @ W_U)")
 
 
@@ -50,6 +51,9 @@ def token_texts(tokenizer_json):
     return texts
 
 
+START = "\x00start"  # stands for "no previous token": the maximum is at the start of a context
+
+
 def show(t):
     """Token text with whitespace made visible, for labels."""
     return t.replace(" ", "·").replace("\n", "↵").replace("\t", "⇥").replace("\r", "␍")
@@ -65,8 +69,6 @@ def char_class(t):
         return "punctuation"
     if re.fullmatch(r"[A-Z][a-z]+", s):
         return "capitalised words"
-    if re.fullmatch(r"[a-z_]+", s):
-        return "lower-case word pieces"
     if s.isupper():
         return "upper-case"
     return None
@@ -81,10 +83,10 @@ def make_label(top_tokens, prev_tokens, promoted):
         conf = c[0][1] / n
         label = f"`{show(c[0][0])}`"
         if p and p[0][1] / n >= 0.5:
-            label += f" after `{show(p[0][0])}`"
+            label += " at the start of a context" if p[0][0] == START else f" after `{show(p[0][0])}`"
     elif p and p[0][1] / n >= 0.5:
         conf = p[0][1] / n
-        label = f"after `{show(p[0][0])}`"
+        label = "at the start of a context" if p[0][0] == START else f"after `{show(p[0][0])}`"
     else:
         classes = Counter(char_class(t) for t in top_tokens).most_common(1)
         if classes and classes[0][0] and classes[0][1] / n >= 0.8:
@@ -145,7 +147,7 @@ def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n
             toks = [texts[t] for t in seq_ids[seq, lo:hi].tolist()]
             contexts.append({"tokens": toks, "index": pos - lo, "activation": round(v, 3)})
             tops.append(texts[int(flat_ids[gi])])
-            prevs.append(texts[int(flat_ids[gi - 1])] if pos > 0 else "")
+            prevs.append(texts[int(flat_ids[gi - 1])] if pos > 0 else START)
         promoted = [{"id": int(i), "text": texts[int(i)], "logit": round(float(v), 4)} for v, i in zip(prom_v[j], prom_i[j])]
         suppressed = [{"id": int(i), "text": texts[int(i)], "logit": round(-float(v), 4)} for v, i in zip(sup_v[j], sup_i[j])]
         label, conf = make_label(tops, prevs, promoted) if contexts else ("dead (never fired on the corpus)", 0.0)
