@@ -2,7 +2,8 @@
 // src/inspector/html.ts, theme variables on <html>, an acquireVsCodeApi stand-in whose messages go
 // to a host stand-in in the test process. A route guard serves the page's own assets and fails
 // everything else; CSP violations and page errors are collected for the tests to assert on.
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchHeadlessChromium } from '../../chromium';
 import { panelHtml } from '../../../src/inspector/html';
 import { type FromWebviewMessage, parseFromWebview } from '../../../src/protocol';
 import type { PanelAssets } from './build';
@@ -10,21 +11,8 @@ import { type ThemeName, THEMES, themeVariables } from './themes';
 
 export const ORIGIN = 'https://panel.test';
 
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
+export function launchChromium(): Promise<Browser> {
+  return launchHeadlessChromium();
 }
 
 export interface PanelPageOptions {

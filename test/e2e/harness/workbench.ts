@@ -2,27 +2,13 @@
 // palette, mouse hover, clicks. Selectors are VS Code 1.100's DOM (see ../../../../shared notes).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { launchHeadlessChromium } from '../../chromium';
 import { artifactsRoot, repoRoot } from './codeServer';
 
-const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-      '--disable-features=Translate,OptimizationHints,MediaRouter',
-    ],
-  });
+export function launchBrowser(): Promise<Browser> {
+  return launchHeadlessChromium();
 }
 
 export interface Workbench {
