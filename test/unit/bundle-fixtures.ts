@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseSafetensorsHeader, writeSafetensors } from '../../src/engine/safetensors';
+import { expect } from 'vitest';
+import type { Result } from '../../src/engine/types';
 import { codeTokenizerJson } from './tokens-fixtures';
 
 export const SYN_HOOKS = [
@@ -148,6 +150,16 @@ export interface Breakage {
   file: string;
   /** What the message must say besides the file name. */
   says: RegExp;
+}
+
+/** A load of a broken bundle failed the way `want` says: kind, file, and a message naming the file. */
+export function expectBroken(r: Result<unknown>, want: Breakage): void {
+  expect(r.ok).toBe(false);
+  if (r.ok) return;
+  expect(r.error.kind).toBe(want.kind);
+  expect(r.error.file).toBe(want.file);
+  expect(r.error.message).toContain(want.file);
+  expect(r.error.message).toMatch(want.says);
 }
 
 /** The ten kinds of broken bundle (plus variants), each applied to a fresh copy in `dir`. */

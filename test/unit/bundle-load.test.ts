@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle, loadSaeFolder, normalizeSaeConfig } from '../../src/engine/bundle';
-import { BREAKAGES, SYN_HOOKS, copyBundle, writeSyntheticBundle } from './bundle-fixtures';
+import { BREAKAGES, SYN_HOOKS, copyBundle, expectBroken, writeSyntheticBundle } from './bundle-fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-bundle-'));
 const good = path.join(tmp, 'good');
@@ -96,13 +96,7 @@ describe('broken bundles: each names the file and the problem', () => {
       const dir = path.join(tmp, name.replace(/\W+/g, '-'));
       copyBundle(good, dir);
       const want = breakIt(dir);
-      const r = await loadBundle(dir);
-      expect(r.ok).toBe(false);
-      if (r.ok) return;
-      expect(r.error.kind).toBe(want.kind);
-      expect(r.error.file).toBe(want.file);
-      expect(r.error.message).toContain(want.file);
-      expect(r.error.message).toMatch(want.says);
+      expectBroken(await loadBundle(dir), want);
     });
   }
 });
