@@ -42,6 +42,8 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const model = new ModelHost(bundleDirFor(settings().modelPath), {
     loadOpener,
     log: (l) => log.info(l),
+    // After a worker crash the engine reloads on the next analysis: ask for those of the visible editors now.
+    onEngineRestart: () => tracker.reanalyseVisible(),
     withLoadProgress: (dir, work) =>
       Promise.resolve(
         vscode.window.withProgress(

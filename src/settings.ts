@@ -82,6 +82,23 @@ export function analysisSettingsChanged(a: Settings, b: Settings): boolean {
   return a.topK !== b.topK || a.featuresPerToken !== b.featuresPerToken || a.hooks.join('\n') !== b.hooks.join('\n');
 }
 
+/**
+ * Where a change made from the UI must be written to take effect: the workspace's settings when the
+ * workspace sets the key (a user-level value would stay shadowed by it, so the control would seem
+ * broken), otherwise the user's. Workspace values of restricted keys count only in a trusted workspace.
+ */
+export function settingTarget(inspected: { workspaceValue?: unknown } | undefined, workspaceValuesApply: boolean): 'workspace' | 'global' {
+  return inspected?.workspaceValue !== undefined && workspaceValuesApply ? 'workspace' : 'global';
+}
+
+/** Writes `activationInspector.<key>` where it takes effect (see settingTarget). */
+export async function updateSetting(key: string, value: unknown, opts: { restricted?: boolean } = {}): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const applies = !opts.restricted || vscode.workspace.isTrusted;
+  const target = settingTarget(config.inspect(key), applies) === 'workspace' ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config.update(key, value, target);
+}
+
 /** Owns the current Settings; rebuilds it when the `activationInspector` section changes. */
 export class SettingsSource implements vscode.Disposable {
   private current: Settings;

@@ -8,7 +8,6 @@ The whole recipe, from scratch (see training/README.md):
   /usr/bin/python3 training/build_default_bundle.py --cache $CACHE --out media/models/code-gpt2-2l
 """
 import argparse
-import hashlib
 import json
 import lzma
 import math
@@ -16,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -24,7 +24,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, GPT2Config  # noqa: E402
-from export_onnx import export, parity_fixture, hook_names, round_weights_fp16, TOPK_MAX  # noqa: E402
+from export_onnx import round_weights_fp16  # noqa: E402
+from bundle_writer import check_target, write_bundle  # noqa: E402
 from sae_train import train_sae, save_saelens, load_as_fp32, load_saelens, round_mantissa  # noqa: E402
 from feature_cards import compute_cards, write_cards, token_texts, LABEL_METHOD  # noqa: E402
 
@@ -48,14 +49,6 @@ def tokenize(tokenizer_path, files=(), texts=()):
     out = subprocess.run(["node", os.path.join(HERE, "tokenize.mjs")], input=json.dumps(
         {"tokenizer": tokenizer_path, "files": list(files), "texts": list(texts)}).encode(), capture_output=True, check=True)
     return json.loads(out.stdout)
-
-
-def sha256_file(p):
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 @torch.no_grad()
@@ -189,9 +182,9 @@ def main():
     log(f"model step {ck['step']}, {ck['step'] * 8 * cfg.n_positions / 1e6:.1f}M tokens")
 
     out = os.path.abspath(args.out)
-    tmp_out = out + ".building"
-    shutil.rmtree(tmp_out, ignore_errors=True)
-    os.makedirs(tmp_out)
+    check_target(out)  # refuse a non-bundle folder before an hour of work, not after
+    # SAEs and cards are staged here; write_bundle copies them into the bundle with the export and manifest.
+    tmp_out = tempfile.mkdtemp(prefix="ai-default-bundle-")
 
     dict_hooks = [f"blocks.{i}.hook_resid_post" for i in range(cfg.n_layer)] + ["blocks.0.mlp.hook_post"]
     log("collecting activations")
@@ -240,7 +233,7 @@ def main():
                            "dead_fraction": round(dead, 4), **{k: round(v, 4) for k, v in m.items()},
                            "dead_measured_over_tokens": n_card}
         log(f"  {hook}: {dict_eval[hook]}")
-        dictionaries.append({"hook_name": hook, "path": f"saes/{hook}", "cards": f"cards/{hook}"})
+        dictionaries.append(hook)
 
     log("evaluating the model on held-out files")
     if args.reuse_eval:
@@ -250,35 +243,15 @@ def main():
     evaluation["dictionaries"] = dict_eval
     log(json.dumps({k: v for k, v in evaluation.items() if k not in ("greedy_continuations", "dictionaries")}))
 
-    log("exporting ONNX")
-    shutil.copy(tokenizer_path, os.path.join(tmp_out, "tokenizer.json"))
-    export(model, os.path.join(tmp_out, "model.onnx"), fp16_weights=True)
+    log("exporting ONNX, writing the bundle")
     parity_ids = tokenize(tokenizer_path, texts=["def add(a, b):\n    return a + b  # 😀 naïve\n"])["texts"][0]
-    json.dump(parity_fixture(model, parity_ids), open(os.path.join(tmp_out, "parity.json"), "w"))
-
     corpus = json.load(open(os.path.join(args.cache, "corpus.json")))
-    files = {}
-    for root, _, names in os.walk(tmp_out):
-        for n in sorted(names):
-            p = os.path.join(root, n)
-            rel = os.path.relpath(p, tmp_out)
-            files[rel] = {"sha256": sha256_file(p), "bytes": os.path.getsize(p)}
-    d_head = cfg.n_embd // cfg.n_head
-    manifest = {
-        "schema_version": 1,
+    extra = {
         "id": BUNDLE_ID,
         "name": f"Code GPT-2 {cfg.n_layer}L-{cfg.n_embd} (trained locally)",
         "description": "A small GPT-2-architecture model trained from scratch on source code and English prose "
                        "found on the build machine, with TopK sparse autoencoders on every layer.",
-        "architecture": {"family": "gpt2", "n_layers": cfg.n_layer, "d_model": cfg.n_embd, "n_heads": cfg.n_head,
-                         "d_head": d_head, "d_mlp": cfg.d_mlp, "n_ctx": cfg.n_positions, "d_vocab": cfg.vocab_size,
-                         "act_fn": "gelu_new", "layer_norm_epsilon": cfg.layer_norm_epsilon},
-        "tokenizer": {"file": "tokenizer.json", "eot_token_id": eot},
-        "model": {"file": "model.onnx", "opset": 17, "topk_max": TOPK_MAX,
-                  "hooks": [{"name": h, "d": cfg.d_mlp if "mlp" in h else cfg.n_embd} for h in hook_names(cfg.n_layer)]},
-        "dictionaries": dictionaries,
-        "files": files,
-        "parity_fixture": "parity.json",
+        "eot_token_id": eot,
         "training": {"steps": ck["step"], "tokens": ck["step"] * 8 * cfg.n_positions, "log_tail": ck["log"][-5:],
                      "sae": {"architecture": "topk", "k": args.k, "expansion": args.expansion, "aux_k": True,
                              "activation_tokens": args.sae_seqs * cfg.n_positions,
@@ -287,10 +260,13 @@ def main():
         "evaluation": evaluation,
         "feature_labels": LABEL_METHOD,
     }
-    with open(os.path.join(tmp_out, "manifest.json"), "w") as f:
-        json.dump(manifest, f, indent=1, ensure_ascii=False)
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp_out, out)
+    try:
+        write_bundle(out, model, tokenizer_path,
+                     saes=[(h, os.path.join(tmp_out, "saes", h)) for h in dictionaries],
+                     cards={h: os.path.join(tmp_out, "cards", h) for h in dictionaries},
+                     extra_manifest=extra, parity_ids=parity_ids, fp16_weights=True, log=log)
+    finally:
+        shutil.rmtree(tmp_out, ignore_errors=True)
     log(f"wrote {out}")
 
 

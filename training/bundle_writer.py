@@ -9,7 +9,8 @@ training recipe and by convert_checkpoint.py, so both produce the same layout th
   saes            [(hook_name, SAELens folder)]: validated (cfg.json + weight shapes against the model's hook
                   widths) and copied to saes/<hook_name>/
   extra_manifest  merged over the generated manifest (id, name, description, corpus, evaluation, ...)
-  cards           optional {hook_name: folder with labels.json, cards.bin, cards.offsets}
+  cards           optional {hook_name: folder with labels.json, cards.bin, cards.offsets[, cards.dict]}
+  fp16_weights    store the ONNX initializers as fp16 (the loader widens them); halves the file
 
 The bundle is assembled in a sibling temporary folder and moved into place at the end, so an interrupted
 run never leaves a half-written bundle behind; an existing bundle at out_dir is replaced, any other
@@ -28,6 +29,7 @@ from saelens_folder import CFG_FILE, SCALER_FILE, SPARSITY_FILE, WEIGHTS_FILE, v
 
 SCHEMA_VERSION = 1
 CARD_FILES = ("labels.json", "cards.bin", "cards.offsets")
+CARD_FILES_OPTIONAL = ("cards.dict",)  # the deflate preset dictionary, when the cards were written with one
 
 
 class BundleError(ValueError):
@@ -71,7 +73,7 @@ def check_target(out_dir):
 
 
 def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, cards=None, parity_ids=None,
-                 opset=17, log=print):
+                 opset=17, fp16_weights=False, log=print):
     """Returns the manifest written."""
     extra_manifest = dict(extra_manifest or {})
     out_dir = os.path.abspath(out_dir)
@@ -114,10 +116,13 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     try:
-        with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
-            json.dump(tok, f, ensure_ascii=False)
+        if isinstance(tokenizer, (str, os.PathLike)):  # byte for byte: its sha256 stays the source's
+            shutil.copyfile(tokenizer, os.path.join(tmp, "tokenizer.json"))
+        else:
+            with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
+                json.dump(tok, f, ensure_ascii=False, separators=(",", ":"))
         t0 = time.time()
-        export_onnx.export(model, os.path.join(tmp, "model.onnx"), opset=opset)
+        export_onnx.export(model, os.path.join(tmp, "model.onnx"), opset=opset, fp16_weights=fp16_weights)
         log(f"exported model.onnx in {time.time() - t0:.1f} s ({os.path.getsize(os.path.join(tmp, 'model.onnx')) / 1e6:.1f} MB)")
         ids = parity_ids or default_parity_ids(cfg.vocab_size)
         with open(os.path.join(tmp, "parity.json"), "w") as f:
@@ -133,8 +138,9 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
             if cards and hook in cards:
                 cdest = os.path.join(tmp, "cards", hook)
                 os.makedirs(cdest)
-                for name in CARD_FILES:
-                    shutil.copyfile(os.path.join(cards[hook], name), os.path.join(cdest, name))
+                for name in CARD_FILES + CARD_FILES_OPTIONAL:
+                    if os.path.isfile(os.path.join(cards[hook], name)):
+                        shutil.copyfile(os.path.join(cards[hook], name), os.path.join(cdest, name))
                 entry["cards"] = f"cards/{hook}"
             dictionaries.append(entry)
 
@@ -146,7 +152,8 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
             "description": extra_manifest.pop("description", ""),
             "architecture": {"family": "gpt2", "n_layers": cfg.n_layer, "d_model": cfg.n_embd, "n_heads": cfg.n_head,
                              "d_head": cfg.n_embd // cfg.n_head, "d_mlp": cfg.d_mlp, "n_ctx": cfg.n_positions,
-                             "d_vocab": cfg.vocab_size, "act_fn": "gelu_new"},
+                             "d_vocab": cfg.vocab_size, "act_fn": "gelu_new",
+                             "layer_norm_epsilon": cfg.layer_norm_epsilon},
             "tokenizer": {"file": "tokenizer.json", "eot_token_id": eot},
             "model": {"file": "model.onnx", "opset": opset, "topk_max": export_onnx.TOPK_MAX,
                       "hooks": [{"name": n, "d": d} for n, d in widths.items()]},

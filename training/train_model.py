@@ -24,8 +24,11 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--total-tokens", type=float, default=16e6, help="length of the cosine schedule")
+    ap.add_argument("--schedule", default="6.2e6:2e-3,52e6:1.5e-3",
+                    help="comma-separated cosine phases TOKENS:PEAK_LR; each warms up, then decays to 0.1 x its peak. "
+                         "The default is what the shipped model ran: a short first cycle, then a warm restart")
+    ap.add_argument("--fp32", action="store_true",
+                    help="no bf16 autocast (bf16 matmuls are ~2.5x faster on CPUs with avx512_bf16)")
     ap.add_argument("--stop-file", default=None, help="stop cleanly when this file exists")
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
@@ -40,7 +43,7 @@ def main():
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                            lr=args.lr, betas=(0.9, 0.95))
+                            lr=0.0, betas=(0.9, 0.95))
     ckpt_path = os.path.join(args.cache, "model_ckpt.pt")
     step, log = 0, []
     rng = np.random.default_rng(args.seed)
@@ -51,14 +54,27 @@ def main():
         print(f"resumed at step {step}", flush=True)
 
     tokens_per_step = args.batch * args.ctx
-    total_steps = int(args.total_tokens // tokens_per_step)
-    warmup = 200
+    # Phases as (first step, steps, peak lr). The first phase warms up for 200 steps from zero; later ones
+    # (warm restarts after a resume with a longer budget) for 100 steps from the previous phase's floor.
+    phases, first = [], 0
+    for part in args.schedule.split(","):
+        tokens, peak = part.split(":")
+        n = int(float(tokens) // tokens_per_step)
+        phases.append((first, n, float(peak)))
+        first += n
+    total_steps = first
 
     def lr_at(s):
-        if s < warmup:
-            return args.lr * (s + 1) / warmup
-        t = min(1.0, (s - warmup) / max(1, total_steps - warmup))
-        return args.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
+        for i, (p0, n, peak) in enumerate(phases):
+            if s < p0 + n or i == len(phases) - 1:
+                break
+        k = s - p0
+        warmup = 200 if i == 0 else 100
+        floor = 0.0 if i == 0 else 0.1 * phases[i - 1][2]
+        if k < warmup:
+            return floor + (peak - floor) * (k + 1) / warmup
+        t = min(1.0, (k - warmup) / max(1, n - warmup))
+        return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * t)))
 
     # A fixed held-out sample to track progress (the real evaluation is eval in the CLI).
     hrng = np.random.default_rng(0)
@@ -79,8 +95,9 @@ def main():
         xb = torch.from_numpy(np.stack([train[s:s + args.ctx + 1].astype(np.int64) for s in starts]))
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
-        logits = model(xb[:, :-1])
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), xb[:, 1:].reshape(-1))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=not args.fp32):
+            logits = model(xb[:, :-1])
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), xb[:, 1:].reshape(-1))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -92,7 +109,7 @@ def main():
         if step % 100 == 0:
             model.eval()
             with torch.no_grad():
-                hl = model(hx[:, :-1])
+                hl = model(hx[:, :-1]).float()
                 hloss = F.cross_entropy(hl.reshape(-1, hl.shape[-1]), hx[:, 1:].reshape(-1)).item()
             model.train()
             log.append({"step": step, "tokens": step * tokens_per_step, "train_loss": loss.item(), "heldout_loss": hloss})

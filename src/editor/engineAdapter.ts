@@ -2,7 +2,7 @@
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
 import { loadBundle } from '../engine/bundle/index';
 import { Engine } from '../engine/index';
-import type { AnalysisOptions, Result } from '../engine/types';
+import type { AnalysisOptions, EngineError, Result } from '../engine/types';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
 
@@ -38,6 +38,10 @@ class EngineAdapter implements AnalysisEngine {
 
   forget(docKey: string): void {
     this.engine.forget(docKey);
+  }
+
+  onDidStop(listener: (error: EngineError) => void): { dispose(): void } {
+    return { dispose: this.engine.onStopped(listener) };
   }
 
   dispose(): Promise<void> {

@@ -1,7 +1,7 @@
 // What the editor layer needs from the engine, in one small interface. engineAdapter.ts fits the real
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
-import type { AnalysisOptions, AnalysisResult, Result } from '../engine/types';
+import type { AnalysisOptions, AnalysisResult, EngineError, Result } from '../engine/types';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
@@ -38,6 +38,8 @@ export interface AnalysisEngine {
   getCard(hook: string, index: number): Promise<Result<unknown>>;
   /** Drops cached state for a closed document. */
   forget(docKey: string): void;
+  /** Called once if the engine stops by itself (its worker crashed); it answers only errors after that. */
+  onDidStop(listener: (error: EngineError) => void): { dispose(): void };
   dispose(): Promise<void>;
 }
 

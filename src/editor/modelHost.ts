@@ -1,5 +1,7 @@
 // Owns the engine for the configured bundle folder: loads it lazily on first need (never during
 // activation), exactly once per folder, and swaps it when the folder changes (no restart needed).
+// An engine whose worker crashes is dropped and the next use loads a fresh one; a folder whose engine
+// keeps crashing is given up on (an error state) instead of looping.
 import type { EngineError, Result } from '../engine/types';
 import type { AnalysisEngine, EngineOpener } from './engineApi';
 
@@ -16,7 +18,13 @@ export interface ModelHostOptions {
   withLoadProgress?: <T>(bundleDir: string, work: Promise<T>) => Promise<T>;
   log?: (line: string) => void;
   now?: () => number;
+  /** Called after a crashed engine was dropped and will be reloaded: re-run what was showing. */
+  onEngineRestart?: () => void;
 }
+
+/** More crashes than this within CRASH_WINDOW_MS and the host stops reloading until reset(). */
+export const MAX_CRASHES = 3;
+export const CRASH_WINDOW_MS = 10 * 60_000;
 
 export class ModelHost {
   private bundleDir: string;
@@ -25,6 +33,8 @@ export class ModelHost {
   private stateValue: ModelState;
   private readonly listeners = new Set<(s: ModelState) => void>();
   private generation = 0;
+  private crashTimes: number[] = [];
+  private stopSubscription: { dispose(): void } | undefined;
 
   constructor(bundleDir: string, private readonly options: ModelHostOptions) {
     this.bundleDir = bundleDir;
@@ -60,8 +70,9 @@ export class ModelHost {
   /** Forgets the current engine (and a failed load), so the next get() loads again. */
   reset(): void {
     this.generation++;
+    this.crashTimes = [];
     const old = this.engine;
-    this.engine = undefined;
+    this.dropEngine();
     this.loading = undefined;
     if (old) void old.dispose().catch(() => undefined);
     this.setState({ kind: 'idle', bundleDir: this.bundleDir });
@@ -94,6 +105,8 @@ export class ModelHost {
       }
       if (res.ok) {
         this.engine = res.value;
+        const engine = res.value;
+        this.stopSubscription = engine.onDidStop((error) => this.engineStopped(engine, error));
         const loadMs = now() - started;
         this.options.log?.(`Model ${res.value.modelId} ready in ${loadMs.toFixed(0)} ms`);
         this.setState({ kind: 'ready', bundleDir, modelId: res.value.modelId, loadMs });
@@ -110,8 +123,40 @@ export class ModelHost {
     this.generation++;
     this.listeners.clear();
     const e = this.engine;
-    this.engine = undefined;
+    this.dropEngine();
     if (e) await e.dispose().catch(() => undefined);
+  }
+
+  private dropEngine(): void {
+    this.stopSubscription?.dispose();
+    this.stopSubscription = undefined;
+    this.engine = undefined;
+  }
+
+  private engineStopped(engine: AnalysisEngine, error: EngineError): void {
+    if (engine !== this.engine) return;
+    const now = (this.options.now ?? (() => performance.now()))();
+    this.crashTimes = [...this.crashTimes.filter((t) => now - t < CRASH_WINDOW_MS), now];
+    this.generation++;
+    this.dropEngine();
+    void engine.dispose().catch(() => undefined);
+    const bundleDir = this.bundleDir;
+    if (this.crashTimes.length >= MAX_CRASHES) {
+      const given: EngineError = {
+        kind: 'internal',
+        message: `The model stopped ${this.crashTimes.length} times in ${CRASH_WINDOW_MS / 60_000} minutes (last: ${error.message}); ` +
+          'it is not restarted again until you choose Select Model or change the model setting.',
+      };
+      this.options.log?.(given.message);
+      // Remembered like a failed load: get() answers this error without loading again.
+      this.loading = Promise.resolve({ ok: false, error: given });
+      this.setState({ kind: 'error', bundleDir, error: given });
+      return;
+    }
+    this.options.log?.(`The model stopped (${error.message}); it is reloaded for the next analysis.`);
+    this.loading = undefined;
+    this.setState({ kind: 'idle', bundleDir });
+    this.options.onEngineRestart?.();
   }
 
   private setState(s: ModelState): void {

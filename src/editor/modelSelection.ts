@@ -3,7 +3,7 @@
 // settings change makes the ModelHost load the new bundle.
 import * as vscode from 'vscode';
 import type { EngineError, Result } from '../engine/types';
-import { SECTION, type Settings } from '../settings';
+import { SECTION, updateSetting, type Settings } from '../settings';
 import { resolveBundleDir } from './bundlePaths';
 import type { Logger } from './documentTracker';
 import { describeError } from './modelHost';
@@ -70,13 +70,10 @@ export async function selectModel(deps: {
     void vscode.window.showErrorMessage(`Activation Inspector: ${dir} is not a usable model bundle: ${describeError(checked.error)}`);
     return undefined;
   }
-  const config = vscode.workspace.getConfiguration(SECTION);
-  const inspected = config.inspect<string>('modelPath');
-  const target = inspected?.workspaceValue !== undefined && vscode.workspace.isTrusted ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   if (browsed && !settings.knownModels.includes(value)) {
-    await config.update('knownModels', [...settings.knownModels, value], vscode.ConfigurationTarget.Global);
+    await vscode.workspace.getConfiguration(SECTION).update('knownModels', [...settings.knownModels, value], vscode.ConfigurationTarget.Global);
   }
-  await config.update('modelPath', value, target);
+  await updateSetting('modelPath', value, { restricted: true });
   deps.log.info(`Select Model: switched to ${checked.value.id} (${dir})`);
   void vscode.window.showInformationMessage(`Activation Inspector: using ${checked.value.name || checked.value.id}.`);
   return dir;

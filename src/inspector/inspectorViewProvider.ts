@@ -25,8 +25,7 @@ import {
   type StatusMessage,
   type ToWebviewMessage,
 } from '../protocol';
-import type { Settings } from '../settings';
-import { SECTION } from '../settings';
+import { updateSetting, type Settings } from '../settings';
 import { makeNonce, panelHtml } from './html';
 import { type AnalysisSource, buildAnalysisMessage, buildSelectionMessage, featureOccurrences, inWindow } from './panelMessages';
 
@@ -232,12 +231,11 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     }
   }
 
-  /** Panel controls write the user's settings only when a value actually changes. */
+  /** Panel controls write the settings only when a value actually changes, where the change takes effect. */
   private async applyOptions(topK: number, featuresPerToken: number): Promise<void> {
     const s = this.deps.settings();
-    const config = vscode.workspace.getConfiguration(SECTION);
-    if (s.topK !== topK) await config.update('topK', topK, vscode.ConfigurationTarget.Global);
-    if (s.featuresPerToken !== featuresPerToken) await config.update('featuresPerToken', featuresPerToken, vscode.ConfigurationTarget.Global);
+    if (s.topK !== topK) await updateSetting('topK', topK);
+    if (s.featuresPerToken !== featuresPerToken) await updateSetting('featuresPerToken', featuresPerToken);
   }
 
   private async answerCard(requestId: string, hook: string, index: number): Promise<void> {

@@ -6,6 +6,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Engine, tokenAtOffset, type AnalysisOptions } from '../../src/engine';
 import { ModelRunner } from '../../src/engine/inference/model-runner';
+import type { Worker } from 'node:worker_threads';
+import { ModelHost } from '../../src/editor/modelHost';
+import { openEngine } from '../../src/editor/engineAdapter';
 import { buildWorker, compareTokens, realBundle, SAMPLE, testBundle } from './inference-helpers';
 
 const OPTS: AnalysisOptions = { topK: 10, featuresPerToken: 8, hooks: [] };
@@ -258,6 +261,41 @@ describe('analysis', () => {
       expect(c.value.suppressed[0].logit).toBeLessThanOrEqual(c.value.promoted[9].logit);
     }
   });
+});
+
+describe('a crashed worker', () => {
+  it('fails the waiting callers once, reports the stop, and the model host loads a fresh engine', async () => {
+    process.env.ACTIVATION_INSPECTOR_WORKER = workerPath;
+    try {
+      const restarts: number[] = [];
+      const host = new ModelHost(bundle, { loadOpener: async () => openEngine, onEngineRestart: () => restarts.push(1) });
+      const first = await host.get();
+      if (!first.ok) throw new Error(first.error.message);
+      const stops: string[] = [];
+      first.value.onDidStop((e) => stops.push(e.message));
+      const running = first.value.analyze('crash', SAMPLE, OPTS);
+      // What a native crash or an out-of-memory kill looks like from the main thread: the worker is gone.
+      const real = (first.value as unknown as { engine: { worker: Worker } }).engine.worker;
+      await new Promise((r) => setTimeout(r, 20));
+      await real.terminate();
+      const r = await running;
+      expect(r.ok ? 'ok' : r.error.message).toMatch(/inference worker stopped unexpectedly/);
+      expect(stops).toHaveLength(1);
+      expect(restarts).toHaveLength(1);
+      const later = await first.value.analyze('crash', 'x = 1\n', OPTS);
+      expect(later.ok ? 'ok' : later.error.kind).toBe('internal');
+      // The host dropped the dead engine; the next use loads a new one that works.
+      expect(host.loaded).toBeUndefined();
+      const second = await host.get();
+      if (!second.ok) throw new Error(second.error.message);
+      expect(second.value).not.toBe(first.value);
+      const again = await second.value.analyze('crash', SAMPLE.slice(0, 400), OPTS);
+      expect(again.ok).toBe(true);
+      await host.dispose();
+    } finally {
+      delete process.env.ACTIVATION_INSPECTOR_WORKER;
+    }
+  }, 120_000);
 });
 
 describe('bundle and --sae errors', () => {

@@ -6,7 +6,7 @@ import { HeatmapDecorations } from '../../src/editor/decorations';
 import { DocumentTracker, sha256Hex } from '../../src/editor/documentTracker';
 import { checkEligibility, looksBinary } from '../../src/editor/eligibility';
 import { featureBucket, heatmapRanges, rankBucket, surprisalBucket } from '../../src/editor/heatmap';
-import { ModelHost } from '../../src/editor/modelHost';
+import { CRASH_WINDOW_MS, MAX_CRASHES, ModelHost } from '../../src/editor/modelHost';
 import { modelPickItems, selectModel } from '../../src/editor/modelSelection';
 import { defaultSnapshotName } from '../../src/editor/snapshotCommands';
 import { statusTooltip, statusView } from '../../src/editor/statusBar';
@@ -356,5 +356,60 @@ describe('select model', () => {
     await host.get();
     expect(engines).toHaveLength(2);
     expect(host.state).toMatchObject({ kind: 'ready', bundleDir: '/b' });
+  });
+
+  it('the model host drops a crashed engine, reloads on next use and asks for re-analysis', async () => {
+    const engines: FakeEngine[] = [];
+    let restarts = 0;
+    let clock = 0;
+    const host = new ModelHost('/a', {
+      loadOpener: async () => async () => { const e = new FakeEngine(); engines.push(e); return { ok: true, value: e }; },
+      onEngineRestart: () => restarts++,
+      now: () => clock,
+    });
+    const first = await host.get();
+    expect(first.ok && first.value).toBe(engines[0]);
+    engines[0]!.crash();
+    expect(engines[0]!.disposed).toBe(true);
+    expect(restarts).toBe(1);
+    expect(host.state).toMatchObject({ kind: 'idle', bundleDir: '/a' });
+    expect(host.loaded).toBeUndefined();
+    const second = await host.get();
+    expect(second.ok && second.value).toBe(engines[1]);
+    expect(host.state.kind).toBe('ready');
+    // A stop reported by an engine the host no longer holds changes nothing.
+    engines[0]!.crash();
+    expect(restarts).toBe(1);
+    expect(host.loaded).toBe(engines[1]);
+  });
+
+  it('the model host gives up after MAX_CRASHES crashes in the window, until reset()', async () => {
+    const engines: FakeEngine[] = [];
+    let clock = 0;
+    const host = new ModelHost('/a', {
+      loadOpener: async () => async () => { const e = new FakeEngine(); engines.push(e); return { ok: true, value: e }; },
+      now: () => clock,
+    });
+    // Crashes spread wider than the window never add up.
+    for (let i = 0; i < MAX_CRASHES + 1; i++) {
+      await host.get();
+      engines.at(-1)!.crash();
+      clock += CRASH_WINDOW_MS;
+    }
+    expect(host.state.kind).toBe('idle');
+    for (let i = 0; i < MAX_CRASHES; i++) {
+      await host.get();
+      engines.at(-1)!.crash();
+      clock += 1000;
+    }
+    expect(host.state).toMatchObject({ kind: 'error', bundleDir: '/a' });
+    const loads = engines.length;
+    const refused = await host.get();
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.error.message).toMatch(/stopped 3 times in 10 minutes .*exit code 1/);
+    expect(engines).toHaveLength(loads);
+    host.reset();
+    expect((await host.get()).ok).toBe(true);
+    expect(engines).toHaveLength(loads + 1);
   });
 });

@@ -2,7 +2,7 @@
 // each a made-up prediction, takes `delayMs` per run, and supersedes older runs per document like the
 // real engine does.
 import { createHash } from 'node:crypto';
-import type { AnalysisOptions, AnalysisResult, Result, TokenResult } from '../../src/engine/types';
+import type { AnalysisOptions, AnalysisResult, EngineError, Result, TokenResult } from '../../src/engine/types';
 import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/engineApi';
 
 export function fakeAnalysis(text: string, modelId = 'fake-model', hooks = ['blocks.0.hook_resid_post']): AnalysisResult {
@@ -91,7 +91,24 @@ export class FakeEngine implements AnalysisEngine {
     this.forgotten.push(docKey);
   }
 
+  private readonly stopListeners = new Set<(e: EngineError) => void>();
+  stopped: EngineError | undefined;
+
+  onDidStop(listener: (e: EngineError) => void): { dispose(): void } {
+    this.stopListeners.add(listener);
+    return { dispose: () => this.stopListeners.delete(listener) };
+  }
+
+  /** Simulates the worker crashing: every later analysis fails, stop listeners hear it once. */
+  crash(message = 'the inference worker stopped unexpectedly (exit code 1)'): void {
+    this.stopped = { kind: 'internal', message };
+    this.failWith = { kind: 'internal', message };
+    for (const l of this.stopListeners) l(this.stopped);
+    this.stopListeners.clear();
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.stopListeners.clear();
   }
 }

@@ -166,6 +166,7 @@ function freshState() {
   return {
     config: new Map<string, unknown>(),
     workspaceConfig: new Map<string, unknown>(),
+    configWrites: [] as { key: string; value: unknown; target: 'workspace' | 'global' }[],
     documents: [] as FakeDocument[],
     editors: [] as FakeEditor[],
     active: undefined as FakeEditor | undefined,
@@ -308,7 +309,14 @@ export function vscodeModule() {
       getConfiguration: (section: string) => ({
         get: (k: string, d?: unknown) => fake.config.get(`${section}.${k}`) ?? d,
         inspect: (k: string) => ({ key: `${section}.${k}`, globalValue: fake.config.get(`${section}.${k}`), workspaceValue: fake.workspaceConfig.get(`${section}.${k}`) }),
-        update: async (k: string, v: unknown) => fake.setConfig({ [`${section}.${k}`]: v }),
+        // A workspace value shadows the user's: a write to the user's settings then changes nothing.
+        update: async (k: string, v: unknown, target?: number) => {
+          const key = `${section}.${k}`;
+          fake.configWrites.push({ key, value: v, target: target === ConfigurationTarget.Workspace ? 'workspace' : 'global' });
+          if (target === ConfigurationTarget.Workspace) fake.workspaceConfig.set(key, v);
+          else if (fake.workspaceConfig.has(key)) return;
+          fake.setConfig({ [key]: v });
+        },
       }),
       onDidChangeConfiguration: (l: Listener<unknown>) => fake.events.configuration.event(l),
       onDidChangeTextDocument: (l: Listener<unknown>) => fake.events.changeDocument.event(l),

@@ -110,6 +110,18 @@ describe('inspector view provider', () => {
     expect(posted('selection').at(-1)).toMatchObject({ index: printIndex, token: { text: 'print' } });
   });
 
+  it('panel options are written where they take effect: the workspace when it sets them, else the user', async () => {
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    fake.workspaceConfig.set('activationInspector.topK', 5);
+    view.webview.receive.fire({ type: 'setOptions', topK: 20, featuresPerToken: DEFAULT_SETTINGS.featuresPerToken + 1, hook: null });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(fake.configWrites).toEqual([
+      { key: 'activationInspector.topK', value: 20, target: 'workspace' },
+      { key: 'activationInspector.featuresPerToken', value: DEFAULT_SETTINGS.featuresPerToken + 1, target: 'global' },
+    ]);
+    expect(fake.config.get('activationInspector.topK')).toBe(20);
+  });
+
   it('"Show in inspector" before the panel is ready selects that token once it is', async () => {
     const { doc } = fake.open('/w/a.py', 'alpha beta gamma delta');
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 import { COMMANDS } from '../../src/editor/hoverBuilder';
-import { analysisSettingsChanged, DEFAULT_SETTINGS, readSettings, SettingsSource } from '../../src/settings';
+import { analysisSettingsChanged, DEFAULT_SETTINGS, readSettings, settingTarget, SettingsSource } from '../../src/settings';
 import { fake } from './editorFakeVscode';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
@@ -34,6 +34,16 @@ describe('readSettings', () => {
   it('knows which changes need a new analysis', () => {
     expect(analysisSettingsChanged(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, topK: 3 })).toBe(true);
     expect(analysisSettingsChanged(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, heatmapMode: 'surprisal' })).toBe(false);
+  });
+});
+
+describe('settingTarget', () => {
+  it('writes to the workspace only when the workspace sets the key and its values apply', () => {
+    expect(settingTarget({ workspaceValue: 5 }, true)).toBe('workspace');
+    expect(settingTarget({ workspaceValue: 5 }, false)).toBe('global');
+    expect(settingTarget({}, true)).toBe('global');
+    expect(settingTarget(undefined, true)).toBe('global');
+    expect(settingTarget({ workspaceValue: '' }, true)).toBe('workspace');
   });
 });
 

@@ -105,6 +105,7 @@ export class Engine {
   private readonly cards = new Map<number, (r: FromWorker & { type: 'card' }) => void>();
   private readonly abortView: Int32Array;
   private dead: EngineError | null = null;
+  private readonly stopListeners = new Set<(e: EngineError) => void>();
 
   private constructor(
     private readonly worker: Worker,
@@ -116,12 +117,29 @@ export class Engine {
   ) {
     this.abortView = new Int32Array(abort);
     worker.on('message', (m: FromWorker) => this.onMessage(m));
+    // An unexpected end of the worker (a native crash, out of memory): every waiting caller gets the
+    // error, later calls get it at once, and stop listeners hear it once so an owner can start a fresh
+    // engine. After dispose() this.dead is already set, so a requested exit is not reported.
     const die = (message: string) => {
-      this.dead ??= { kind: 'internal', message };
+      if (this.dead) return;
+      this.dead = { kind: 'internal', message };
       this.failAll(this.dead);
+      for (const l of [...this.stopListeners]) l(this.dead);
+      this.stopListeners.clear();
     };
-    worker.on('error', (e) => die(`inference worker failed: ${e.message}`));
-    worker.on('exit', () => die('inference worker stopped'));
+    worker.on('error', (e) => die(`the inference worker failed: ${e.message}`));
+    worker.on('exit', (code) => die(`the inference worker stopped unexpectedly (exit code ${code})`));
+  }
+
+  /** Called once if the worker ends without dispose(); the engine is unusable from then on. */
+  onStopped(listener: (e: EngineError) => void): () => void {
+    if (this.dead && this.dead.kind !== 'cancelled') {
+      const dead = this.dead;
+      queueMicrotask(() => listener(dead));
+      return () => undefined;
+    }
+    this.stopListeners.add(listener);
+    return () => this.stopListeners.delete(listener);
   }
 
   static async open(bundleDir: string, opts: EngineOpenOptions = {}): Promise<Result<Engine>> {
@@ -286,6 +304,7 @@ export class Engine {
   async dispose(): Promise<void> {
     if (this.dead) return;
     this.dead = { kind: 'cancelled', message: 'engine disposed' };
+    this.stopListeners.clear();
     if (this.running) Atomics.store(this.abortView, 0, this.running.id); // stop between session runs
     this.failAll(this.dead);
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
