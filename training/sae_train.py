@@ -44,7 +44,7 @@ class TopKSAE(torch.nn.Module):
         self.W_dec /= self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8)
 
 
-def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print):
+def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print, bf16_select=True):
     """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE."""
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -71,8 +71,10 @@ def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr
         # latents per token (gathered columns of W_enc, gathered rows of W_dec). Same result as autograd
         # through topk, at a fraction of the cost for wide dictionaries.
         xc = x - sae.b_dec
-        with torch.no_grad():
-            pre = xc @ sae.W_enc + sae.b_enc
+        # The dense product only chooses which k latents fire, so it runs in bf16 (~2.5x faster on CPUs with
+        # avx512_bf16); the chosen latents' values are recomputed in fp32 below.
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_select):
+            pre = (xc @ sae.W_enc + sae.b_enc).float()
             idx = pre.topk(sae.k, dim=-1).indices
         vals = torch.relu((F.embedding(idx, sae.W_enc_T) * xc.unsqueeze(1)).sum(-1) + sae.b_enc[idx])
         x_hat = (vals.unsqueeze(-1) * F.embedding(idx, sae.W_dec)).sum(1) + sae.b_dec
