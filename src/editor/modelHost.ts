@@ -22,7 +22,7 @@ export interface ModelHostOptions {
   onEngineRestart?: () => void;
 }
 
-/** More crashes than this within CRASH_WINDOW_MS and the host stops reloading until reset(). */
+/** After this many crashes within CRASH_WINDOW_MS the host stops reloading until reset(). */
 export const MAX_CRASHES = 3;
 export const CRASH_WINDOW_MS = 10 * 60_000;
 
