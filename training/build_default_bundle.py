@@ -150,16 +150,19 @@ def main():
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/ai-train"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", "media", "models", BUNDLE_ID))
     ap.add_argument("--sae-seqs", type=int, default=3000, help="training sequences of n_ctx for SAE activations")
-    ap.add_argument("--card-seqs", type=int, default=1000, help="sequences used for feature cards")
-    ap.add_argument("--sae-steps", type=int, default=800)
-    ap.add_argument("--mlp-sae-steps", type=int, default=500)
+    ap.add_argument("--card-seqs", type=int, default=600, help="sequences used for feature cards")
+    ap.add_argument("--sae-steps", type=int, default=2300)
+    ap.add_argument("--mlp-sae-steps", type=int, default=2200)
     ap.add_argument("--expansion", type=int, default=8)
     ap.add_argument("--k", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--reuse-saes", default=None, help="bundle folder whose SAEs to reuse instead of training")
+    ap.add_argument("--retrain", default="", help="with --reuse-saes: comma-separated hooks to train anyway")
+    ap.add_argument("--continue-saes", default=None,
+                    help="bundle folder whose SAEs training starts from (instead of a fresh init), e.g. to add steps")
     ap.add_argument("--reuse-eval", default=None, help="bundle folder whose model evaluation to copy (same checkpoint)")
-    ap.add_argument("--mantissa-bits-mlp", type=int, default=4, help="fp16 mantissa bits kept in MLP SAE weights")
+    ap.add_argument("--mantissa-bits-mlp", type=int, default=5, help="fp16 mantissa bits kept in MLP SAE weights")
     ap.add_argument("--mantissa-bits-resid", type=int, default=5, help="fp16 mantissa bits kept in residual SAE weights")
     ap.add_argument("--eval-bytes", type=int, default=1_500_000, help="cap on held-out bytes evaluated (0 = skip)")
     args = ap.parse_args()
@@ -201,10 +204,11 @@ def main():
         log(f"SAE {hook}: d_in {d_in}, d_sae {d_sae}, k {args.k}, {steps} steps")
         # A different seed per dictionary: the same initial directions in every layer would make feature
         # indices look alike across layers.
-        if args.reuse_saes:
+        if args.reuse_saes and hook not in args.retrain.split(","):
             sae = load_saelens(os.path.join(args.reuse_saes, "saes", hook))
         else:
-            sae = train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log)
+            init = load_saelens(os.path.join(args.continue_saes, "saes", hook)) if args.continue_saes else None
+            sae = train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log, init=init)
         # Weights are stored as fp16 with the low mantissa bits rounded away, so the shipped file
         # deflates to about 2/3 (the .vsix must stay under 60 MB); every figure below is measured on
         # exactly these rounded weights.

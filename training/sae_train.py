@@ -44,13 +44,18 @@ class TopKSAE(torch.nn.Module):
         self.W_dec /= self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8)
 
 
-def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print, bf16_select=True):
-    """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE."""
+def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print, bf16_select=True,
+              init=None):
+    """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE. `init`: a TopKSAE of the same
+    shape to continue from (its optimiser state is not kept: a fresh warm-up, then the same schedule)."""
     g = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     N, d_in = acts.shape
     sample = acts[torch.randperm(N, generator=g)[:20000]].float()
     sae = TopKSAE(d_in, d_sae, k, b_dec_init=sample.median(dim=0).values)
+    if init is not None:
+        assert (init.d_in, init.d_sae, init.k) == (d_in, d_sae, k), "init SAE has another shape"
+        sae.load_state_dict(init.state_dict())
     opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
     # A latent is "dead" for the auxiliary loss when it has not fired for this many tokens.
     dead_after = min(N, 200_000)

@@ -24,7 +24,7 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--ctx", type=int, default=512)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--schedule", default="6.2e6:2e-3,52e6:1.5e-3",
+    ap.add_argument("--schedule", default="6.2e6:2e-3,48e6:1.5e-3",
                     help="comma-separated cosine phases TOKENS:PEAK_LR; each warms up, then decays to 0.1 x its peak. "
                          "The default is what the shipped model ran: a short first cycle, then a warm restart")
     ap.add_argument("--fp32", action="store_true",

@@ -55,6 +55,43 @@ describe('the default bundle', () => {
   });
 });
 
+describe('the default bundle meets the bars it was built to (issue 2), by its own recorded evaluation', () => {
+  // The figures come from training/build_default_bundle.py, measured on the fp16 weights that ship; a
+  // rebuilt bundle that regresses fails here instead of shipping quietly.
+  const manifest = () => JSON.parse(fs.readFileSync(path.join(BUNDLE, 'manifest.json'), 'utf8'));
+
+  it('held-out bits per byte below xz -9e on the same files, each >= 20 KB', () => {
+    const ev = manifest().evaluation;
+    expect(ev.heldout_files).toBeGreaterThanOrEqual(10);
+    expect(ev.bits_per_byte).toBeLessThan(ev.xz_9e_bits_per_byte);
+    expect(ev.ratio_to_xz).toBeLessThan(1);
+    expect(ev.top1_accuracy).toBeGreaterThan(0);
+    expect(ev.greedy_continuations.length).toBeGreaterThan(0);
+  });
+
+  it('every dictionary: explained variance >= 0.85 at L0 <= 32, dead <= 5%, loss recovered >= 85%', () => {
+    const m = manifest();
+    const dicts = m.evaluation.dictionaries;
+    expect(Object.keys(dicts).sort()).toEqual(m.dictionaries.map((d: { hook_name: string }) => d.hook_name).sort());
+    for (const [hook, d] of Object.entries<Record<string, number>>(dicts)) {
+      expect({ hook, ev: d.explained_variance_heldout >= 0.85 }).toEqual({ hook, ev: true });
+      expect(d.l0_heldout).toBeLessThanOrEqual(32);
+      expect(d.dead_fraction).toBeLessThanOrEqual(0.05);
+      expect(d.loss_recovered).toBeGreaterThanOrEqual(0.85);
+    }
+  });
+
+  it('is at most 60 MB, and every file is listed', () => {
+    const files = manifest().files as Record<string, { bytes: number }>;
+    const listed = Object.values(files).reduce((a, f) => a + f.bytes, 0);
+    const onDisk = (dir: string): number =>
+      fs.readdirSync(dir, { withFileTypes: true }).reduce((a, e) => a + (e.isDirectory() ? onDisk(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
+    const total = onDisk(BUNDLE);
+    expect(total - fs.statSync(path.join(BUNDLE, 'manifest.json')).size).toBe(listed);
+    expect(total).toBeLessThanOrEqual(60 * 1e6);
+  });
+});
+
 describe('broken copies of the default bundle', () => {
   for (const [name, breakIt] of Object.entries(BREAKAGES)) {
     it(name, async () => {
