@@ -145,6 +145,12 @@ def evaluate_model(model, cfg, cache, tokenizer_path, texts, eot, max_bytes):
     }
 
 
+def recorded_sae_passes(bundle_dir, hook):
+    """The per-pass step counts that bundle's manifest records for this dictionary (empty when it predates the record)."""
+    manifest = json.load(open(os.path.join(bundle_dir, "manifest.json")))
+    return list(manifest.get("training", {}).get("sae", {}).get("steps_per_pass", {}).get(hook, []))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/ai-train"))
@@ -196,6 +202,9 @@ def main():
     W_U = model.wte.weight.detach().t()  # [d_model, vocab] (tied)
 
     dictionaries, dict_eval = [], {}
+    # Steps each dictionary has trained, pass by pass: a reused or continued SAE carries the passes
+    # recorded in the manifest of the bundle it came from.
+    steps_per_pass = {}
     for hook in dict_hooks:
         a = acts[hook]
         d_in = a.shape[1]
@@ -206,9 +215,11 @@ def main():
         # indices look alike across layers.
         if args.reuse_saes and hook not in args.retrain.split(","):
             sae = load_saelens(os.path.join(args.reuse_saes, "saes", hook))
+            steps_per_pass[hook] = recorded_sae_passes(args.reuse_saes, hook)
         else:
             init = load_saelens(os.path.join(args.continue_saes, "saes", hook)) if args.continue_saes else None
             sae = train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log, init=init)
+            steps_per_pass[hook] = (recorded_sae_passes(args.continue_saes, hook) if args.continue_saes else []) + [steps]
         # Weights are stored as fp16 with the low mantissa bits rounded away, so the shipped file
         # deflates to about 2/3 (the .vsix must stay under 60 MB); every figure below is measured on
         # exactly these rounded weights.
@@ -257,7 +268,9 @@ def main():
                        "found on the build machine, with TopK sparse autoencoders on every layer.",
         "eot_token_id": eot,
         "training": {"steps": ck["step"], "tokens": ck["step"] * 8 * cfg.n_positions, "log_tail": ck["log"][-5:],
+                     "runs": ck.get("runs", []),
                      "sae": {"architecture": "topk", "k": args.k, "expansion": args.expansion, "aux_k": True,
+                             "steps_per_pass": steps_per_pass,
                              "activation_tokens": args.sae_seqs * cfg.n_positions,
                              "stored_mantissa_bits": {"mlp": args.mantissa_bits_mlp, "resid": args.mantissa_bits_resid}}},
         "corpus": {k: v for k, v in corpus.items() if k != "heldout_files"} | {"heldout_file_count": len(corpus["heldout_files"])},

@@ -45,13 +45,18 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=0.0, betas=(0.9, 0.95))
     ckpt_path = os.path.join(args.cache, "model_ckpt.pt")
-    step, log = 0, []
+    step, log, runs = 0, [], []
     rng = np.random.default_rng(args.seed)
     if os.path.exists(ckpt_path):
         ck = torch.load(ckpt_path)
         model.load_state_dict(ck["model"]); opt.load_state_dict(ck["opt"]); step = ck["step"]; log = ck["log"]
         rng.bit_generator.state = ck["rng"]
+        runs = ck.get("runs", [])
         print(f"resumed at step {step}", flush=True)
+    # Each start of this script (fresh or resumed) is recorded, so the bundle manifest can say how the
+    # checkpoint it ships was trained even when the schedule or precision changed between resumes.
+    runs.append({"start_step": step, "schedule": args.schedule, "precision": "fp32" if args.fp32 else "bf16-autocast",
+                 "seed": args.seed})
 
     tokens_per_step = args.batch * args.ctx
     # Phases as (first step, steps, peak lr). The first phase warms up for 200 steps from zero; later ones
@@ -84,7 +89,7 @@ def main():
     def save():
         tmp = ckpt_path + ".tmp"
         torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step, "log": log,
-                    "rng": rng.bit_generator.state, "config": cfg.to_dict()}, tmp)
+                    "rng": rng.bit_generator.state, "config": cfg.to_dict(), "runs": runs}, tmp)
         os.replace(tmp, ckpt_path)
 
     t0, seen = time.time(), 0

@@ -1,7 +1,8 @@
 // "Select Model" on real bundles, through the extension with a fake `vscode`: a folder that is not a
-// bundle is refused with the loader's message and changes nothing; a real second bundle (the
-// GPT-2-small-shaped one from `npm run fixture:gpt2-small`, or ACTIVATION_INSPECTOR_SECOND_BUNDLE) is
-// validated, switched to without a restart, and the open document is re-analysed with it.
+// bundle is refused with the loader's message and changes nothing; a real second bundle (the engine
+// tests' random GPT-2 bundle, or ACTIVATION_INSPECTOR_SECOND_BUNDLE, e.g. the GPT-2-small-shaped one
+// from `npm run fixture:gpt2-small`) is validated, switched to without a restart, and the open
+// document is re-analysed with it.
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +11,11 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
 import { fake, Uri } from '../unit/editorFakeVscode';
+import { testBundle } from './inference-helpers';
 
 const root = path.resolve(__dirname, '../..');
 const defaultBundle = path.join(root, 'media/models/code-gpt2-2l');
-const second = process.env.ACTIVATION_INSPECTOR_SECOND_BUNDLE ?? path.join(os.homedir(), '.cache/activation-inspector/gpt2-small-shaped/bundle');
-const runnable = [defaultBundle, second].every((b) => existsSync(path.join(b, 'manifest.json'))) && existsSync(path.join(root, 'dist/worker.js'));
+const second = process.env.ACTIVATION_INSPECTOR_SECOND_BUNDLE ?? testBundle();
 
 async function until(cond: () => boolean, timeoutMs = 180_000): Promise<void> {
   const start = Date.now();
@@ -24,7 +25,7 @@ async function until(cond: () => boolean, timeoutMs = 180_000): Promise<void> {
   }
 }
 
-describe.skipIf(!runnable)('Select Model on real bundles', () => {
+describe('Select Model on real bundles', () => {
   let api: ActivationInspectorApi;
   const subscriptions: { dispose(): unknown }[] = [];
   afterAll(async () => {
@@ -33,6 +34,8 @@ describe.skipIf(!runnable)('Select Model on real bundles', () => {
   });
 
   it('refuses a folder that is not a bundle, then switches to a real one without a restart', async () => {
+    // The extension starts dist/worker.js, as the packaged one does.
+    expect(existsSync(path.join(root, 'dist/worker.js')), 'dist/worker.js is missing: run npm run build').toBe(true);
     fake.reset();
     const { activate } = await import('../../src/extension');
     api = activate({ subscriptions, extensionUri: Uri.file(root) } as never);

@@ -6,10 +6,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Engine, tokenAtOffset, type AnalysisOptions } from '../../src/engine';
 import { ModelRunner } from '../../src/engine/inference/model-runner';
-import type { Worker } from 'node:worker_threads';
 import { ModelHost } from '../../src/editor/modelHost';
 import { openEngine } from '../../src/editor/engineAdapter';
-import { buildWorker, compareTokens, realBundle, SAMPLE, testBundle } from './inference-helpers';
+import { buildWorker, compareTokens, crashingWorker, realBundle, SAMPLE, testBundle } from './inference-helpers';
 
 const OPTS: AnalysisOptions = { topK: 10, featuresPerToken: 8, hooks: [] };
 let workerPath = '';
@@ -264,22 +263,29 @@ describe('analysis', () => {
 });
 
 describe('a crashed worker', () => {
-  it('fails the waiting callers once, reports the stop, and the model host loads a fresh engine', async () => {
-    process.env.ACTIVATION_INSPECTOR_WORKER = workerPath;
+  it.each([
+    ['throws', 'throw', /the inference worker failed: simulated worker crash/],
+    ['exits', 'exit', /the inference worker stopped unexpectedly \(exit code 3\)/],
+  ] as const)('it %s: the waiting callers fail once, the stop is reported, and the model host loads a fresh engine', async (_, how, message) => {
+    // The first engine's worker dies on a request for 'crash-me'; the host's later engines get the plain worker.
+    const workers = [crashingWorker(workerPath, 'crash-me', how), workerPath];
+    const opener: typeof openEngine = (bundleDir) => {
+      process.env.ACTIVATION_INSPECTOR_WORKER = workers.shift() ?? workerPath;
+      return openEngine(bundleDir);
+    };
     try {
       const restarts: number[] = [];
-      const host = new ModelHost(bundle, { loadOpener: async () => openEngine, onEngineRestart: () => restarts.push(1) });
+      const host = new ModelHost(bundle, { loadOpener: async () => opener, onEngineRestart: () => restarts.push(1) });
       const first = await host.get();
       if (!first.ok) throw new Error(first.error.message);
+      const fine = await first.value.analyze('crash', SAMPLE.slice(0, 200), OPTS);
+      expect(fine.ok).toBe(true);
       const stops: string[] = [];
       first.value.onDidStop((e) => stops.push(e.message));
-      const running = first.value.analyze('crash', SAMPLE, OPTS);
-      // What a native crash or an out-of-memory kill looks like from the main thread: the worker is gone.
-      const real = (first.value as unknown as { engine: { worker: Worker } }).engine.worker;
-      await new Promise((r) => setTimeout(r, 20));
-      await real.terminate();
-      const r = await running;
-      expect(r.ok ? 'ok' : r.error.message).toMatch(/inference worker stopped unexpectedly/);
+      const waiting = [first.value.analyze('crash-me', SAMPLE, OPTS), first.value.analyze('crash', SAMPLE, OPTS)];
+      for (const r of await Promise.all(waiting)) {
+        expect(r.ok ? 'ok' : r.error.message).toMatch(message);
+      }
       expect(stops).toHaveLength(1);
       expect(restarts).toHaveLength(1);
       const later = await first.value.analyze('crash', 'x = 1\n', OPTS);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
 import * as esbuild from 'esbuild';
 
 const require = createRequire(import.meta.url);
@@ -31,6 +32,32 @@ export async function buildWorker(): Promise<string> {
   return out;
 }
 
+/**
+ * A worker that dies the way a worker thread can die on its own when asked to analyse the document
+ * `docKey`, and is the real worker otherwise: 'throw' is an uncaught exception (V8 stopping a worker
+ * whose heap ran out looks the same from the main thread), 'exit' is code calling process.exit(3).
+ * It dies before that request reaches the model, never while ONNX Runtime is running: ending a
+ * worker thread under a native run still in flight takes the whole process down later, when the run
+ * calls back into the torn-down thread (which is what `worker.terminate()` mid-analysis once did to
+ * this test's process).
+ */
+export function crashingWorker(realWorker: string, docKey: string, how: 'throw' | 'exit'): string {
+  const out = `${realWorker.replace(/\.js$/, '')}-crashing-${how}.js`;
+  const die = how === 'throw' ? "throw new Error('simulated worker crash')" : 'process.exit(3)';
+  fs.writeFileSync(
+    out,
+    [
+      "const { parentPort } = require('node:worker_threads');",
+      // Registered before the real worker's listener, so it sees each message first.
+      `parentPort.on('message', (m) => { if (m && m.type === 'analyze' && m.docKey === ${JSON.stringify(docKey)}) ${die}; });`,
+      `require(${JSON.stringify(realWorker)});`,
+      '',
+    ].join('\n'),
+  );
+  process.on('exit', () => fs.rmSync(out, { force: true }));
+  return out;
+}
+
 /** Builds dist-like cli.js + worker.js into a private folder; returns the path of cli.js. */
 export async function buildCli(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-'));
@@ -52,14 +79,34 @@ export async function buildCli(): Promise<string> {
   return path.join(dir, 'cli.js');
 }
 
-/** A random GPT-2 bundle (n_ctx 64, d 64, three SAE architectures), built once per machine. */
+/**
+ * A random GPT-2 bundle (n_ctx 64, d 64, three SAE architectures), built once per machine and per
+ * version of what builds it (the folder name hashes the builder script, the bundle writer and the
+ * tokenizer, so a change to any of them never meets a stale bundle).
+ */
 export function testBundle(opts: { ctx?: number; d?: number } = {}): string {
   const ctx = opts.ctx ?? 64;
   const d = opts.d ?? 64;
-  const dir = path.join(os.tmpdir(), `ai-test-bundle-ctx${ctx}-d${d}`);
+  const inputs = ['test/integration/inference-make-bundle.py', 'training/bundle_writer.py', 'training/export_onnx.py', 'media/models/code-gpt2-2l/tokenizer.json'];
+  const hash = createHash('sha256');
+  for (const f of inputs) hash.update(fs.readFileSync(path.join(root, f)));
+  const dir = path.join(os.tmpdir(), `ai-test-bundle-ctx${ctx}-d${d}-${hash.digest('hex').slice(0, 12)}`);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
-    const r = spawnSync('/usr/bin/python3', [path.join(root, 'test/integration/inference-make-bundle.py'), dir, '--ctx', String(ctx), '--d', String(d)], { encoding: 'utf8' });
+    // Test files run in parallel and may all want it first: each builds its own copy and renames it
+    // into place; a loser's rename fails on the winner's folder and its copy is dropped.
+    const mine = `${dir}.${process.pid}`;
+    const r = spawnSync('/usr/bin/python3', [path.join(root, 'test/integration/inference-make-bundle.py'), mine, '--ctx', String(ctx), '--d', String(d)], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`could not build the test bundle: ${r.stderr}`);
+    // The builder also writes sidecars next to the folder (`.state_dict.pt`, `-extra-sae`); they move
+    // first, the folder (whose manifest marks the whole as built) last. Every copy is the same (seeded).
+    fs.rmSync(`${mine}.saes`, { recursive: true, force: true }); // its SAE staging folder
+    for (const suffix of ['.state_dict.pt', '-extra-sae', '']) {
+      try {
+        fs.renameSync(mine + suffix, dir + suffix);
+      } catch {
+        fs.rmSync(mine + suffix, { recursive: true, force: true });
+      }
+    }
   }
   return dir;
 }

@@ -43,7 +43,8 @@ def main():
     ap.add_argument("--layers", type=int, default=2)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--d-sae", type=int, default=256)
-    ap.add_argument("--tokenizer", default=os.path.expanduser("~/.cache/ai-train/tokenizer.json"))
+    # The default bundle's tokenizer is in the repo, so a fresh clone builds this without any training cache.
+    ap.add_argument("--tokenizer", default=os.path.join(HERE, "..", "..", "media", "models", "code-gpt2-2l", "tokenizer.json"))
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args()
     torch.manual_seed(a.seed)

@@ -309,7 +309,10 @@ export class Engine {
     this.failAll(this.dead);
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
     this.worker.postMessage({ type: 'dispose' } satisfies ToWorker);
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    // The abort flag ends a run at its next session boundary (well under a second), then the worker
+    // exits by itself. terminate() is the last resort for a worker that is stuck: ending a thread
+    // under a native run still in flight is unsafe, so it waits long enough for any one run to end.
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
     await exited;
     clearTimeout(timer);
   }
