@@ -56,8 +56,9 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const heatmap = new HeatmapDecorations(store);
   const statusBar = new StatusBar();
   const labelOf = (hook: string, index: number) => model.loaded?.featureLabel(hook, index) || undefined;
-  const hover = new AnalysisHoverProvider(store, settings, labelOf);
-  const inspector = new InspectorViewProvider({ extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf });
+  const densityOf = (hook: string, index: number) => model.loaded?.featureDensity(hook, index);
+  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf);
+  const inspector = new InspectorViewProvider({ extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf });
 
   const updateStatus = () => {
     const doc = vscode.window.activeTextEditor?.document;

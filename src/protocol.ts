@@ -142,6 +142,8 @@ export interface SelectionMessage {
   nextToken: { id: number; text: string } | null;
   /** Labels of token.features[hook], same order. */
   featureLabels: Record<string, string[]>;
+  /** Fraction of tokens each of token.features[hook] fires on (bundle cards), same order; null when unknown. */
+  featureDensities: Record<string, (number | null)[]>;
 }
 
 export interface CardMessage {

@@ -132,14 +132,18 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
       predictedBy: nullable(arr(topKEntry, LIMITS.topK)),
       nextToken: nullable(obj({ id: int(), text })),
       featureLabels: record(arr(str(LIMITS.message), LIMITS.features), LIMITS.hooks),
+      featureDensities: record(arr(nullable(num(0, 1)), LIMITS.features), LIMITS.hooks),
     }),
     (m: SelectionMessage) => {
-      // The three per-hook records must describe the same hooks, labels aligned with features.
+      // The four per-hook records must describe the same hooks, labels and densities aligned with features.
       const hooks = Object.keys(m.token.features).sort().join('\n');
       if (Object.keys(m.token.reconstruction).sort().join('\n') !== hooks) return 'selection reconstruction hooks differ from features hooks';
-      if (Object.keys(m.featureLabels).sort().join('\n') !== hooks) return 'selection featureLabels hooks differ from features hooks';
-      const misaligned = Object.keys(m.featureLabels).find((h) => m.featureLabels[h]!.length !== m.token.features[h]!.length);
-      return misaligned ? `selection featureLabels["${misaligned.slice(0, 40)}"] is not aligned with its features` : null;
+      for (const [name, perHook] of [['featureLabels', m.featureLabels], ['featureDensities', m.featureDensities]] as const) {
+        if (Object.keys(perHook).sort().join('\n') !== hooks) return `selection ${name} hooks differ from features hooks`;
+        const misaligned = Object.keys(perHook).find((h) => perHook[h]!.length !== m.token.features[h]!.length);
+        if (misaligned) return `selection ${name}["${misaligned.slice(0, 40)}"] is not aligned with its features`;
+      }
+      return null;
     },
   ),
   card: refine(

@@ -28,6 +28,10 @@ class EngineAdapter implements AnalysisEngine {
     return this.engine.featureLabel(hook, index) || undefined;
   }
 
+  featureDensity(hook: string, index: number): number | undefined {
+    return this.engine.featureDensity(hook, index);
+  }
+
   analyze(docKey: string, text: string, options: AnalysisOptions, signal?: AbortSignal, onProgress?: (p: AnalyzeProgress) => void) {
     return this.engine.analyze(docKey, text, options, signal, onProgress ? (p) => onProgress({ fraction: p.total > 0 ? p.done / p.total : 0 }) : undefined);
   }

@@ -23,6 +23,8 @@ export interface AnalysisEngine {
   readonly hooks: readonly string[];
   /** Feature label from the bundle's labels.json; undefined when there is none. */
   featureLabel(hook: string, index: number): string | undefined;
+  /** Fraction of tokens the feature fires on (from the bundle's cards); undefined when unknown. */
+  featureDensity(hook: string, index: number): number | undefined;
   /**
    * Analyse `text` as the newest version of document `docKey` (incremental against the previous one).
    * A newer call for the same docKey supersedes this one (error kind 'superseded').

@@ -1,6 +1,7 @@
 // The hover's markdown, as a pure function of plain analysis data: unit-tested without VS Code, and
 // fast because it only reads a finished analysis (the model is never called from a hover).
 import type { AnalysisResult, TokenResult } from '../engine/types';
+import { densePercent } from '../featureDensity';
 
 export const COMMANDS = Object.freeze({
   openInspector: 'activationInspector.openInspector',
@@ -21,6 +22,8 @@ export interface HoverInput {
   uri: string;
   /** Feature label lookup (bundle labels.json); undefined when the bundle has none. */
   labelOf: (hook: string, index: number) => string | undefined;
+  /** Fraction of tokens a feature fires on (bundle cards); undefined when unknown. */
+  densityOf?: (hook: string, index: number) => number | undefined;
   /** Hooks to show; empty = all in the result. */
   hooks: readonly string[];
   maxFeatures: number;
@@ -148,9 +151,11 @@ export function buildHoverMarkdown(input: HoverInput): string {
     for (const f of shown) {
       const label = input.labelOf(f.hook, f.index);
       const name = label ? escapeMarkdown(label) : '*(no label)*';
+      const percent = densePercent(input.densityOf?.(f.hook, f.index));
+      const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
       const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
       out.push(
-        `- ${codeSpan(bar(f.activation / maxAct))} ${formatActivation(f.activation)} **#${f.index}** ${name} · ${codeSpan(f.hook)} · [highlight](${link} "Highlight this feature in the document")`,
+        `- ${codeSpan(bar(f.activation / maxAct))} ${formatActivation(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(f.hook)} · [highlight](${link} "Highlight this feature in the document")`,
       );
     }
     out.push('');

@@ -11,6 +11,7 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
     private readonly store: AnalysisStore,
     private readonly settings: () => Settings,
     private readonly labelOf: (hook: string, index: number) => string | undefined,
+    private readonly densityOf: (hook: string, index: number) => number | undefined = () => undefined,
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -28,6 +29,7 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
       index,
       uri: document.uri.toString(),
       labelOf: this.labelOf,
+      densityOf: this.densityOf,
       hooks: settings.hooks,
       maxFeatures: settings.featuresPerToken,
       // A hover has little room: the first few rows here, all top-k in the inspector.

@@ -40,6 +40,8 @@ export interface InspectorDeps {
   settings: () => Settings;
   log: Logger;
   labelOf: (hook: string, index: number) => string | undefined;
+  /** Fraction of tokens a feature fires on (bundle cards); absent or undefined when unknown. */
+  densityOf?: (hook: string, index: number) => number | undefined;
 }
 
 interface SnapshotView {
@@ -394,7 +396,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       this.lastAnalysis = msg;
       this.post(msg);
     }
-    const msg = buildSelectionMessage(source, index, this.snapshot ? () => undefined : this.deps.labelOf);
+    const msg = this.snapshot
+      ? buildSelectionMessage(source, index, () => undefined)
+      : buildSelectionMessage(source, index, this.deps.labelOf, this.deps.densityOf);
     if (!msg) return;
     this.selectedIndex = index;
     this.post(msg);

@@ -85,6 +85,7 @@ export function buildSelectionMessage(
   src: AnalysisSource,
   index: number,
   labelOf: (hook: string, index: number) => string | undefined,
+  densityOf: (hook: string, index: number) => number | undefined = () => undefined,
 ): SelectionMessage | undefined {
   const tokens = src.result.tokens;
   const t = tokens[index];
@@ -92,8 +93,13 @@ export function buildSelectionMessage(
   const hooks = src.result.hooks.filter((h) => t.features[h] !== undefined || t.reconstruction[h] !== undefined);
   const token = panelToken(t, hooks);
   const featureLabels: Record<string, string[]> = {};
+  const featureDensities: Record<string, (number | null)[]> = {};
   for (const h of Object.keys(token.features)) {
     featureLabels[h] = token.features[h]!.map((f) => (labelOf(h, f.index) ?? '').slice(0, LIMITS.message));
+    featureDensities[h] = token.features[h]!.map((f) => {
+      const d = densityOf(h, f.index);
+      return d !== undefined && Number.isFinite(d) && d >= 0 && d <= 1 ? d : null;
+    });
   }
   const prev = index > 0 ? tokens[index - 1] : undefined;
   const next = tokens[index + 1];
@@ -106,6 +112,7 @@ export function buildSelectionMessage(
     predictedBy: prev ? panelToken(prev, []).topk : null,
     nextToken: next ? { id: next.id, text: clampText(next.text) } : null,
     featureLabels,
+    featureDensities,
   };
 }
 

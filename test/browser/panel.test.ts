@@ -2,6 +2,7 @@
 // to a stand-in for the extension that plays the protocol from a real analysis (fixtures/).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { densePercent } from '../../src/featureDensity';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
 import { rankBucket } from '../../src/protocol';
 import { visibleToken } from '../../webview/format';
@@ -58,11 +59,20 @@ describe('inspector panel in Chromium', () => {
     const nextRows = await page.$$eval('#dist-next-h + ol .dist-row code', (els) => els.map((e) => e.textContent));
     expect(nextRows).toEqual(t.topk.slice(0, 10).map((e) => visibleToken(e.text)));
 
+    let denseTags = 0;
     for (const hook of ctx.fixture.model.hooks) {
       const hits = (t.features[hook] ?? []).slice(0, 8);
-      const labels = await page.$$eval(`button.feature[data-focus-key^="feat:${hook}:"] .feat-label`, (els) => els.map((e) => e.textContent));
-      expect(labels).toEqual(hits.map((f) => ctx.fixture.labels[hook]?.[f.index] || 'unlabelled'));
+      const rows = await page.$$eval(`button.feature[data-focus-key^="feat:${hook}:"]`, (els) =>
+        els.map((e) => ({ label: e.querySelector('.feat-text')?.textContent, dense: e.querySelector('.dense-tag [aria-hidden]')?.textContent ?? null })),
+      );
+      expect(rows.map((r) => r.label)).toEqual(hits.map((f) => ctx.fixture.labels[hook]?.[f.index] || 'unlabelled'));
+      // Features the fixture knows the density of (those with cards) are tagged when dense.
+      const percent = (f: { index: number }) => densePercent(ctx.fixture.cards[`${hook}#${f.index}`]?.density);
+      expect(rows.map((r) => r.dense)).toEqual(hits.map((f) => (percent(f) === undefined ? null : `dense ${percent(f)}%`)));
+      denseTags += rows.filter((r) => r.dense).length;
     }
+    // The token is chosen so that this check sees a dense feature at all.
+    expect(denseTags).toBeGreaterThan(0);
     expect(await expectClean(panel)).toEqual([]);
     await panel.close();
   });

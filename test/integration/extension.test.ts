@@ -10,6 +10,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
+import type { TokenResult } from '../../src/engine/types';
+import { DENSE_FEATURE } from '../../src/featureDensity';
 import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, Position, Uri } from '../unit/editorFakeVscode';
 
 const root = path.resolve(__dirname, '../..');
@@ -105,6 +107,18 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     const md = (hover.provideHover(doc as never, doc.positionAt(text.indexOf('quantity')) as never) as any).contents.value as string;
     expect(md.startsWith('`')).toBe(true);
     expect(md).toMatch(/rank \*\*\d+\*\*/);
+
+    // A token whose strongest feature is dense in the bundle's cards: its hover row says how dense.
+    const engine = api.model.loaded!;
+    const strongest = (t: TokenResult) =>
+      Object.entries(t.features).flatMap(([hook, fs]) => fs.map((f) => ({ hook, ...f }))).sort((a, b) => b.activation - a.activation)[0]!;
+    const analysed = current()!.result.tokens;
+    const denseAt = analysed.findIndex((t, i) => i > 0 && (engine.featureDensity(strongest(t).hook, strongest(t).index) ?? 0) >= DENSE_FEATURE);
+    expect(denseAt).toBeGreaterThan(0);
+    const top = strongest(analysed[denseAt]!);
+    const denseMd = (hover.provideHover(doc as never, doc.positionAt(analysed[denseAt]!.start) as never) as any).contents.value as string;
+    const percent = Math.round(engine.featureDensity(top.hook, top.index)! * 100);
+    expect(denseMd.split('\n').find((l) => l.includes(`**#${top.index}**`))).toContain(`dense: fires on ${percent}% of tokens`);
   });
 
   /**

@@ -342,6 +342,14 @@ describe.runIf(realBundle())('default bundle', () => {
       expect(card.value.index).toBe(hit.index);
       expect(card.value.label).toBe(e.featureLabel(hook, hit.index));
       expect(e.info.dictionaries.every((d) => d.hasCards)).toBe(true);
+      // Densities come from each hook's labels.json, feature by feature, and agree with the card's.
+      expect(card.value.density).toBeCloseTo(e.featureDensity(hook, hit.index)!, 5);
+      for (const h of e.info.hooks) {
+        const labelsJson = JSON.parse(fs.readFileSync(path.join(realBundle()!, 'cards', h, 'labels.json'), 'utf8')) as { density: number[] };
+        for (const i of [0, hit.index, labelsJson.density.length - 1]) expect(e.featureDensity(h, i)).toBe(labelsJson.density[i]);
+      }
+      expect(e.featureDensity(hook, 1e9)).toBeUndefined();
+      expect(e.featureDensity('blocks.9.nope', 0)).toBeUndefined();
     } finally {
       await e.dispose();
     }

@@ -3,6 +3,7 @@ vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule(
 import { AnalysisStore } from '../../src/editor/analysisStore';
 import { bar, buildHoverMarkdown, codeSpan, COMMANDS, escapeMarkdown, formatProb, HOVER_COMMANDS, visibleToken } from '../../src/editor/hoverBuilder';
 import { AnalysisHoverProvider } from '../../src/editor/hoverProvider';
+import { DENSE_FEATURE } from '../../src/featureDensity';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { fakeAnalysis } from './editorFakeEngine';
 import { fake, type FakeDocument, Position } from './editorFakeVscode';
@@ -55,6 +56,18 @@ describe('hover builder', () => {
     expect(md).toContain('\\*bold\\* \\[x\\]\\(command:evil\\)');
     expect(md).toContain('*(no label)*');
     expect(md).toContain('`blocks.0.hook_resid_post`');
+  });
+
+  it('marks dense features (>= 10% of tokens) with how often they fire; sparse or unknown ones stay plain', () => {
+    const result = fakeAnalysis('a b');
+    const [hook] = result.hooks;
+    const [top, unlabeled] = result.tokens[1]!.features[hook!]!;
+    const density = (h: string, i: number) => (i === top!.index ? 0.376 : i === unlabeled!.index ? DENSE_FEATURE / 2 : undefined);
+    const lines = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, densityOf: density, hooks: [], maxFeatures: 5 }).split('\n');
+    const row = (i: number) => lines.find((l) => l.includes(`**#${i}**`))!;
+    expect(row(top!.index)).toContain(`label ${top!.index} · *dense: fires on 38% of tokens* · `);
+    expect(row(unlabeled!.index)).not.toContain('dense');
+    expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 5 })).not.toContain('dense');
   });
 
   it('links only to our own commands, with JSON arguments', () => {

@@ -46,6 +46,16 @@ describe('panel messages', () => {
     expect(buildSelectionMessage(src, 0, () => undefined)!.predictedBy).toBeNull();
   });
 
+  it('selection densities follow the features, null where unknown or not a fraction', () => {
+    const hook = 'blocks.0.hook_resid_post';
+    const i = result.tokens.findIndex((t) => (t.features[hook]?.length ?? 0) >= 2);
+    const [a, b] = result.tokens[i]!.features[hook]!;
+    const s = buildSelectionMessage(src, i, () => undefined, (_h, k) => (k === a!.index ? 0.25 : k === b!.index ? Number.NaN : undefined))!;
+    expect(s.featureDensities[hook]!.slice(0, 2)).toEqual([0.25, null]);
+    expect(parseToWebview(s).ok).toBe(true);
+    expect(buildSelectionMessage(src, i, () => undefined)!.featureDensities[hook]!.every((d) => d === null)).toBe(true);
+  });
+
   it('windows long documents around the cursor', () => {
     const long = fakeAnalysis('x '.repeat(6000));
     const msg = buildAnalysisMessage({ ...src, result: long }, 9000, 1000);

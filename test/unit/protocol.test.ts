@@ -54,6 +54,20 @@ describe('protocol validation', () => {
     expect(parseToWebview({ ...card, card: null }).ok).toBe(false);
   });
 
+  it('a selection\'s labels and densities line up with its features; densities are fractions or null', () => {
+    const selection = clone(validToWebview.find((m) => m.type === 'selection')!);
+    const hook = Object.keys(selection.token.features)[0]!;
+    const withDensities = (d: unknown) => ({ ...selection, featureDensities: { [hook]: d } });
+    expect(parseToWebview(withDensities([null])).ok).toBe(true);
+    expect(parseToWebview(withDensities([0.5, 0.1]))).toMatchObject({ ok: false, reason: expect.stringContaining('featureDensities') });
+    expect(parseToWebview(withDensities([1.5])).ok).toBe(false);
+    expect(parseToWebview(withDensities([-0.1])).ok).toBe(false);
+    expect(parseToWebview({ ...selection, featureDensities: {} })).toMatchObject({ ok: false, reason: expect.stringContaining('featureDensities hooks') });
+    const { featureDensities: _, ...without } = selection;
+    expect(parseToWebview(without).ok).toBe(false);
+    expect(parseToWebview({ ...selection, featureLabels: { [hook]: [] } })).toMatchObject({ ok: false, reason: expect.stringContaining('featureLabels') });
+  });
+
   it('reports the requestId of a malformed reply so its waiter can be failed', () => {
     const r = parseToWebview({ type: 'card', requestId: 'c9', hook: 3 });
     expect(r).toMatchObject({ ok: false, requestId: 'c9' });

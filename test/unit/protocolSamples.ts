@@ -60,6 +60,7 @@ export const validToWebview: ToWebviewMessage[] = [
     predictedBy: [{ id: 300, text: ' main', prob: 0.2 }],
     nextToken: { id: 8, text: '(' },
     featureLabels: { 'blocks.0.hook_resid_post': ['function names'] },
+    featureDensities: { 'blocks.0.hook_resid_post': [0.004] },
   },
   {
     type: 'card',

@@ -1,6 +1,7 @@
 // Per hook: the top dictionary features on the selected token, with activation bars and the
 // reconstruction quality of that hook's dictionary at this token. A click (or Enter) opens a card.
 
+import { densePercent } from '../../src/featureDensity';
 import type { FeatureRef, SelectionMessage } from '../../src/protocol';
 import { h } from '../dom';
 import { formatNumber, shortHook } from '../format';
@@ -16,18 +17,20 @@ export interface FeatureListOptions {
 export const featureFocusKey = (ref: FeatureRef) => `feat:${ref.hook}:${ref.index}`;
 
 export function featureLists(o: FeatureListOptions): HTMLElement {
-  const { token, featureLabels } = o.selection;
+  const { token, featureLabels, featureDensities } = o.selection;
   const sections = o.hooks
     .filter((hook) => token.features[hook])
     .map((hook, hi) => {
       const hits = token.features[hook]!.slice(0, o.limit);
       const labels = featureLabels[hook] ?? [];
+      const densities = featureDensities[hook] ?? [];
       const max = Math.max(...hits.map((f) => f.activation), 1e-9);
       const ev = token.reconstruction[hook];
       const headingId = `feat-h-${hi}`;
       const rows = hits.map((f, i) => {
         const ref = { hook, index: f.index };
         const label = labels[i] || 'unlabelled';
+        const percent = densePercent(densities[i]);
         const lit = o.highlight?.hook === hook && o.highlight.index === f.index;
         return h(
           'li',
@@ -45,7 +48,15 @@ export function featureLists(o: FeatureListOptions): HTMLElement {
               on: { click: () => o.openCard(ref) },
             },
             h('span', { class: 'feat-index' }, h('span', { class: 'sr-only' }, 'Feature '), `#${f.index}`),
-            h('span', { class: 'feat-label', attrs: { title: label } }, label),
+            // A dense feature's tag comes first so the label's ellipsis never hides it.
+            h(
+              'span',
+              { class: 'feat-label', attrs: { title: percent !== undefined ? `${label} (dense: fires on ${percent}% of tokens)` : label } },
+              percent !== undefined
+                ? h('span', { class: 'dense-tag' }, h('span', { attrs: { 'aria-hidden': 'true' } }, `dense ${percent}%`), h('span', { class: 'sr-only' }, `dense, fires on ${percent}% of tokens: `))
+                : null,
+              h('span', { class: 'feat-text' }, label),
+            ),
             h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, h('span', { class: 'fill', style: { width: `${Math.max((f.activation / max) * 100, 1).toFixed(1)}%` } })),
             h('span', { class: 'num' }, h('span', { class: 'sr-only' }, 'activation '), formatNumber(f.activation)),
             lit ? h('span', { class: 'sr-only' }, ', highlighted in the editor') : null,

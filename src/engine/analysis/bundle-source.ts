@@ -27,6 +27,8 @@ export interface BundleSource extends ModelFigures {
   id: string;
   name: string;
   labels: Map<string, string[]>;
+  /** Per hook, the fraction of card tokens each feature fires on (labels.json `density`), when the bundle has it. */
+  densities: Map<string, number[]>;
 }
 
 function scalingFactor(d: Dictionary): number | undefined {
@@ -77,7 +79,12 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
     attached.push(r.value);
   }
   const labels = new Map<string, string[]>();
-  for (const d of byHook.values()) if (d.labels && d.source === 'bundle') labels.set(d.hookName, d.labels);
+  const densities = new Map<string, number[]>();
+  for (const d of byHook.values()) {
+    if (d.source !== 'bundle') continue;
+    if (d.labels) labels.set(d.hookName, d.labels);
+    if (d.density) densities.set(d.hookName, d.density);
+  }
   const a = b.manifest.architecture;
   let tokenizerJson: Record<string, unknown>;
   try {
@@ -94,6 +101,7 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
       topkMax: b.manifest.model.topk_max,
       dictionaries: [...byHook.values()].map(toSpec),
       labels,
+      densities,
     },
   };
 }

@@ -208,6 +208,11 @@ export class Engine {
     return this.source.labels.get(hook)?.[index] ?? '';
   }
 
+  /** Fraction of the bundle's card tokens the feature fires on; undefined without cards. */
+  featureDensity(hook: string, index: number): number | undefined {
+    return this.source.densities.get(hook)?.[index];
+  }
+
   /** The loaded bundle (manifest, hashes, tokenizer) and the dictionaries attached with --sae. */
   get bundle(): Bundle {
     return this.source.bundle;

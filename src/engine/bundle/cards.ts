@@ -97,11 +97,6 @@ export class BundleCardStore implements CardStore {
     return this.byHook.get(hook)?.labels;
   }
 
-  density(hook: string): number[] | undefined {
-    const d = this.byHook.get(hook)?.density;
-    return d && d.length > 0 ? d : undefined;
-  }
-
   async getCard(hook: string, index: number): Promise<Result<BundleCard>> {
     const c = this.byHook.get(hook);
     if (!c) return fail('bad-input', undefined, `no feature cards for hook ${hook}`);

@@ -52,6 +52,8 @@ export class StubHost {
   }
 
   label = (hook: string, index: number) => this.fixture.labels[hook]?.[index];
+  /** Densities of the features the fixture has cards for (the rest are unknown, as without cards). */
+  density = (hook: string, index: number) => this.fixture.cards[`${hook}#${index}`]?.density;
 
   analysis(center = this.cursor) {
     const m = buildAnalysisMessage(this.src, center, this.o.window);
@@ -67,13 +69,14 @@ export class StubHost {
   }
 
   selection(index: number) {
-    const m = buildSelectionMessage(this.src, index, this.label)!;
+    const m = buildSelectionMessage(this.src, index, this.label, this.density)!;
     // The host honours the panel's top-k / features options.
     m.token.topk = m.token.topk.slice(0, this.settings.topK);
     m.predictedBy = m.predictedBy?.slice(0, this.settings.topK) ?? null;
     for (const h of Object.keys(m.token.features)) {
       m.token.features[h] = m.token.features[h]!.slice(0, this.settings.featuresPerToken);
       m.featureLabels[h] = m.featureLabels[h]!.slice(0, this.settings.featuresPerToken);
+      m.featureDensities[h] = m.featureDensities[h]!.slice(0, this.settings.featuresPerToken);
     }
     return m;
   }
