@@ -13,6 +13,7 @@
  * // 'cancelled' when the signal aborted. Otherwise r.value is an AnalysisResult (src/engine/types.ts).
  * tokenAtOffset(r.value, offset)                       // hover: binary search offset -> TokenResult
  * engine.featureLabel(hook, index)                     // label from cards, or '' when the bundle has none
+ * engine.featureDensity(hook, index)                   // fraction of card tokens it fires on, or undefined
  * await engine.getCard(hook, index)                    // Result<FeatureCard>: the bundle's card, or one
  *                                                      // computed at load (promoted/suppressed tokens)
  * engine.forget(docUri)                                // drop a closed document's caches
