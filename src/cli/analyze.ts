@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { AnalysisResult, TokenResult } from '../engine';
 import type { Engine } from '../engine';
 import { buildSnapshot, writeSnapshotAtomic, type HookActivations } from '../engine/snapshot';
+import { densePercent } from '../featureDensity';
 import { intArg, listArg, parse, readTextFile, UsageError } from './args';
 import { openEngine } from './open-engine';
 
@@ -40,7 +41,8 @@ export function formatTable(engine: Engine, r: AnalysisResult, maxFeatures = 3):
       .map((h) => {
         const hits = t.features[h].slice(0, maxFeatures).map((f) => {
           const label = engine.featureLabel(h, f.index);
-          return `#${f.index}${label ? ` ${JSON.stringify(label)}` : ''} ${f.activation.toFixed(2)}`;
+          const percent = densePercent(engine.featureDensity(h, f.index));
+          return `#${f.index}${label ? ` ${JSON.stringify(label)}` : ''}${percent !== undefined ? ` [dense ${percent}%]` : ''} ${f.activation.toFixed(2)}`;
         });
         return hits.length ? `${shortHook(h)}: ${hits.join(', ')}` : '';
       })

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readSnapshot, readSnapshotActivations } from '../../src/engine/snapshot';
-import { buildCli, testBundle } from './inference-helpers';
+import { DENSE_FEATURE } from '../../src/featureDensity';
+import { buildCli, realBundle, testBundle } from './inference-helpers';
 
 let cli = '';
 let bundle = '';
@@ -37,6 +38,40 @@ describe('analyze', () => {
     expect(lines[0]).toMatch(/token.*p.*rank.*top predictions.*features/);
     expect(lines.length).toBeGreaterThan(50);
     expect(lines[2]).toMatch(/L0\.post: #\d+/);
+  });
+
+  it('on the default bundle, labels the features and tags the dense ones with their density', () => {
+    const real = realBundle()!;
+    const r = run('analyze', sample, '--model', real, '--features', '3');
+    expect(r.code).toBe(0);
+    const density = (hook: string) =>
+      (JSON.parse(fs.readFileSync(path.join(real, 'cards', hook, 'labels.json'), 'utf8')) as { density: number[] }).density;
+    const byShortHook: Record<string, number[]> = {
+      'L0.post': density('blocks.0.hook_resid_post'),
+      'L1.post': density('blocks.1.hook_resid_post'),
+      'L0.mlp': density('blocks.0.mlp.hook_post'),
+    };
+    let dense = 0;
+    let sparse = 0;
+    for (const line of r.out.trim().split('\n').slice(1)) {
+      for (const part of line.split(' | ')) {
+        const hook = Object.keys(byShortHook).find((h) => part.includes(`${h}: `));
+        if (!hook) continue;
+        // Each hit: #index "label" [dense N%]? activation
+        for (const m of part.matchAll(/#(\d+) "(?:[^"\\]|\\.)*"( \[dense (\d+)%\])? -?\d+\.\d+/g)) {
+          const d = byShortHook[hook]![Number(m[1])]!;
+          if (d >= DENSE_FEATURE) {
+            expect(m[3], `${hook} #${m[1]}`).toBe(String(Math.round(d * 100)));
+            dense++;
+          } else {
+            expect(m[2], `${hook} #${m[1]}`).toBeUndefined();
+            sparse++;
+          }
+        }
+      }
+    }
+    expect(dense).toBeGreaterThan(0);
+    expect(sparse).toBeGreaterThan(0);
   });
 
   it('writes a snapshot (and activations) that the snapshot reader accepts', async () => {
