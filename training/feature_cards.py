@@ -200,3 +200,16 @@ def write_cards(folder, cards):
     with open(os.path.join(folder, "labels.json"), "w") as f:
         json.dump({"label_method": LABEL_METHOD, "labels": [c["label"] for c in cards],
                    "density": [round(c["density"], 6) for c in cards]}, f, ensure_ascii=False)
+
+
+def read_card(folder, index):
+    """One card back from a folder write_cards made (random access: only its own blob is read)."""
+    offsets = open(os.path.join(folder, "cards.offsets"), "rb").read()
+    start, end = struct.unpack_from("<2I", offsets, 4 * index)
+    zdict_path = os.path.join(folder, "cards.dict")
+    zdict = open(zdict_path, "rb").read() if os.path.isfile(zdict_path) else b""
+    with open(os.path.join(folder, "cards.bin"), "rb") as f:
+        f.seek(start)
+        blob = f.read(end - start)
+    d = zlib.decompressobj(-15, zdict=zdict) if zdict else zlib.decompressobj(-15)
+    return json.loads(d.decompress(blob) + d.flush())

@@ -7,20 +7,10 @@ import argparse
 import json
 import os
 import random
-import struct
-import zlib
+import sys
 
-
-def read_card(folder, index):
-    offsets = open(os.path.join(folder, "cards.offsets"), "rb").read()
-    start, end = struct.unpack_from("<2I", offsets, 4 * index)
-    zdict_path = os.path.join(folder, "cards.dict")
-    zdict = open(zdict_path, "rb").read() if os.path.isfile(zdict_path) else b""
-    with open(os.path.join(folder, "cards.bin"), "rb") as f:
-        f.seek(start)
-        blob = f.read(end - start)
-    d = zlib.decompressobj(-15, zdict=zdict) if zdict else zlib.decompressobj(-15)
-    return json.loads(d.decompress(blob) + d.flush())
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from feature_cards import read_card  # noqa: E402
 
 
 def main():

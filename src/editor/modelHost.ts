@@ -84,8 +84,7 @@ export class ModelHost {
     if (this.loading) return this.loading;
     const generation = this.generation;
     const bundleDir = this.bundleDir;
-    const now = this.options.now ?? (() => performance.now());
-    const started = now();
+    const started = this.now();
     this.setState({ kind: 'loading', bundleDir });
     this.options.log?.(`Loading model bundle ${bundleDir}`);
     const work = (async (): Promise<Result<AnalysisEngine>> => {
@@ -107,7 +106,7 @@ export class ModelHost {
         this.engine = res.value;
         const engine = res.value;
         this.stopSubscription = engine.onDidStop((error) => this.engineStopped(engine, error));
-        const loadMs = now() - started;
+        const loadMs = this.now() - started;
         this.options.log?.(`Model ${res.value.modelId} ready in ${loadMs.toFixed(0)} ms`);
         this.setState({ kind: 'ready', bundleDir, modelId: res.value.modelId, loadMs });
       } else {
@@ -127,6 +126,10 @@ export class ModelHost {
     if (e) await e.dispose().catch(() => undefined);
   }
 
+  private now(): number {
+    return this.options.now ? this.options.now() : performance.now();
+  }
+
   private dropEngine(): void {
     this.stopSubscription?.dispose();
     this.stopSubscription = undefined;
@@ -135,7 +138,7 @@ export class ModelHost {
 
   private engineStopped(engine: AnalysisEngine, error: EngineError): void {
     if (engine !== this.engine) return;
-    const now = (this.options.now ?? (() => performance.now()))();
+    const now = this.now();
     this.crashTimes = [...this.crashTimes.filter((t) => now - t < CRASH_WINDOW_MS), now];
     this.generation++;
     this.dropEngine();

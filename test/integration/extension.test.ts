@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
 import type { TokenResult } from '../../src/engine/types';
+import type { SelectionMessage } from '../../src/protocol';
 import { DENSE_FEATURE } from '../../src/featureDensity';
 import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, Position, Uri } from '../unit/editorFakeVscode';
 
@@ -39,6 +40,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
   /** The inspector panel's side: every message it got, checked against the document when it arrived. */
   const view = new FakeWebviewView();
   const panel = { analyses: 0, selections: 0, notCurrent: 0, textMismatch: 0, clears: 0 };
+  let lastSelection: SelectionMessage | undefined;
   const current = () => api.store.get(doc.uri.toString(), doc.version);
 
   beforeAll(async () => {
@@ -56,7 +58,10 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     view.webview.postMessage = async (m: any) => {
       if (m.type === 'analysis' || m.type === 'selection') {
         if (m.type === 'analysis') panel.analyses++;
-        else panel.selections++;
+        else {
+          panel.selections++;
+          lastSelection = m;
+        }
         if (doc && m.docUri === doc.uri.toString()) {
           if (m.version !== doc.version) panel.notCurrent++;
           const text = doc.getText();
@@ -119,6 +124,11 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     const denseMd = (hover.provideHover(doc as never, doc.positionAt(analysed[denseAt]!.start) as never) as any).contents.value as string;
     const percent = Math.round(engine.featureDensity(top.hook, top.index)! * 100);
     expect(denseMd.split('\n').find((l) => l.includes(`**#${top.index}**`))).toContain(`dense: fires on ${percent}% of tokens`);
+    // The panel gets the same densities, aligned with the features it lists.
+    await fake.runCommand('activationInspector.openInspector', { uri: doc.uri.toString(), offset: analysed[denseAt]!.start });
+    await until(() => lastSelection?.index === denseAt);
+    const listed = lastSelection!.token.features[top.hook]!;
+    expect(lastSelection!.featureDensities[top.hook]).toEqual(listed.map((f) => engine.featureDensity(top.hook, f.index) ?? null));
   });
 
   /**

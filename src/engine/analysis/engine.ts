@@ -117,9 +117,10 @@ export class Engine {
   ) {
     this.abortView = new Int32Array(abort);
     worker.on('message', (m: FromWorker) => this.onMessage(m));
-    // An unexpected end of the worker (a native crash, out of memory): every waiting caller gets the
-    // error, later calls get it at once, and stop listeners hear it once so an owner can start a fresh
-    // engine. After dispose() this.dead is already set, so a requested exit is not reported.
+    // An unexpected end of the worker (an uncaught exception in it, its heap running out, an exit in its
+    // code; a native crash ends the whole process instead): every waiting caller gets the error, later
+    // calls get it at once, and stop listeners hear it once so an owner can start a fresh engine. After
+    // dispose() this.dead is already set, so a requested exit is not reported.
     const die = (message: string) => {
       if (this.dead) return;
       this.dead = { kind: 'internal', message };
@@ -133,9 +134,10 @@ export class Engine {
 
   /** Called once if the worker ends without dispose(); the engine is unusable from then on. */
   onStopped(listener: (e: EngineError) => void): () => void {
-    if (this.dead && this.dead.kind !== 'cancelled') {
+    if (this.dead) {
+      // Already stopped: a crash is still reported (once, to this listener); a disposed engine never will be.
       const dead = this.dead;
-      queueMicrotask(() => listener(dead));
+      if (dead.kind !== 'cancelled') queueMicrotask(() => listener(dead));
       return () => undefined;
     }
     this.stopListeners.add(listener);
