@@ -9,7 +9,7 @@
 import type { FeatureCard } from './engine/analysis/card';
 import type { TokenResult, TopKEntry } from './engine/types';
 
-export { PendingRequests, type PendingRequestsOptions } from './protocolRequests';
+export { PendingRequests, type PendingRequestsOptions } from './shared/pendingRequests';
 export { LIMITS, parseFromWebview, parseToWebview, type Parsed } from './protocolValidate';
 
 export const PROTOCOL_VERSION = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PendingRequests } from '../../src/protocol';
+import { PendingRequests } from '../../src/shared/pendingRequests';
 
 /** Timers we fire by hand, so timeouts are tested without waiting. */
 function manualTimers() {

@@ -1,7 +1,7 @@
 // Request/response bookkeeping over postMessage: each request gets a requestId, and its promise is
 // settled exactly once: by the matching reply, or rejected on timeout, on a malformed reply that
 // names it, or when the owner is disposed (panel hidden, view closed). Nothing is left pending.
-// No `vscode` import: used by the webview (card requests) and available to the host.
+// No `vscode` and no DOM import: used by the webview (card requests), the host and the engine.
 
 export interface PendingRequestsOptions {
   timeoutMs: number;
