@@ -4,7 +4,7 @@ import type { AnalysisResult, TokenResult } from '../engine';
 import type { Engine } from '../engine';
 import { buildSnapshot, writeSnapshotAtomic, type HookActivations } from '../engine/snapshot';
 import { densePercent } from '../featureDensity';
-import { intArg, listArg, parse, readTextFile, UsageError } from './args';
+import { intArg, listArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { openEngine } from './open-engine';
 
 export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
@@ -78,8 +78,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const options = { topK, featuresPerToken, hooks, includeActivations };
     const r = await engine.analyze(path.resolve(file), text, options);
     if (!r.ok) throw new UsageError(r.error.message);
-    if (values.out) {
-      const out: string = values.out;
+    const out = stringArg(values.out);
+    if (out) {
       const snap = buildSnapshot({
         result: r.value,
         provenance: engine.provenance(),

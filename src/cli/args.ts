@@ -29,10 +29,13 @@ export const commonOptions = {
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }>;
 
-export function parse(argv: string[], options: OptionSpec): { values: Record<string, any>; positionals: string[] } {
+/** Option values as parseArgs returns them: a string, a boolean flag, or a list for `multiple` options. */
+export type ArgValues = Record<string, string | boolean | string[] | undefined>;
+
+export function parse(argv: string[], options: OptionSpec): { values: ArgValues; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options: { ...commonOptions, ...options }, allowPositionals: true, strict: true });
-    return { values: r.values as Record<string, any>, positionals: r.positionals };
+    return { values: r.values, positionals: r.positionals };
   } catch (e) {
     throw new UsageError((e as Error).message.split('\n')[0]);
   }
@@ -43,6 +46,11 @@ export function intArg(v: unknown, name: string, def: number, min: number, max: 
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
+}
+
+/** A string option's value; undefined when absent. */
+export function stringArg(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 export function listArg(v: unknown): string[] {

@@ -1,0 +1,59 @@
+// Lint: a few type-aware rules that catch real bugs, not style (formatting is left to the author).
+//   npm run lint
+// Every rule here has found or would find a defect in this code base: a promise nobody awaits (its
+// rejection is lost, or work races the next step), an async function where the caller expects a plain
+// callback (VS Code and the DOM ignore the promise it returns), an `any` that switches the checker off,
+// a variable left behind by a refactor, `==` between values of different types.
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'media/**',
+      'training/**',
+      'test-results/**',
+      '.cache/**',
+      // Documents the end-to-end tests open in VS Code, not code of the project.
+      'test/e2e/workspace/**',
+    ],
+  },
+  {
+    files: ['**/*.{ts,mts,mjs}'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: {
+        projectService: {
+          // Files outside tsconfig.json's `include` (build scripts, configs) get a default project.
+          allowDefaultProject: ['scripts/*.mjs', 'eslint.config.mjs', 'vitest.e2e.config.mts'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {
+          args: 'after-used',
+          argsIgnorePattern: '^_',
+          varsIgnorePattern: '^_',
+          caughtErrors: 'all',
+          caughtErrorsIgnorePattern: '^_',
+          destructuredArrayIgnorePattern: '^_',
+          ignoreRestSiblings: true,
+        },
+      ],
+      eqeqeq: ['error', 'smart'],
+      'no-fallthrough': 'error',
+    },
+  },
+);
