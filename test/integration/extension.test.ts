@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
 import type { TokenResult } from '../../src/engine/types';
-import type { SelectionMessage } from '../../src/protocol';
-import { DENSE_FEATURE } from '../../src/featureDensity';
-import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, Position, Uri } from '../unit/editorFakeVscode';
+import type { SelectionMessage, ToWebviewMessage } from '../../src/protocol';
+import { DENSE_FEATURE } from '../../src/shared/featureDensity';
+import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, type Hover, Position, Uri } from '../unit/editorFakeVscode';
 
 const root = path.resolve(__dirname, '../..');
 // ACTIVATION_INSPECTOR_TEST_BUNDLE runs it on another bundle folder (e.g. while the default one is built).
@@ -54,8 +54,8 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     const activateMs = performance.now() - t0;
     // Activation returns before any model work starts.
     expect(api.model.state.kind).toBe('idle');
-    fake.viewProviders.get('activationInspector.inspector').resolveWebviewView(view);
-    view.webview.postMessage = async (m: any) => {
+    fake.viewProviders.get('activationInspector.inspector')!.resolveWebviewView(view);
+    view.webview.postMessage = async (m: ToWebviewMessage) => {
       if (m.type === 'analysis' || m.type === 'selection') {
         if (m.type === 'analysis') panel.analyses++;
         else {
@@ -66,7 +66,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
           if (m.version !== doc.version) panel.notCurrent++;
           const text = doc.getText();
           const toks = m.type === 'analysis' ? m.tokens : [m.token];
-          if (toks.some((t: { start: number; end: number; text: string }) => text.slice(t.start, t.end) !== t.text)) panel.textMismatch++;
+          if (toks.some((t) => text.slice(t.start, t.end) !== t.text)) panel.textMismatch++;
         }
       } else if (m.type === 'clear') panel.clears++;
       return true;
@@ -109,7 +109,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     console.log(`full_analysis_ms: ${fullMs.toFixed(1)}  hover_ms: ${hoverMs.toFixed(4)}  hover_fraction_of_full: ${(hoverMs / fullMs).toExponential(2)}`);
     expect(answered).toBeGreaterThan(positions.length * 0.9);
     expect(hoverMs / fullMs).toBeLessThan(0.01);
-    const md = (hover.provideHover(doc as never, doc.positionAt(text.indexOf('quantity')) as never) as any).contents.value as string;
+    const md = (hover.provideHover(doc as never, doc.positionAt(text.indexOf('quantity')) as never) as unknown as Hover).contents.value;
     expect(md.startsWith('`')).toBe(true);
     expect(md).toMatch(/rank \*\*\d+\*\*/);
 
@@ -121,7 +121,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     const denseAt = analysed.findIndex((t, i) => i > 0 && (engine.featureDensity(strongest(t).hook, strongest(t).index) ?? 0) >= DENSE_FEATURE);
     expect(denseAt).toBeGreaterThan(0);
     const top = strongest(analysed[denseAt]!);
-    const denseMd = (hover.provideHover(doc as never, doc.positionAt(analysed[denseAt]!.start) as never) as any).contents.value as string;
+    const denseMd = (hover.provideHover(doc as never, doc.positionAt(analysed[denseAt]!.start) as never) as unknown as Hover).contents.value;
     const percent = Math.round(engine.featureDensity(top.hook, top.index)! * 100);
     expect(denseMd.split('\n').find((l) => l.includes(`**#${top.index}**`))).toContain(`dense: fires on ${percent}% of tokens`);
     // The panel gets the same densities, aligned with the features it lists.

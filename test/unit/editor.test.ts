@@ -3,11 +3,12 @@ vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule(
 import { AnalysisStore } from '../../src/editor/analysisStore';
 import { resolveBundleDir } from '../../src/editor/bundlePaths';
 import { HeatmapDecorations } from '../../src/editor/decorations';
-import { DocumentTracker, sha256Hex } from '../../src/editor/documentTracker';
+import { sha256Hex } from '../../src/editor/documentKey';
+import { DocumentTracker } from '../../src/editor/documentTracker';
 import { checkEligibility, looksBinary } from '../../src/editor/eligibility';
 import { featureBucket, heatmapRanges, rankBucket, surprisalBucket } from '../../src/editor/heatmap';
 import { CRASH_WINDOW_MS, MAX_CRASHES, ModelHost } from '../../src/editor/modelHost';
-import { modelPickItems, selectModel } from '../../src/editor/modelSelection';
+import { type BundleValidator, modelPickItems, selectModel } from '../../src/editor/modelSelection';
 import { defaultSnapshotName } from '../../src/editor/snapshotCommands';
 import { statusTooltip, statusView } from '../../src/editor/statusBar';
 import { tokenIndexAtOffset } from '../../src/editor/tokenLookup';
@@ -314,7 +315,7 @@ describe('heat-map decorations', () => {
 });
 
 describe('select model', () => {
-  const deps = (validate: (dir: string) => Promise<any>) => ({
+  const deps = (validate: BundleValidator) => ({
     settings: () => ({ ...DEFAULT_SETTINGS, modelPath: fake.config.get('activationInspector.modelPath') as string ?? '', knownModels: (fake.config.get('activationInspector.knownModels') as string[]) ?? [] }),
     extensionPath: '/ext',
     validate,
@@ -324,7 +325,7 @@ describe('select model', () => {
   it('switches only to a folder the engine validates, remembering browsed ones', async () => {
     fake.reset();
     const checked: string[] = [];
-    const validate = async (dir: string) => {
+    const validate: BundleValidator = async (dir) => {
       checked.push(dir);
       return dir.includes('bad') ? { ok: false, error: { kind: 'missing-file', file: 'manifest.json', message: 'manifest.json is missing' } } : { ok: true, value: { id: 'gpt2', name: 'GPT-2' } };
     };

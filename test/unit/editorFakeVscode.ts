@@ -3,6 +3,8 @@
 //   vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 // and drive it through `fake` (documents, editors, configuration, dialog answers).
 
+import type { ToWebviewMessage } from '../../src/protocol';
+
 type Listener<T> = (e: T) => unknown;
 
 export class EventEmitter<T> {
@@ -133,18 +135,22 @@ export class FakeEditor {
   }
 }
 
+/** The part of a webview view provider the fake drives. */
+export type FakeViewProvider = { resolveWebviewView(view: unknown): unknown };
+
 export class FakeWebview {
   html = '';
   options: unknown = {};
   cspSource = 'vscode-webview://fake';
-  readonly posted: any[] = [];
+  /** What the host posted to the panel (the host is trusted to post only protocol messages). */
+  readonly posted: ToWebviewMessage[] = [];
   readonly receive = new EventEmitter<unknown>();
   onDidReceiveMessage = this.receive.event;
   asWebviewUri(u: Uri) {
     return Uri.from({ scheme: 'vscode-webview-resource', path: u.path });
   }
   async postMessage(m: unknown) {
-    this.posted.push(m);
+    this.posted.push(m as ToWebviewMessage);
     return true;
   }
 }
@@ -172,22 +178,22 @@ function freshState() {
     active: undefined as FakeEditor | undefined,
     commands: new Map<string, (...a: unknown[]) => unknown>(),
     executed: [] as { name: string; args: unknown[] }[],
-    hoverProviders: [] as any[],
-    viewProviders: new Map<string, any>(),
+    hoverProviders: [] as { selector: unknown; provider: unknown }[],
+    viewProviders: new Map<string, FakeViewProvider>(),
     messages: [] as { level: string; text: string }[],
     log: [] as string[],
-    statusItems: [] as any[],
+    statusItems: [] as { text: string; visible: boolean }[],
     /** Answers for the next showQuickPick/showSaveDialog/showOpenDialog calls (a function picks from the items). */
     answers: [] as unknown[],
     progress: [] as { location: number; title?: string }[],
     events: {
-      changeDocument: new EventEmitter<any>(),
-      closeDocument: new EventEmitter<any>(),
-      openDocument: new EventEmitter<any>(),
-      visibleEditors: new EventEmitter<any>(),
-      activeEditor: new EventEmitter<any>(),
-      changeSelection: new EventEmitter<any>(),
-      configuration: new EventEmitter<any>(),
+      changeDocument: new EventEmitter<unknown>(),
+      closeDocument: new EventEmitter<unknown>(),
+      openDocument: new EventEmitter<unknown>(),
+      visibleEditors: new EventEmitter<unknown>(),
+      activeEditor: new EventEmitter<unknown>(),
+      changeSelection: new EventEmitter<unknown>(),
+      configuration: new EventEmitter<unknown>(),
     },
     isTrusted: true,
     /** Cancellable progress notifications get their Cancel button pressed. */
@@ -291,7 +297,7 @@ export function vscodeModule() {
       showInformationMessage: async (text: string) => void fake.messages.push({ level: 'info', text }),
       showWarningMessage: async (text: string) => void fake.messages.push({ level: 'warning', text }),
       showErrorMessage: async (text: string) => void fake.messages.push({ level: 'error', text }),
-      registerWebviewViewProvider: (id: string, provider: unknown) => {
+      registerWebviewViewProvider: (id: string, provider: FakeViewProvider) => {
         fake.viewProviders.set(id, provider);
         return { dispose() {} };
       },

@@ -1,12 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 import { AnalysisStore } from '../../src/editor/analysisStore';
-import { bar, buildHoverMarkdown, codeSpan, COMMANDS, escapeMarkdown, formatProb, HOVER_COMMANDS, visibleToken } from '../../src/editor/hoverBuilder';
+import { bar, buildHoverMarkdown, codeSpan, escapeMarkdown, HOVER_COMMANDS } from '../../src/editor/hoverBuilder';
 import { AnalysisHoverProvider } from '../../src/editor/hoverProvider';
-import { DENSE_FEATURE } from '../../src/featureDensity';
+import { DENSE_FEATURE } from '../../src/shared/featureDensity';
 import { DEFAULT_SETTINGS } from '../../src/settings';
+import { COMMANDS } from '../../src/shared/commands';
+import { displayRank, formatProb } from '../../src/shared/present';
 import { fakeAnalysis } from './editorFakeEngine';
-import { fake, type FakeDocument, Position } from './editorFakeVscode';
+import { fake, type FakeDocument, type Hover, Position } from './editorFakeVscode';
 
 const labelOf = (_h: string, i: number) => (i === 99 ? undefined : `label ${i}`);
 
@@ -18,7 +20,7 @@ function hoverFor(text: string, index: number) {
 describe('hover builder', () => {
   it('starts with the token in backticks, whitespace made visible', () => {
     const { md } = hoverFor('def  foo(x):\n\treturn x', 1);
-    expect(md.split('\n')[0]).toMatch(/^`␣␣`/);
+    expect(md.split('\n')[0]).toMatch(/^`··`/);
     const tab = hoverFor('a\n\tb', 1).md.split('\n')[0]!;
     expect(tab.startsWith('`↵→`')).toBe(true);
   });
@@ -27,12 +29,11 @@ describe('hover builder', () => {
     const { result, md } = hoverFor('import os', 2);
     const t = result.tokens[2]!;
     const first = md.split('\n')[0]!;
-    expect(first).toContain(`rank **${t.rank! + 1}**`);
+    expect(first).toContain(`rank **#${t.rank! + 1}**`);
+    expect(first).toContain(`rank **${displayRank(t.rank!)}**`);
     expect(first).toContain(`**${(-t.logprob! / Math.LN2).toFixed(2)}** bits`);
     expect(first).toContain(`p **${formatProb(Math.exp(t.logprob!))}**`);
-    expect(formatProb(0.5)).toBe('0.50');
-    expect(formatProb(0.0123)).toBe('0.012');
-    expect(formatProb(0.00001234)).toBe('1.2e-5');
+    expect(first).toMatch(/p \*\*[\d.]+%\*\*/);
   });
 
   it('says the first token had nothing to predict it', () => {
@@ -88,15 +89,13 @@ describe('hover builder', () => {
     expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: ['other.hook'], maxFeatures: 5 })).not.toContain('Top features');
   });
 
-  it('code spans survive backticks; bars have fixed width; control chars are escaped', () => {
+  it('code spans survive backticks; bars have fixed width; markdown is escaped', () => {
     expect(codeSpan('a`b')).toBe('`` a`b ``');
     expect(codeSpan('`')).toBe('`` ` ``');
     expect(bar(0.5)).toBe('█████\u00a0\u00a0\u00a0\u00a0\u00a0');
     expect(bar(1.7)).toBe('██████████');
     expect(bar(Number.NaN)).toBe('\u00a0'.repeat(10));
     expect(bar(0.55)).toBe('█████▌\u00a0\u00a0\u00a0\u00a0');
-    expect(visibleToken('\u0007 \r\n')).toBe('\\u0007␣␍↵');
-    expect(visibleToken('')).toBe('∅');
     expect(escapeMarkdown('a|b<c>')).toBe('a\\|b\\<c\\>');
   });
 });
@@ -108,10 +107,10 @@ describe('hover provider', () => {
     const provider = new AnalysisHoverProvider(store, () => DEFAULT_SETTINGS, labelOf);
     const { doc } = fake.open('/w/a.py', 'import os\nx = 1');
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
-    const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as any;
+    const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover;
     expect(hover.contents.value.split('\n')[0]).toMatch(/^`os`/);
     expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature] });
-    expect(hover.range.start).toEqual(new Position(0, 7));
+    expect(hover.range?.start).toEqual(new Position(0, 7));
     (doc as FakeDocument).edit(0, 0, '#');
     expect(provider.provideHover(doc as never, new Position(0, 8) as never)).toBeUndefined();
   });
@@ -125,7 +124,7 @@ describe('hover provider', () => {
     const at = doc.getText().indexOf('x =');
     doc.edit(at, 0, 'y');
     store.noteEdit(doc.uri.toString(), doc.version, at);
-    expect((provider.provideHover(doc as never, new Position(0, 8) as never) as any).contents.value).toMatch(/^`os`/);
+    expect((provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover).contents.value).toMatch(/^`os`/);
     expect(provider.provideHover(doc as never, doc.positionAt(at + 3) as never)).toBeUndefined();
     expect(provider.provideHover(doc as never, doc.positionAt(at - 3) as never)).toBeUndefined(); // 'sys' just before: may merge
   });

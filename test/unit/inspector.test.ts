@@ -7,7 +7,7 @@ import { ModelHost } from '../../src/editor/modelHost';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/inspector/html';
 import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';
 import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../src/inspector/panelMessages';
-import { parseToWebview, PROTOCOL_VERSION } from '../../src/protocol';
+import { parseToWebview, PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 import { fake, FakeWebviewView, Uri } from './editorFakeVscode';
@@ -92,15 +92,19 @@ describe('inspector view provider', () => {
     const heatmap = new HeatmapDecorations(store);
     provider = new InspectorViewProvider({ extensionUri: Uri.file('/ext') as never, store, tracker, model, heatmap, settings: () => DEFAULT_SETTINGS, log, labelOf: (h, i) => engine.featureLabel(h, i) });
     // the highlight command as extension.ts registers it
-    fake.commands.set('activationInspector.highlightFeature', (arg: any) => heatmap.setView({ kind: 'feature', hook: arg.hook, index: arg.index }));
+    fake.commands.set('activationInspector.highlightFeature', (arg) => {
+      const { hook, index } = arg as { hook: string; index: number };
+      heatmap.setView({ kind: 'feature', hook, index });
+    });
     view = new FakeWebviewView();
     provider.resolveWebviewView(view as never);
   });
 
-  const posted = (type: string) => view.webview.posted.filter((m) => m.type === type);
+  const posted = <T extends ToWebviewMessage['type']>(type: T) =>
+    view.webview.posted.filter((m): m is Extract<ToWebviewMessage, { type: T }> => m.type === type);
 
   it('limits resources to dist/ and sends nothing before the panel says ready', () => {
-    expect((view.webview.options as any).localResourceRoots.map((u: Uri) => u.path)).toEqual(['/ext/dist']);
+    expect((view.webview.options as { localResourceRoots: Uri[] }).localResourceRoots.map((u) => u.path)).toEqual(['/ext/dist']);
     expect(view.webview.html).toContain('/ext/dist/webview.js');
     expect(view.webview.posted).toHaveLength(0);
   });
@@ -161,10 +165,10 @@ describe('inspector view provider', () => {
     await new Promise((r) => setTimeout(r, 400));
     const msgs = posted('analysis');
     expect(msgs).toHaveLength(2); // the first, and one throttled update for both keystrokes
-    const prefix = msgs.at(-1);
+    const prefix = msgs.at(-1)!;
     expect(prefix.version).toBe(doc.version);
     expect(prefix.tokens.length).toBeGreaterThan(0);
-    expect(prefix.tokens.at(-1).end).toBeLessThan(at);
+    expect(prefix.tokens.at(-1)!.end).toBeLessThan(at);
     expect(parseToWebview(prefix).ok).toBe(true);
     doc.edit(0, 0, 'Q');
     await new Promise((r) => setTimeout(r, 400));
@@ -198,7 +202,7 @@ describe('inspector view provider', () => {
     await new Promise((r) => setTimeout(r, 10));
     const card = posted('card')[0];
     expect(card).toMatchObject({ requestId: 'r1', error: null, card: { index: f.index } });
-    expect(card.occurrences.some((o: { index: number }) => o.index === 2)).toBe(true);
+    expect(card!.occurrences.some((o) => o.index === 2)).toBe(true);
     view.webview.receive.fire({ type: 'highlightFeature', hook: 'blocks.0.hook_resid_post', index: f.index });
     await new Promise((r) => setTimeout(r, 0));
     expect(posted('highlight').at(-1)).toEqual({ type: 'highlight', feature: { hook: 'blocks.0.hook_resid_post', index: f.index } });
