@@ -1,8 +1,6 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
-import type { AnalysisResult, TokenResult } from '../engine';
-import type { Engine } from '../engine';
-import { buildSnapshot, writeSnapshotAtomic, type HookActivations } from '../engine/snapshot';
+import { buildSnapshot, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations, type TokenResult } from '../engine';
 import { densePercent } from '../featureDensity';
 import { intArg, listArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { openEngine } from './open-engine';

@@ -7,10 +7,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import * as ort from 'onnxruntime-node';
-import { Engine, tokenAtOffset, type AnalysisResult } from '../engine';
-import { encodeModel, DataType } from '../engine/dictionary/onnx-proto';
-import { sessionOptions } from '../engine/inference/model-runner';
-import { planWindows } from '../engine/inference/windows';
+import { DataType, encodeModel, Engine, planWindows, sessionOptions, tokenAtOffset, type AnalysisResult } from '../engine';
 import { intArg, parse, UsageError } from './args';
 import { openEngine } from './open-engine';
 

@@ -1,33 +1,36 @@
-// Host side of the inspector panel (webview view `activationInspector.inspector`): serves the HTML
-// shell, validates every message from the panel (malformed ones are logged, rate-limited, and
-// ignored), and keeps the panel on the active document's current analysis and cursor, or on an
-// opened snapshot (read-only, no model needed).
+// Host side of the inspector panel (webview view `activationInspector.inspector`): the VS Code shell.
+// It serves the HTML page, listens to the editor, the store, the tracker and the model, and posts
+// what the panel shows. The rules live beside it, each testable alone: what to show (panelContent),
+// the status line (panelStatus), message validation and dispatch (messageRouter), card answers
+// (cardAnswers), and the bounded log of malformed messages (rateLimitedLog).
 import * as vscode from 'vscode';
-import type { AnalysisResult } from '../engine/types';
 import { type AnalysisStore } from '../editor/analysisStore';
+import { key } from '../editor/documentKey';
 import type { DocumentTracker } from '../editor/documentTracker';
-import { key, sha256Hex } from '../editor/documentTracker';
+import type { Logger } from '../editor/logger';
 import type { HeatmapDecorations } from '../editor/decorations';
-import { COMMANDS } from '../editor/hoverBuilder';
+import { COMMANDS } from '../shared/commands';
 import type { LoadedSnapshot } from '../editor/engineApi';
-import type { Logger } from '../editor/documentTracker';
-import { describeError, type ModelHost } from '../editor/modelHost';
-import { statusView } from '../editor/statusBar';
+import type { ModelHost } from '../editor/modelHost';
 import { tokenIndexAtOffset } from '../editor/tokenLookup';
-import {
-  type AnalysisMessage,
-  DEFAULT_LEGEND,
-  type FromWebviewMessage,
-  type InitMessage,
-  parseFromWebview,
-  parseToWebview,
-  PROTOCOL_VERSION,
-  type StatusMessage,
-  type ToWebviewMessage,
-} from '../protocol';
+import { type AnalysisMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
 import { updateSetting, type Settings } from '../settings';
+import { CardAnswers } from './cardAnswers';
 import { makeNonce, panelHtml } from './html';
+import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
+import {
+  buildInitMessage,
+  clearReason,
+  cursorTokenIndex,
+  type DocumentView,
+  documentSource,
+  needsNewWindow,
+  type SnapshotView,
+  snapshotSource,
+} from './panelContent';
 import { type AnalysisSource, buildAnalysisMessage, buildSelectionMessage, featureOccurrences, inWindow } from './panelMessages';
+import { panelStatusMessages } from './panelStatus';
+import { RateLimitedLog } from './rateLimitedLog';
 
 export const VIEW_ID = 'activationInspector.inspector';
 
@@ -44,17 +47,15 @@ export interface InspectorDeps {
   densityOf?: (hook: string, index: number) => number | undefined;
 }
 
-interface SnapshotView {
-  loaded: LoadedSnapshot;
-  fileUri: vscode.Uri;
-  textMatches: boolean | null;
-}
-
 /** While typing, the panel's prefix view is refreshed at most this often. */
 const EDIT_PUSH_MS = 250;
 
 /** Malformed panel messages logged per minute; the rest are counted, not logged (no log storm). */
 const MAX_REJECTIONS_LOGGED_PER_MINUTE = 10;
+
+function documentView(doc: vscode.TextDocument): DocumentView {
+  return { key: key(doc), version: doc.version, path: doc.uri.path, getText: () => doc.getText() };
+}
 
 export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
@@ -68,11 +69,24 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private editPushTimer: ReturnType<typeof setTimeout> | undefined;
   private prefixSource: AnalysisSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private rejections = { windowStart: 0, logged: 0, dropped: 0 };
+  private readonly cards: CardAnswers;
+  private readonly receive: (raw: unknown) => void;
   /** Messages sent, by type (tests and the output channel's debug line read it). */
   readonly sent: Record<string, number> = {};
 
   constructor(private readonly deps: InspectorDeps) {
+    this.cards = new CardAnswers({ loaded: () => deps.model.loaded, load: () => deps.model.get() });
+    const rejections = new RateLimitedLog({
+      limit: MAX_REJECTIONS_LOGGED_PER_MINUTE,
+      windowMs: 60_000,
+      write: (line) => deps.log.warn(line),
+      droppedLine: (n) => `Inspector: ${n} more malformed panel messages ignored`,
+    });
+    this.receive = panelMessageRouter({
+      handlers: this.handlers(),
+      malformed: (reason) => rejections.write(`Inspector: ignored a malformed panel message: ${reason}`),
+      failed: (e) => deps.log.error(`Inspector: handling a panel message failed: ${(e as Error)?.message ?? e}`),
+    });
     const storeSub = deps.store.onDidChange((docKey, change) => {
       const doc = this.activeDocument();
       if (this.snapshot || !doc || key(doc) !== docKey) return;
@@ -87,8 +101,13 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
         this.pushAnalysis(true);
       }, EDIT_PUSH_MS);
     });
+    const modelSub = deps.model.onDidChangeState(() => {
+      this.pushStatus();
+      if (deps.model.state.kind === 'ready') this.pushInit();
+    });
     this.disposables.push(
-      { dispose: () => storeSub.dispose() },
+      storeSub,
+      modelSub,
       vscode.window.onDidChangeActiveTextEditor(() => {
         this.snapshot = undefined;
         this.pushInit();
@@ -101,11 +120,6 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       deps.tracker.onDidChangeStatus(() => this.pushStatus()),
       deps.heatmap.onDidChangeView((v) => this.post({ type: 'highlight', feature: v?.kind === 'feature' ? { hook: v.hook, index: v.index } : null })),
     );
-    const modelSub = deps.model.onDidChangeState(() => {
-      this.pushStatus();
-      if (deps.model.state.kind === 'ready') this.pushInit();
-    });
-    this.disposables.push({ dispose: () => modelSub.dispose() });
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -120,7 +134,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       nonce: makeNonce(),
     });
     this.disposables.push(
-      view.webview.onDidReceiveMessage((raw) => this.receive(raw)),
+      view.webview.onDidReceiveMessage(this.receive),
       // Without retainContextWhenHidden a hidden panel loses its page; it says 'ready' again when shown.
       view.onDidChangeVisibility(() => {
         if (!view.visible) this.ready = false;
@@ -137,16 +151,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   /** Reveals the panel; with a token offset, selects that token. */
   async reveal(target?: { uri?: string; offset?: number }): Promise<void> {
     await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
-    if (target?.offset !== undefined) {
-      const doc = this.activeDocument();
-      const stored = doc && this.deps.store.get(key(doc), doc.version);
-      if (stored && (!target.uri || target.uri === key(doc!))) {
-        const index = tokenIndexAtOffset(stored.result.tokens, target.offset);
-        // A panel opened just now is not ready yet: it gets this token once it says so.
-        if (index >= 0 && this.canPost()) this.select(index);
-        else if (index >= 0) this.requestedIndex = index;
-      }
-    }
+    if (target?.offset === undefined) return;
+    const doc = this.activeDocument();
+    const stored = doc && this.deps.store.get(key(doc), doc.version);
+    if (!doc || !stored || (target.uri && target.uri !== key(doc))) return;
+    const index = tokenIndexAtOffset(stored.result.tokens, target.offset);
+    // A panel opened just now is not ready yet: it gets this token once it says so.
+    if (index >= 0 && this.canPost()) this.select(index);
+    else if (index >= 0) this.requestedIndex = index;
   }
 
   /** Shows a loaded snapshot, read-only, until the active editor changes. */
@@ -172,65 +184,28 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   // ---------------------------------------------------------------------------------------------
   // Receiving
 
-  private receive(raw: unknown): void {
-    const parsed = parseFromWebview(raw);
-    if (!parsed.ok) {
-      this.logRejection(parsed.reason);
-      return;
-    }
-    void this.handle(parsed.message).catch((e) => this.deps.log.error(`Inspector: handling a panel message failed: ${(e as Error)?.message ?? e}`));
-  }
-
-  private logRejection(reason: string): void {
-    const now = Date.now();
-    if (now - this.rejections.windowStart > 60_000) {
-      if (this.rejections.dropped > 0) this.deps.log.warn(`Inspector: ${this.rejections.dropped} more malformed panel messages ignored`);
-      this.rejections = { windowStart: now, logged: 0, dropped: 0 };
-    }
-    if (this.rejections.logged < MAX_REJECTIONS_LOGGED_PER_MINUTE) {
-      this.rejections.logged++;
-      this.deps.log.warn(`Inspector: ignored a malformed panel message: ${reason}`);
-    } else {
-      this.rejections.dropped++;
-    }
-  }
-
-  private async handle(msg: FromWebviewMessage): Promise<void> {
-    switch (msg.type) {
-      case 'ready':
+  private handlers(): PanelMessageHandlers {
+    return {
+      ready: () => {
         this.ready = true;
-        this.pushInit();
-        this.pushStatus();
-        this.pushAnalysis(true);
-        return;
-      case 'selectToken':
-        this.select(msg.index);
-        return;
-      case 'revealToken':
-        this.revealToken(msg.index);
-        return;
-      case 'requestCard':
-        await this.answerCard(msg.requestId, msg.hook, msg.index);
-        return;
-      case 'highlightFeature':
-        await vscode.commands.executeCommand(COMMANDS.highlightFeature, { hook: msg.hook, index: msg.index });
-        return;
-      case 'clearHighlight':
-        this.deps.heatmap.setView(undefined);
-        return;
-      case 'setOptions':
-        await this.applyOptions(msg.topK, msg.featuresPerToken);
-        return;
-      case 'exportSnapshot':
-        await vscode.commands.executeCommand(COMMANDS.exportSnapshot, { includeActivations: msg.includeActivations });
-        return;
-      case 'openSnapshot':
+        this.refresh();
+      },
+      selectToken: (m) => this.select(m.index),
+      revealToken: (m) => this.revealToken(m.index),
+      requestCard: (m) => this.answerCard(m.requestId, m.hook, m.index),
+      highlightFeature: async (m) => {
+        await vscode.commands.executeCommand(COMMANDS.highlightFeature, { hook: m.hook, index: m.index });
+      },
+      clearHighlight: () => this.deps.heatmap.setView(undefined),
+      setOptions: (m) => this.applyOptions(m.topK, m.featuresPerToken),
+      exportSnapshot: async (m) => {
+        await vscode.commands.executeCommand(COMMANDS.exportSnapshot, { includeActivations: m.includeActivations });
+      },
+      openSnapshot: async () => {
         await vscode.commands.executeCommand(COMMANDS.openSnapshot);
-        return;
-      case 'log':
-        this.deps.log[msg.level](`Inspector panel: ${msg.message}`);
-        return;
-    }
+      },
+      log: (m) => this.deps.log[m.level](`Inspector panel: ${m.message}`),
+    };
   }
 
   /** Panel controls write the settings only when a value actually changes, where the change takes effect. */
@@ -243,21 +218,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private async answerCard(requestId: string, hook: string, index: number): Promise<void> {
     const source = this.source();
     const occurrences = source ? featureOccurrences(source.result, hook, index) : [];
-    const reply = (card: unknown, error: string | null) =>
-      this.post({ type: 'card', requestId, hook, index, card: card as never, occurrences, error } as ToWebviewMessage);
-    const engine = this.deps.model.loaded;
-    if (this.snapshot && (!engine || engine.modelId !== this.snapshot.loaded.modelId)) {
-      reply(null, `Feature cards need the model "${this.snapshot.loaded.modelId}" loaded; this snapshot is shown without it.`);
-      return;
-    }
-    const got = engine ? { ok: true as const, value: engine } : await this.deps.model.get();
-    if (!got.ok) {
-      reply(null, describeError(got.error));
-      return;
-    }
-    const card = await got.value.getCard(hook, index);
-    if (card.ok) reply(card.value, null);
-    else reply(null, describeError(card.error));
+    const answer = await this.cards.answer(hook, index, this.snapshot?.loaded.modelId);
+    this.post({ type: 'card', requestId, hook, index, card: answer.card as never, occurrences, error: answer.error });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -269,27 +231,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   /** What the panel shows now: the snapshot, or the active document's current analysis. */
   private source(): AnalysisSource | undefined {
-    if (this.snapshot) {
-      const { loaded, fileUri } = this.snapshot;
-      return { docUri: fileUri.toString(), fileName: fileUri.path.split('/').pop() ?? 'snapshot', version: 0, result: loaded.result };
-    }
+    if (this.snapshot) return snapshotSource(this.snapshot);
     const doc = this.activeDocument();
     if (!doc) return undefined;
-    const docKey = key(doc);
     const cached = this.prefixSource;
-    if (cached && cached.docUri === docKey && cached.version === doc.version) return cached;
-    const part = this.deps.store.prefix(docKey, doc.version);
-    if (!part) return undefined;
-    const fileName = doc.uri.path.split('/').pop() ?? '';
-    if (part.validTokens === part.result.tokens.length) return { docUri: docKey, fileName, version: doc.version, result: part.result };
-    if (part.validTokens === 0) return undefined;
-    // An edit is being analysed: only the tokens before it, which are exactly what the new analysis
-    // will say about them, labelled with the current version and text.
-    const text = doc.getText();
-    const result: AnalysisResult = { ...part.result, tokens: part.result.tokens.slice(0, part.validTokens), textSha256: sha256Hex(text), textLength: text.length };
-    delete result.activations;
-    this.prefixSource = { docUri: docKey, fileName, version: doc.version, result };
-    return this.prefixSource;
+    if (cached && cached.docUri === key(doc) && cached.version === doc.version) return cached;
+    const found = documentSource(documentView(doc), this.deps.store.prefix(key(doc), doc.version));
+    if (found?.prefixOnly) this.prefixSource = found.source;
+    return found?.source;
   }
 
   private cancelEditPush(): void {
@@ -298,57 +247,16 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.prefixSource = undefined;
   }
 
-  private cursorIndex(result: AnalysisResult): number | null {
-    if (this.snapshot) return this.selectedIndex;
-    const editor = vscode.window.activeTextEditor;
-    if (!editor) return null;
-    const i = tokenIndexAtOffset(result.tokens, editor.document.offsetAt(editor.selection.active));
-    return i >= 0 ? i : result.tokens.length > 0 ? result.tokens.length - 1 : null;
-  }
-
   private pushInit(): void {
-    if (!this.canPost()) return;
-    const s = this.deps.settings();
-    const engine = this.deps.model.loaded;
-    let model: InitMessage['model'] = null;
-    if (this.snapshot) {
-      const r = this.snapshot.loaded.result;
-      model = { id: this.snapshot.loaded.modelId, name: this.snapshot.loaded.modelId, hooks: r.hooks, hooksWithCards: [], topkMax: 50 };
-    } else if (engine) {
-      model = { id: engine.modelId, name: engine.modelName, hooks: [...engine.hooks], hooksWithCards: [...engine.hooksWithCards], topkMax: engine.topkMax };
-    }
-    this.post({
-      type: 'init',
-      protocol: PROTOCOL_VERSION,
-      model,
-      settings: { topK: Math.max(1, s.topK), featuresPerToken: Math.max(1, s.featuresPerToken), hook: s.hooks.length === 1 ? s.hooks[0]! : null },
-      legend: { ...DEFAULT_LEGEND, mode: s.heatmapMode },
-      readOnly: this.snapshot !== undefined,
-      snapshot: this.snapshot
-        ? { fileName: this.snapshot.fileUri.path.split('/').pop() ?? '', createdAt: this.snapshot.loaded.createdAt, textMatches: this.snapshot.textMatches }
-        : null,
-    });
+    if (this.canPost()) this.post(buildInitMessage(this.deps.settings(), this.deps.model.loaded, this.snapshot));
   }
 
   private pushStatus(): void {
     if (!this.canPost() || this.snapshot) return;
     const doc = this.activeDocument();
-    const model = this.deps.model.state;
-    const docStatus = doc ? this.deps.tracker.status(key(doc)) : undefined;
-    const view = statusView(model, docStatus);
-    const message = view.message.slice(0, 2000);
-    let state: StatusMessage['state'] = 'idle';
-    let progress: number | null = null;
-    if (model.kind === 'loading') state = 'loading-model';
-    else if (model.kind === 'error') state = 'error';
-    else if (docStatus?.kind === 'analysing' || docStatus?.kind === 'pending') {
-      state = 'analysing';
-      progress = docStatus.kind === 'analysing' && docStatus.fraction !== undefined ? Math.min(1, Math.max(0, docStatus.fraction)) : null;
-    } else if (docStatus?.kind === 'ready') state = 'ready';
-    else if (docStatus?.kind === 'skipped') state = 'not-analysed';
-    else if (docStatus?.kind === 'error') state = 'error';
-    this.post({ type: 'status', state, message, progress });
-    if (docStatus?.kind === 'skipped') this.post({ type: 'clear', reason: `Not analysed because ${docStatus.reason}. ${docStatus.detail}`.slice(0, 2000) });
+    const { status, clear } = panelStatusMessages(this.deps.model.state, doc ? this.deps.tracker.status(key(doc)) : undefined);
+    this.post(status);
+    if (clear) this.post(clear);
   }
 
   /** Sends the analysis window (and the selection) for the current source. */
@@ -356,23 +264,28 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     if (!this.canPost()) return;
     const source = this.source();
     if (!source) {
-      const doc = this.activeDocument();
-      if (!doc) this.post({ type: 'clear', reason: 'Open a text file to see its analysis.' });
       // Nothing of what is on screen holds for the current text (another document, or an edit at
       // its very start): clear it rather than show results of a superseded version.
-      else if (this.lastAnalysis) {
-        this.post({ type: 'clear', reason: `Waiting for the analysis of ${doc.uri.path.split('/').pop() ?? 'this document'}…` });
-      } else return;
+      const doc = this.activeDocument();
+      const reason = clearReason(doc && { path: doc.uri.path }, this.lastAnalysis !== undefined);
+      if (reason === undefined) return;
+      this.post({ type: 'clear', reason });
       this.lastAnalysis = undefined;
       return;
     }
     const requested = this.requestedIndex;
     this.requestedIndex = undefined;
-    const cursor = requested !== undefined && requested < source.result.tokens.length ? requested : this.cursorIndex(source.result);
+    const cursor = requested !== undefined && requested < source.result.tokens.length ? requested : this.cursorIndex(source);
     const msg = buildAnalysisMessage(source, cursor);
     this.lastAnalysis = msg;
     this.post(msg);
     if (withSelection && cursor !== null) this.select(cursor);
+  }
+
+  private cursorIndex(source: AnalysisSource): number | null {
+    if (this.snapshot) return this.selectedIndex;
+    const editor = vscode.window.activeTextEditor;
+    return editor ? cursorTokenIndex(source.result, editor.document.offsetAt(editor.selection.active)) : null;
   }
 
   private followCursor(editor: vscode.TextEditor): void {
@@ -381,11 +294,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     if (!source) return;
     const index = tokenIndexAtOffset(source.result.tokens, editor.document.offsetAt(editor.selection.active));
     if (index < 0 || index === this.selectedIndex) return;
-    if (!this.lastAnalysis || this.lastAnalysis.docUri !== source.docUri || this.lastAnalysis.version !== source.version || !inWindow(this.lastAnalysis, index)) {
-      this.pushAnalysis(true);
-      return;
-    }
-    this.select(index);
+    if (needsNewWindow(this.lastAnalysis, source, index)) this.pushAnalysis(true);
+    else this.select(index);
   }
 
   private select(index: number): void {
@@ -440,6 +350,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   dispose(): void {
     this.cancelEditPush();
+    this.cards.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }
