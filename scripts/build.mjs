@@ -1,20 +1,41 @@
-// One esbuild script for every bundle the product ships. Entries whose source does not exist yet are
-// skipped, so the build works while parts of the tree are still being written.
+// One esbuild script for every bundle the product ships.
 //   dist/extension.js  src/extension.ts   (node, cjs; vscode and onnxruntime-node stay external)
 //   dist/cli.js        src/cli/main.ts    (node, cjs, with a shebang: package.json bin)
 //   dist/worker.js     src/engine/inference/worker.ts  (the inference worker thread)
-//   dist/webview.js    webview/main.ts    (browser, iife)
-// Usage: node scripts/build.mjs [--watch] [--minify] [--only cli,worker]
+//   dist/webview.js    webview/main.ts    (browser, iife; its CSS lands in dist/webview.css)
+// Usage: node scripts/build.mjs [--production] [--watch] [--only cli,worker]
+//   default       readable bundles with source maps beside them (dist/*.map), for debugging and tests
+//   --production  what ships in the .vsix (scripts/package.mjs builds this way): minified, no source
+//                 maps, so no source text travels with the package
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const watch = process.argv.includes('--watch');
-const minify = process.argv.includes('--minify');
-const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
+const USAGE = 'usage: node scripts/build.mjs [--production] [--watch] [--only cli,worker]';
+let args;
+try {
+  args = parseArgs({
+    options: {
+      production: { type: 'boolean', default: false },
+      watch: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  }).values;
+} catch (e) {
+  console.error(`build: ${e.message}\n${USAGE}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { production, watch } = args;
+const only = args.only ? new Set(args.only.split(',')) : null;
 
 const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'onnxruntime-node'] };
 const entries = [
@@ -24,20 +45,22 @@ const entries = [
   { entry: 'webview/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 
+function removeSourceMaps(out) {
+  for (const ext of ['.js', '.css']) {
+    fs.rmSync(path.join(root, out.replace(/\.js$/, ext) + '.map'), { force: true });
+  }
+}
+
 let failed = 0;
 for (const e of entries) {
   if (only && !only.has(path.basename(e.out, '.js'))) continue;
-  if (!fs.existsSync(path.join(root, e.entry))) {
-    console.log(`skip ${e.out} (no ${e.entry} yet)`);
-    continue;
-  }
   const { entry, out, ...rest } = e;
   const options = {
     entryPoints: [path.join(root, entry)],
     outfile: path.join(root, out),
     bundle: true,
-    sourcemap: true,
-    minify,
+    sourcemap: !production,
+    minify: production,
     logLevel: 'error',
     ...rest,
   };
@@ -46,6 +69,8 @@ for (const e of entries) {
       const ctx = await esbuild.context(options);
       await ctx.watch();
     } else {
+      // A production build leaves no stale maps from an earlier debug build beside its output.
+      if (production) removeSourceMaps(out);
       await esbuild.build(options);
       if (out === 'dist/cli.js') fs.chmodSync(path.join(root, out), 0o755);
       console.log(`built ${out}`);

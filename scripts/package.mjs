@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Packs the built extension (dist/ from `npm run build`) into a platform-specific .vsix and checks it:
-// the default model is inside, only the target's ONNX Runtime binaries are, every module the bundles
-// require at run time ships with them, and the file stays under the size budget.
+// Builds the production bundles (`scripts/build.mjs --production`: minified, no source maps), packs them
+// into a platform-specific .vsix and checks it: the default model is inside, only the target's ONNX
+// Runtime binaries are, every module the bundles require at run time ships with them, the shipped
+// JavaScript is minified and carries no source text, and the file stays under the size budget.
 //
 //   node scripts/package.mjs [--target linux-x64] [--out FILE.vsix] [--max-mb 60]
 //
@@ -12,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_MODEL = 'media/models/code-gpt2-2l';
@@ -24,20 +26,35 @@ const TARGETS = {
   'win32-arm64': 'win32/arm64',
 };
 
-function parseArgs(argv) {
-  const args = { target: 'linux-x64', out: undefined, maxMb: 60 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--target') args.target = argv[++i];
-    else if (a === '--out' || a === '-o') args.out = argv[++i];
-    else if (a === '--max-mb') args.maxMb = Number(argv[++i]);
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/package.mjs [--target linux-x64] [--out FILE.vsix] [--max-mb 60]');
-      process.exit(0);
-    } else fail(`unknown argument: ${a}`);
+const USAGE = 'usage: node scripts/package.mjs [--target linux-x64] [--out FILE.vsix] [--max-mb 60]';
+// Shipped bundles average thousands of characters a line when minified, about 40 when not; the toolkit's
+// HTML templates keep their line breaks, so the panel's bundle sits lowest (about 200).
+const MIN_MEAN_LINE_LENGTH = 100;
+
+function readArgs(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        target: { type: 'string', default: 'linux-x64' },
+        out: { type: 'string', short: 'o' },
+        'max-mb': { type: 'string', default: '60' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    fail(`${e.message}\n${USAGE}`);
   }
-  if (!TARGETS[args.target]) fail(`unknown target ${args.target}; one of ${Object.keys(TARGETS).join(', ')}`);
-  return args;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (!TARGETS[values.target]) fail(`unknown target ${values.target}; one of ${Object.keys(TARGETS).join(', ')}`);
+  const maxMb = Number(values['max-mb']);
+  if (!(maxMb > 0)) fail(`--max-mb must be a positive number, got ${values['max-mb']}`);
+  return { target: values.target, out: values.out, maxMb };
 }
 
 function fail(message) {
@@ -100,6 +117,19 @@ function requiredPackages(bundle) {
   return names;
 }
 
+// A shipped bundle must be minified and must not carry its sources (inline source map or sourcesContent).
+function productionProblems(distFile) {
+  const text = readFileSync(path.join(root, distFile), 'utf8');
+  const problems = [];
+  if (/[#@] sourceMappingURL=/.test(text)) problems.push(`${distFile} points at a source map`);
+  if (text.includes('"sourcesContent"')) problems.push(`${distFile} embeds its sources`);
+  const meanLineLength = text.length / text.split('\n').length;
+  if (distFile.endsWith('.js') && meanLineLength < MIN_MEAN_LINE_LENGTH) {
+    problems.push(`${distFile} is not minified (${meanLineLength.toFixed(0)} characters a line)`);
+  }
+  return problems;
+}
+
 function check(entries, target, out, maxMb) {
   const problems = [];
   const has = (p) => entries.has(`extension/${p}`);
@@ -127,13 +157,20 @@ function check(entries, target, out, maxMb) {
       if (!has(`node_modules/${name}/package.json`)) problems.push(`dist/${bundle} requires "${name}", which is not in the .vsix`);
     }
   }
+  for (const k of entries.keys()) {
+    if (/^extension\/dist\/[^/]+\.(js|css)$/.test(k)) problems.push(...productionProblems(k.replace(/^extension\//, '')));
+  }
   const bytes = statSync(out).size;
   if (bytes > maxMb * 2 ** 20) problems.push(`${(bytes / 2 ** 20).toFixed(1)} MB is over the ${maxMb} MB budget`);
   return { problems, bytes };
 }
 
-const args = parseArgs(process.argv.slice(2));
-if (!existsSync(path.join(root, 'dist', 'extension.js'))) fail('dist/extension.js is missing: run `npm run build` first');
+const args = readArgs(process.argv.slice(2));
+try {
+  execFileSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production'], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+} catch {
+  fail('the production build failed (esbuild printed why above)');
+}
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const out = path.resolve(args.out ?? path.join(root, `${pkg.name}-${args.target}-${pkg.version}.vsix`));
 mkdirSync(path.dirname(out), { recursive: true });
