@@ -1,12 +1,8 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
-import { loadBundle } from '../engine/bundle/index';
-import { Engine } from '../engine/index';
-import type { AnalysisOptions, EngineError, Result } from '../engine/types';
+import { Engine, loadBundle, type AnalysisOptions, type EngineError, type FeatureCard, type Result } from '../engine';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
-
-type RealEngine = Engine;
 
 class EngineAdapter implements AnalysisEngine {
   readonly modelId: string;
@@ -15,7 +11,7 @@ class EngineAdapter implements AnalysisEngine {
   readonly hooks: readonly string[];
   readonly hooksWithCards: readonly string[];
 
-  constructor(private readonly engine: RealEngine, readonly bundleDir: string) {
+  constructor(private readonly engine: Engine, readonly bundleDir: string) {
     const info = engine.info;
     this.modelId = info.modelId;
     this.modelName = info.name || info.modelId;
@@ -36,7 +32,7 @@ class EngineAdapter implements AnalysisEngine {
     return this.engine.analyze(docKey, text, options, signal, onProgress ? (p) => onProgress({ fraction: p.total > 0 ? p.done / p.total : 0 }) : undefined);
   }
 
-  getCard(hook: string, index: number): Promise<Result<unknown>> {
+  getCard(hook: string, index: number): Promise<Result<FeatureCard>> {
     return this.engine.getCard(hook, index);
   }
 

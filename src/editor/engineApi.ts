@@ -1,7 +1,8 @@
 // What the editor layer needs from the engine, in one small interface. engineAdapter.ts fits the real
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
-import type { AnalysisOptions, AnalysisResult, EngineError, Result } from '../engine/types';
+// Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
+import type { AnalysisOptions, AnalysisResult, EngineError, FeatureCard, Result } from '../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
@@ -37,7 +38,7 @@ export interface AnalysisEngine {
     onProgress?: (p: AnalyzeProgress) => void,
   ): Promise<Result<AnalysisResult>>;
   /** A feature card (bundle cards/ or computed); plain JSON for the panel. */
-  getCard(hook: string, index: number): Promise<Result<unknown>>;
+  getCard(hook: string, index: number): Promise<Result<FeatureCard>>;
   /** Drops cached state for a closed document. */
   forget(docKey: string): void;
   /** Called once if the engine stops by itself (its worker crashed); it answers only errors after that. */

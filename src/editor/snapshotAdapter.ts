@@ -3,8 +3,7 @@
 // comes from the bundle's manifest.json, which records them for every file.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildSnapshot, type HookActivations, readSnapshot, type Snapshot, type SnapshotProvenance, writeSnapshotAtomic } from '../engine/snapshot/index';
-import type { AnalysisResult, Result } from '../engine/types';
+import { buildSnapshot, readSnapshot, writeSnapshotAtomic, type AnalysisResult, type HookActivations, type Result, type Snapshot, type SnapshotProvenance } from '../engine';
 import type { AnalysisEngine, LoadedSnapshot, SnapshotApi } from './engineApi';
 
 interface ManifestFiles {

@@ -29,6 +29,22 @@
  * - Caches are bounded (LRU over documents within a byte budget).
  */
 export { Engine, tokenAtOffset } from './analysis/engine';
-export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress } from './analysis/engine';
-export type { FeatureCard } from './analysis/card';
+export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress, AnalysisStats } from './analysis/engine';
+export type { FeatureCard, TokenLogit } from './analysis/card';
 export * from './types';
+
+// Bundles without a model: the editor's "Select Model" validates a folder before switching to it.
+export { loadBundle } from './bundle';
+export type { Bundle, Manifest } from './bundle';
+
+// Snapshots (docs/snapshot-format.md): built from a finished analysis, written atomically, read back
+// without a model.
+export { buildSnapshot, readSnapshot, readSnapshotActivations, writeSnapshotAtomic } from './snapshot';
+export type { BuildSnapshotInput, HookActivations, Snapshot, SnapshotProvenance, SnapshotToken } from './snapshot';
+
+// For the benchmark: the windowing plan (to count the FLOPs of an analysis) and a same-settings ONNX
+// Runtime baseline (a graph written with the engine's ONNX writer, run with its session options).
+export { planWindows } from './inference';
+export type { Window } from './inference';
+export { DataType, encodeModel, sessionOptions } from './onnx';
+export type { GraphSpec, SessionTuning } from './onnx';

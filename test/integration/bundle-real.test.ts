@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/engine/bundle';
-import { checkOnnxStructure } from '../../src/engine/bundle/onnx-check';
+import { checkOnnxStructure } from '../../src/engine/onnx';
 import { tokenIndexAt } from '../../src/engine/tokens';
 import { BREAKAGES, copyBundle, expectBroken } from '../unit/bundle-fixtures';
 import { checkTiling } from '../unit/tokens-fixtures';

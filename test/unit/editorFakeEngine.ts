@@ -2,7 +2,7 @@
 // each a made-up prediction, takes `delayMs` per run, and supersedes older runs per document like the
 // real engine does.
 import { createHash } from 'node:crypto';
-import type { AnalysisOptions, AnalysisResult, EngineError, Result, TokenResult } from '../../src/engine/types';
+import type { AnalysisOptions, AnalysisResult, EngineError, FeatureCard, Result, TokenResult } from '../../src/engine';
 import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/engineApi';
 
 export function fakeAnalysis(text: string, modelId = 'fake-model', hooks = ['blocks.0.hook_resid_post']): AnalysisResult {
@@ -81,7 +81,7 @@ export class FakeEngine implements AnalysisEngine {
     return { ok: true, value: fakeAnalysis(this.lieAboutText ? `${text}!` : text) };
   }
 
-  async getCard(hook: string, index: number): Promise<Result<unknown>> {
+  async getCard(hook: string, index: number): Promise<Result<FeatureCard>> {
     return {
       ok: true,
       value: {

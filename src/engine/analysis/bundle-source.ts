@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadBundle, loadSaeFolder, type Bundle, type Dictionary } from '../bundle';
-import type { DictionarySpec } from '../dictionary/encoder-graph';
+import type { DictionarySpec } from '../dictionary';
 import type { Result } from '../types';
-import type { WorkerInit } from '../inference/protocol';
+import type { WorkerInit } from '../inference';
 
 /** The worker's init fields come straight from the bundle source. */
 type ModelFigures = Pick<WorkerInit, 'modelPath' | 'tokenizerJson' | 'nLayers' | 'nHeads' | 'dHead' | 'dModel' | 'nCtx' | 'dVocab' | 'topkMax' | 'dictionaries'>;

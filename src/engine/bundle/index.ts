@@ -8,7 +8,7 @@ import { TextTokenizer } from '../tokens';
 import { BundleCardStore, CARDS_DICTIONARY, CARDS_FILES, loadHookCards, type CardsFormat } from './cards';
 import { fail, fileError, ok, readJsonFile, sha256File } from './files';
 import { validateManifest } from './manifest';
-import { checkOnnxStructure } from './onnx-check';
+import { checkOnnxStructure } from '../onnx';
 import { readSaeFolder, SAE_CFG_FILE, SAE_WEIGHTS_FILE } from './sae';
 import type { Bundle, Dictionary, LoadBundleOptions, Manifest } from './types';
 export type * from './types';

@@ -15,7 +15,7 @@
 // expected_average_only_in), pre = (x' - b_dec·apply_b_dec_to_input) @ W_enc + b_enc;
 // standard relu(pre); topk keeps the k largest then relu (scattered into a dense row); jumprelu
 // relu(pre)·(pre > threshold). Decode x̂' = f @ W_dec + b_dec, x̂ = x̂' / s.
-import { DataType, encodeModel, type NodeSpec, type TensorInit } from './onnx-proto';
+import { DataType, encodeModel, type NodeSpec, type TensorInit } from '../onnx';
 
 export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu';
 

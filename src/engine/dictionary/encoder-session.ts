@@ -1,7 +1,7 @@
 // ONNX Runtime sessions for the per-dictionary encoder graphs and the logit-lens graph.
 import * as ort from 'onnxruntime-node';
 import { buildEncoderModel, buildLogitLensModel, type DictionarySpec } from './encoder-graph';
-import { sessionOptions, type SessionTuning } from '../inference/model-runner';
+import { sessionOptions, type SessionTuning } from '../onnx';
 
 export interface EncodedRows {
   idx: Int32Array; // [m, per]

@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { TextTokenizer } from '../tokens';
 import { ModelRunner, type WindowKv } from './model-runner';
-import { DictionaryEncoder, LogitLens } from '../dictionary/encoder-session';
+import { DictionaryEncoder, LogitLens } from '../dictionary';
 import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
 import { planRuns } from './windows';
-import { readInitializerByShape } from './onnx-initializer';
+import { readInitializerByShape } from '../onnx';
 import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
 
 export class Cancelled extends Error {}

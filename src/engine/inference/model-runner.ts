@@ -1,26 +1,7 @@
 // One ONNX Runtime session for the bundle's model.onnx (contract in docs/bundle-format.md): runs a
 // chunk of a window on top of an optional KV prefix, fetching only the outputs asked for.
 import * as ort from 'onnxruntime-node';
-
-export interface SessionTuning {
-  /** ONNX Runtime intra-op threads (default 2). */
-  threads?: number;
-  /** Let ORT's idle threads spin (default false: on a shared machine, spinning threads steal the cores
-   *  the editor and other work need, and measured slower here under load). */
-  spin?: boolean;
-}
-
-export function sessionOptions(t: SessionTuning): ort.InferenceSession.SessionOptions {
-  return {
-    intraOpNumThreads: t.threads ?? 2,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-    graphOptimizationLevel: 'all',
-    enableMemPattern: true,
-    enableCpuMemArena: true,
-    extra: { session: { intra_op: { allow_spinning: t.spin ? '1' : '0' } } },
-  };
-}
+import { sessionOptions, type SessionTuning } from '../onnx';
 
 /** KV cache of one window: per layer [H, len, d_head] row-major, for the window's first `len` tokens. */
 export interface WindowKv {

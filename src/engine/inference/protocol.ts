@@ -1,6 +1,6 @@
 // Messages between the Engine (main thread) and the inference worker. Typed arrays travel as
 // transferables; the worker keeps every cache, the main thread keeps the last delivered TokenResults.
-import type { DictionarySpec } from '../dictionary/encoder-graph';
+import type { DictionarySpec } from '../dictionary';
 import type { EngineError } from '../types';
 
 export interface WorkerInit {
@@ -42,11 +42,31 @@ export interface WorkerAnalyze {
   baseId: number | null;
 }
 
+/** Promoted/suppressed tokens of a feature whose dictionary has no cards in the bundle. */
+export interface WorkerCardRequest {
+  type: 'card';
+  /** The main thread's request id, echoed in the reply. */
+  id: string;
+  hook: string;
+  index: number;
+  /** Tokens per list. */
+  n: number;
+}
+
+/** [token id, logit] pairs, largest (promoted) and smallest (suppressed) first. */
+export interface WorkerCardReply {
+  type: 'card';
+  id: string;
+  promoted: [number, number][];
+  suppressed: [number, number][];
+  error?: EngineError;
+}
+
 export type ToWorker =
   | WorkerInit
   | WorkerAnalyze
   | { type: 'forget'; docKey: string }
-  | { type: 'card'; id: number; hook: string; index: number; n: number }
+  | WorkerCardRequest
   | { type: 'dispose' };
 
 export interface FeatureRows {
@@ -97,4 +117,4 @@ export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; payload: AnalyzePayload }
   | { type: 'failed'; id: number; error: EngineError }
-  | { type: 'card'; id: number; promoted: [number, number][]; suppressed: [number, number][]; error?: EngineError };
+  | WorkerCardReply;

@@ -3,7 +3,7 @@
 // Errors are values; nothing throws past these functions.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Bundle, Dictionary } from '../bundle/types';
+import type { Bundle, Dictionary } from '../bundle';
 import { parseSafetensorsHeader, readSafetensors, writeSafetensors } from '../safetensors';
 import type { Result } from '../types';
 import { writeFilesAtomic, type AtomicWriteOptions } from './atomic';

@@ -1,0 +1,8 @@
+// The inference worker's side of the engine. The worker itself (worker.ts, the dist/worker.js entry)
+// and what runs in it (core.ts, model-runner.ts, doc-state.ts) are imported by nothing outside this
+// folder; the main thread needs only the message shapes (protocol.ts) and the windowing plan.
+export type {
+  AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerInfo, WorkerInit,
+} from './protocol';
+export { planRuns, planWindows, windowCount } from './windows';
+export type { Window, WindowRun } from './windows';
