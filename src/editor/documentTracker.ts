@@ -4,7 +4,7 @@
 // computed for.
 import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { AnalysisOptions, AnalysisResult } from '../engine/types';
+import type { AnalysisOptions, AnalysisResult } from '../engine';
 import type { Settings } from '../settings';
 import type { AnalysisStore } from './analysisStore';
 import { BINARY_SAMPLE_CHARS, checkEligibility } from './eligibility';

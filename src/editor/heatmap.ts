@@ -1,6 +1,6 @@
 // Which colour bucket each token falls into, as plain data (offset ranges per bucket); the decoration
 // layer turns these into editor decorations. Pure so the bucketing is unit-tested.
-import type { AnalysisResult } from '../engine/types';
+import type { AnalysisResult } from '../engine';
 
 export type HeatmapView =
   | { kind: 'rank' }

@@ -2,7 +2,7 @@
 // validated by the engine before anything changes; the switch happens without a restart because the
 // settings change makes the ModelHost load the new bundle.
 import * as vscode from 'vscode';
-import type { EngineError, Result } from '../engine/types';
+import type { EngineError, Result } from '../engine';
 import { SECTION, updateSetting, type Settings } from '../settings';
 import { resolveBundleDir } from './bundlePaths';
 import type { Logger } from './documentTracker';

@@ -4,7 +4,7 @@
 // is still waiting. No `vscode`.
 import type { AnalysisEngine } from '../editor/engineApi';
 import { describeError } from '../editor/modelHost';
-import type { Result } from '../engine/types';
+import type { Result } from '../engine';
 import { PendingRequests, type PendingRequestsOptions } from '../shared/pendingRequests';
 
 /** What a card reply carries besides its request: the card, or why there is none. */

@@ -1,7 +1,7 @@
 // What the inspector panel shows, decided from plain state: the opened snapshot, or the active
 // document's analysis (only the still-valid prefix while an edit is being analysed), the init message
 // the panel renders with, and when to clear it. Pure (no `vscode`), so each rule is unit-tested alone.
-import type { AnalysisResult } from '../engine/types';
+import type { AnalysisResult } from '../engine';
 import type { PrefixAnalysis } from '../editor/analysisStore';
 import { sha256Hex } from '../editor/documentKey';
 import type { AnalysisEngine, LoadedSnapshot } from '../editor/engineApi';

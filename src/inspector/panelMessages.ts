@@ -1,6 +1,6 @@
 // Host -> panel messages built from plain analysis data (pure, unit-tested against the protocol's own
 // validators so the panel never has to drop what the host sends).
-import type { AnalysisResult, TokenResult } from '../engine/types';
+import type { AnalysisResult, TokenResult } from '../engine';
 import {
   type AnalysisMessage,
   type FeatureOccurrence,

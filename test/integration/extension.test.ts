@@ -10,7 +10,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('../unit/editorFakeVscode')).vscodeModule());
 import type { ActivationInspectorApi } from '../../src/extension';
-import type { TokenResult } from '../../src/engine/types';
+import type { TokenResult } from '../../src/engine';
 import type { SelectionMessage, ToWebviewMessage } from '../../src/protocol';
 import { DENSE_FEATURE } from '../../src/shared/featureDensity';
 import { fake, type FakeDocument, type FakeEditor, FakeWebviewView, type Hover, Position, Uri } from '../unit/editorFakeVscode';

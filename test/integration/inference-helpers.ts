@@ -119,7 +119,7 @@ export function realBundle(): string | null {
 
 export const SAMPLE = fs.readFileSync(path.join(root, 'src/engine/inference/core.ts'), 'utf8');
 
-import type { TokenResult } from '../../src/engine/types';
+import type { TokenResult } from '../../src/engine';
 
 /** Largest absolute difference between two analyses' numbers; throws on any structural difference. */
 export function compareTokens(a: TokenResult[], b: TokenResult[]): number {

@@ -1,5 +1,5 @@
 // A synthetic AnalysisResult over real token ranges (no model needed) and provenance for it.
-import type { AnalysisResult, TokenResult } from '../../src/engine/types';
+import type { AnalysisResult, TokenResult } from '../../src/engine';
 import { sha256Text, type HookActivations } from '../../src/engine/snapshot';
 import { codeTokenizer } from './tokens-fixtures';
 

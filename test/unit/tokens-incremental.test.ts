@@ -2,7 +2,7 @@
 // unchanged prefix's token objects. 4,000 generated (text, edit) pairs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { TokenSpan } from '../../src/engine/types';
+import type { TokenSpan } from '../../src/engine';
 import { codeTokenizer, gpt2Tokenizer } from './tokens-fixtures';
 
 const tok = codeTokenizer();

@@ -2,7 +2,7 @@
 // real engine and bundle).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AnalysisResult } from '../../../src/engine/types';
+import type { AnalysisResult } from '../../../src/engine';
 import type { FeatureCard, PanelModelInfo } from '../../../src/protocol';
 
 export interface PanelFixture {
