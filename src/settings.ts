@@ -3,10 +3,9 @@
 // half-updated copy, and bad values (wrong type, out of range) fall back to the default instead of
 // reaching the engine.
 import * as vscode from 'vscode';
+import type { HeatmapMode } from './shared/heatmapScale';
 
 export const SECTION = 'activationInspector';
-
-export type HeatmapMode = 'rank' | 'surprisal';
 
 export interface Settings {
   /** Bundle folder; '' = the bundled default (media/models/code-gpt2-2l). */

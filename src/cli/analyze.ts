@@ -1,7 +1,8 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
 import { buildSnapshot, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations, type TokenResult } from '../engine';
-import { densePercent } from '../featureDensity';
+import { densePercent } from '../shared/featureDensity';
+import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
 import { intArg, listArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { openEngine } from './open-engine';
 
@@ -15,38 +16,37 @@ const LANGUAGES: Record<string, string> = {
   '.html': 'html', '.css': 'css', '.txt': 'plaintext', '.rb': 'ruby', '.php': 'php', '.yaml': 'yaml', '.yml': 'yaml',
 };
 
-/** Whitespace and control characters made visible so table columns stay on one line. */
-export function visible(s: string): string {
-  return s.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t').replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
 function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
 }
 
-function shortHook(h: string): string {
-  return h.replace(/^blocks\.(\d+)\./, 'L$1.').replace('hook_resid_', '').replace('mlp.hook_post', 'mlp');
-}
+/** What the table needs of the engine: feature labels and densities. */
+export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'>;
 
-export function formatTable(engine: Engine, r: AnalysisResult, maxFeatures = 3): string {
+/**
+ * One line per token. Tokens read as in the hover and the panel (src/shared/present.ts), so a line
+ * never breaks and nothing raw reaches the terminal; labels are quoted as JSON strings, with what
+ * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too.
+ */
+export function formatTable(engine: FeatureInfo, r: AnalysisResult, maxFeatures = 3): string {
   const lines: string[] = [];
-  lines.push(`${pad('#', 6)}${pad('token', 18)}${pad('p', 9)}${pad('rank', 7)}${pad('top predictions', 44)}features`);
+  lines.push(`${pad('#', 6)}${pad('token', 18)}${pad('p', 10)}${pad('rank', 9)}${pad('top predictions', 44)}features`);
   r.tokens.forEach((t: TokenResult, i: number) => {
-    const p = t.logprob === null ? '-' : Math.exp(t.logprob).toFixed(4);
-    const rank = t.rank === null ? '-' : String(t.rank);
-    const top = t.topk.slice(0, 3).map((e) => `${JSON.stringify(e.text)} ${e.prob.toFixed(2)}`).join('  ');
+    const p = t.logprob === null ? '-' : formatProb(Math.exp(t.logprob));
+    const rank = t.rank === null ? '-' : displayRank(t.rank);
+    const top = t.topk.slice(0, 3).map((e) => `${visibleToken(e.text)} ${formatProb(e.prob)}`).join('  ');
     const feats = r.hooks
       .map((h) => {
         const hits = t.features[h].slice(0, maxFeatures).map((f) => {
           const label = engine.featureLabel(h, f.index);
           const percent = densePercent(engine.featureDensity(h, f.index));
-          return `#${f.index}${label ? ` ${JSON.stringify(label)}` : ''}${percent !== undefined ? ` [dense ${percent}%]` : ''} ${f.activation.toFixed(2)}`;
+          return `#${f.index}${label ? ` ${escapeInvisible(JSON.stringify(label))}` : ''}${percent !== undefined ? ` [dense ${percent}%]` : ''} ${formatNumber(f.activation)}`;
         });
         return hits.length ? `${shortHook(h)}: ${hits.join(', ')}` : '';
       })
       .filter(Boolean)
       .join(' | ');
-    lines.push(`${pad(String(i), 6)}${pad(visible(t.text), 18)}${pad(p, 9)}${pad(rank, 7)}${pad(visible(top), 44)}${feats}`);
+    lines.push(`${pad(String(i), 6)}${pad(visibleToken(t.text), 18)}${pad(p, 10)}${pad(rank, 9)}${pad(top, 44)}${feats}`);
   });
   return lines.join('\n');
 }

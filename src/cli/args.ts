@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_BUNDLE_SEGMENTS } from '../shared/defaultBundle';
 
 export class UsageError extends Error {}
 
@@ -11,11 +12,11 @@ export interface CommonArgs {
   sae: string[];
 }
 
-/** Default bundle: media/models/code-gpt2-2l beside the installed package (dist/cli.js -> ..). */
+/** Default bundle: the one beside the installed package (dist/cli.js -> ..), else under the current folder. */
 export function defaultModelDir(): string {
   const candidates = [
-    typeof __dirname === 'string' ? path.resolve(__dirname, '..', 'media', 'models', 'code-gpt2-2l') : '',
-    path.resolve(process.cwd(), 'media', 'models', 'code-gpt2-2l'),
+    typeof __dirname === 'string' ? path.resolve(__dirname, '..', ...DEFAULT_BUNDLE_SEGMENTS) : '',
+    path.resolve(process.cwd(), ...DEFAULT_BUNDLE_SEGMENTS),
   ];
   return candidates.find((c) => c && fs.existsSync(path.join(c, 'manifest.json'))) ?? candidates[0];
 }

@@ -2,11 +2,10 @@
 // `~/…`, or relative to the first workspace folder).
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-export const DEFAULT_BUNDLE_ID = 'code-gpt2-2l';
+import { DEFAULT_BUNDLE_SEGMENTS } from '../shared/defaultBundle';
 
 export function defaultBundleDir(extensionPath: string): string {
-  return path.join(extensionPath, 'media', 'models', DEFAULT_BUNDLE_ID);
+  return path.join(extensionPath, ...DEFAULT_BUNDLE_SEGMENTS);
 }
 
 /** Resolves a configured folder; '' = the bundled default. */

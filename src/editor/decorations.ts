@@ -3,7 +3,7 @@
 // analysed, the part of the previous analysis that still holds). Only view state lives here.
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysisStore';
-import { key } from './documentTracker';
+import { key } from './documentKey';
 import { ALL_BUCKETS, type BucketId, bucketColorId, heatmapRanges, type HeatmapView, type OffsetRange } from './heatmap';
 
 export class HeatmapDecorations implements vscode.Disposable {

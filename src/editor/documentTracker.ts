@@ -2,12 +2,13 @@
 // one in-flight run per document (a newer edit aborts the older run; the engine also supersedes it),
 // and a finished result is stored only if the document is still at the version and text it was
 // computed for.
-import { createHash } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { AnalysisOptions, AnalysisResult } from '../engine';
 import type { Settings } from '../settings';
 import type { AnalysisStore } from './analysisStore';
+import { key, sha256Hex } from './documentKey';
 import { BINARY_SAMPLE_CHARS, checkEligibility } from './eligibility';
+import type { Logger } from './logger';
 import type { ModelHost } from './modelHost';
 import { describeError } from './modelHost';
 
@@ -17,12 +18,6 @@ export type DocStatus =
   | { kind: 'ready'; ms: number; tokens: number; reused: number }
   | { kind: 'skipped'; reason: string; detail: string }
   | { kind: 'error'; message: string };
-
-export interface Logger {
-  info(line: string): void;
-  warn(line: string): void;
-  error(line: string): void;
-}
 
 export interface TrackerStats {
   /** Runs the engine finished successfully. */
@@ -40,10 +35,6 @@ export interface TrackerStats {
 const WINDOW_PROGRESS_AFTER_MS = 400;
 /** Runs longer than this also get a notification with a Cancel button. */
 const NOTIFY_AFTER_MS = 1500;
-
-export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
 
 interface DocRun {
   timer?: ReturnType<typeof setTimeout>;
@@ -283,8 +274,4 @@ export class DocumentTracker implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.statusEmitter.dispose();
   }
-}
-
-export function key(doc: vscode.TextDocument): string {
-  return doc.uri.toString();
 }

@@ -1,7 +1,7 @@
 // "Highlight Feature" without arguments: pick one of the features firing at the cursor's token.
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysisStore';
-import { key } from './documentTracker';
+import { key } from './documentKey';
 import { tokenIndexAtOffset } from './tokenLookup';
 
 export interface FeatureChoice {

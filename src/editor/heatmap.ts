@@ -1,13 +1,14 @@
 // Which colour bucket each token falls into, as plain data (offset ranges per bucket); the decoration
 // layer turns these into editor decorations. Pure so the bucketing is unit-tested.
 import type { AnalysisResult } from '../engine';
+import { rankBucket as rankBucketIndex } from '../shared/heatmapScale';
 
 export type HeatmapView =
   | { kind: 'rank' }
   | { kind: 'surprisal' }
   | { kind: 'feature'; hook: string; index: number };
 
-/** GLTR's buckets over the 0-based rank of the actual token: <10, <100, <1000, beyond. */
+/** GLTR's buckets over the 0-based rank of the actual token: <10, <100, <1000, beyond (the panel's too). */
 export const RANK_BUCKETS = ['rank10', 'rank100', 'rank1000', 'rankBeyond'] as const;
 /** Surprisal in bits: <2, <4, <8, <12, beyond. */
 export const SURPRISAL_BUCKETS = ['surprisal1', 'surprisal2', 'surprisal3', 'surprisal4', 'surprisal5'] as const;
@@ -19,10 +20,7 @@ export type BucketId = (typeof RANK_BUCKETS)[number] | (typeof SURPRISAL_BUCKETS
 export const ALL_BUCKETS: readonly BucketId[] = [...RANK_BUCKETS, ...SURPRISAL_BUCKETS, ...FEATURE_BUCKETS];
 
 export function rankBucket(rank: number): (typeof RANK_BUCKETS)[number] {
-  if (rank < 10) return 'rank10';
-  if (rank < 100) return 'rank100';
-  if (rank < 1000) return 'rank1000';
-  return 'rankBeyond';
+  return RANK_BUCKETS[rankBucketIndex(rank)];
 }
 
 export function surprisalBucket(bits: number): (typeof SURPRISAL_BUCKETS)[number] {

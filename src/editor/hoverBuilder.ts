@@ -1,16 +1,9 @@
 // The hover's markdown, as a pure function of plain analysis data: unit-tested without VS Code, and
 // fast because it only reads a finished analysis (the model is never called from a hover).
-import type { AnalysisResult, TokenResult } from '../engine/types';
-import { densePercent } from '../featureDensity';
-
-export const COMMANDS = Object.freeze({
-  openInspector: 'activationInspector.openInspector',
-  toggleHeatmap: 'activationInspector.toggleHeatmap',
-  highlightFeature: 'activationInspector.highlightFeature',
-  exportSnapshot: 'activationInspector.exportSnapshot',
-  openSnapshot: 'activationInspector.openSnapshot',
-  selectModel: 'activationInspector.selectModel',
-});
+import type { AnalysisResult, TokenResult } from '../engine';
+import { COMMANDS } from '../shared/commands';
+import { densePercent } from '../shared/featureDensity';
+import { displayRank, escapeInvisible, formatNumber, formatProb, natsToBits, surprisalBits, visibleToken } from '../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
 export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature];
@@ -33,7 +26,6 @@ export interface HoverInput {
   maxNext?: number;
 }
 
-const LN2 = Math.LN2;
 const BAR_WIDTH = 10;
 const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
 
@@ -47,23 +39,6 @@ export function bar(fraction: number, width = BAR_WIDTH): string {
   const full = Math.floor(eighths / 8);
   const part = EIGHTHS[eighths % 8]!;
   return ('█'.repeat(full) + part).padEnd(width, BAR_PAD);
-}
-
-/** Token text with its whitespace made visible, and other control characters escaped. */
-export function visibleToken(text: string): string {
-  if (text === '') return '∅';
-  let out = '';
-  for (const ch of text) {
-    const c = ch.codePointAt(0)!;
-    if (ch === ' ') out += '␣';
-    else if (ch === '\t') out += '→';
-    else if (ch === '\n') out += '↵';
-    else if (ch === '\r') out += '␍';
-    else if (c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0)) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else if (c >= 0xd800 && c <= 0xdfff) out += `\\u${c.toString(16)}`; // lone surrogate
-    else out += ch;
-  }
-  return out;
 }
 
 /** A markdown code span that holds any text (backticks included): fence longer than any run inside. */
@@ -84,26 +59,15 @@ export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
-export function formatProb(p: number): string {
-  if (!Number.isFinite(p)) return '?';
-  if (p >= 0.0995) return p.toFixed(2);
-  if (p >= 0.000995) return p.toFixed(3);
-  return p === 0 ? '0' : p.toExponential(1);
-}
-
-function formatActivation(a: number): string {
-  return Number.isFinite(a) ? a.toFixed(2) : '?';
-}
-
-export function surprisalBits(logprob: number): number {
-  return -logprob / LN2;
+function bits(nats: number): string {
+  return `${natsToBits(nats).toFixed(2)} bits`;
 }
 
 function headline(token: TokenResult): string {
   const shown = codeSpan(visibleToken(token.text));
   if (token.logprob === null || token.rank === null) return `${shown} — first token: nothing came before it to predict it`;
   const p = Math.exp(token.logprob);
-  return `${shown} — p **${formatProb(p)}** · rank **${token.rank + 1}** · **${surprisalBits(token.logprob).toFixed(2)}** bits`;
+  return `${shown} — p **${formatProb(p)}** · rank **${displayRank(token.rank)}** · **${surprisalBits(token.logprob).toFixed(2)}** bits`;
 }
 
 function distributionLines(rows: readonly { text: string; prob: number; id: number }[], markId: number | undefined): string[] {
@@ -126,17 +90,17 @@ export function buildHoverMarkdown(input: HoverInput): string {
   const out: string[] = [headline(token), ''];
 
   if (previous && previous.topk.length > 0) {
-    const entropyBits = token.entropy === null ? '' : ` (entropy ${(token.entropy / LN2).toFixed(2)} bits)`;
+    const entropyBits = token.entropy === null ? '' : ` (entropy ${bits(token.entropy)})`;
     out.push(`**Expected here**${entropyBits}`, '');
     out.push(...distributionLines(previous.topk.slice(0, maxExpected), token.id));
     if (!previous.topk.some((e) => e.id === token.id) && token.logprob !== null) {
-      out.push(`- … actual ${codeSpan(visibleToken(token.text))} at rank ${(token.rank ?? 0) + 1}, p ${formatProb(Math.exp(token.logprob))}`);
+      out.push(`- … actual ${codeSpan(visibleToken(token.text))} at rank ${displayRank(token.rank ?? 0)}, p ${formatProb(Math.exp(token.logprob))}`);
     }
     out.push('');
   }
 
   if (token.topk.length > 0) {
-    out.push(`**Predicts next** (entropy ${(token.nextEntropy / LN2).toFixed(2)} bits)`, '');
+    out.push(`**Predicts next** (entropy ${bits(token.nextEntropy)})`, '');
     out.push(...distributionLines(token.topk.slice(0, maxNext), next?.id));
     out.push('');
   }
@@ -150,12 +114,12 @@ export function buildHoverMarkdown(input: HoverInput): string {
     out.push('**Top features**', '');
     for (const f of shown) {
       const label = input.labelOf(f.hook, f.index);
-      const name = label ? escapeMarkdown(label) : '*(no label)*';
+      const name = label ? escapeMarkdown(escapeInvisible(label)) : '*(no label)*';
       const percent = densePercent(input.densityOf?.(f.hook, f.index));
       const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
       const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
       out.push(
-        `- ${codeSpan(bar(f.activation / maxAct))} ${formatActivation(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(f.hook)} · [highlight](${link} "Highlight this feature in the document")`,
+        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document")`,
       );
     }
     out.push('');

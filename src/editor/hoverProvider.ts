@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { Settings } from '../settings';
 import type { AnalysisStore } from './analysisStore';
-import { key } from './documentTracker';
+import { key } from './documentKey';
 import { buildHoverMarkdown, HOVER_COMMANDS } from './hoverBuilder';
 import { tokenIndexAtOffset } from './tokenLookup';
 

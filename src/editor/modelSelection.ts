@@ -4,8 +4,9 @@
 import * as vscode from 'vscode';
 import type { EngineError, Result } from '../engine';
 import { SECTION, updateSetting, type Settings } from '../settings';
+import { DEFAULT_BUNDLE_ID } from '../shared/defaultBundle';
 import { resolveBundleDir } from './bundlePaths';
-import type { Logger } from './documentTracker';
+import type { Logger } from './logger';
 import { describeError } from './modelHost';
 
 export interface BundleSummary {
@@ -31,7 +32,7 @@ export function modelPickItems(settings: Settings, resolve: (configured: string)
     seen.add(dir);
     items.push({ label: `${dir === current ? '$(check) ' : ''}${label}`, description: value === '' ? 'bundled default' : undefined, detail: dir, value });
   };
-  add('', 'code-gpt2-2l');
+  add('', DEFAULT_BUNDLE_ID);
   if (settings.modelPath !== '') add(settings.modelPath, settings.modelPath.split(/[\\/]/).filter(Boolean).pop() ?? settings.modelPath);
   for (const p of settings.knownModels) add(p, p.split(/[\\/]/).filter(Boolean).pop() ?? p);
   items.push({ label: '$(folder-opened) Browse…', description: 'choose a bundle folder' });

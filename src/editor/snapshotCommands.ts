@@ -4,7 +4,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysisStore';
-import { type DocumentTracker, key, type Logger, sha256Hex } from './documentTracker';
+import { key, sha256Hex } from './documentKey';
+import type { DocumentTracker } from './documentTracker';
+import type { Logger } from './logger';
 import type { LoadedSnapshot, SnapshotApi } from './engineApi';
 import { describeError, type ModelHost } from './modelHost';
 import type { Settings } from '../settings';

@@ -1,7 +1,7 @@
 // The status bar item: model + state of the active document; clicking it opens the inspector.
 import * as vscode from 'vscode';
 import type { DocStatus } from './documentTracker';
-import { COMMANDS } from './hoverBuilder';
+import { COMMANDS } from '../shared/commands';
 import type { ModelState } from './modelHost';
 import { describeError } from './modelHost';
 

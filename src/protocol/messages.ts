@@ -1,33 +1,19 @@
-// The one message protocol between the extension host (src/inspector/) and the inspector panel
-// (webview/). Both ends import this file, validate every message they receive with
-// parseToWebview / parseFromWebview, and log + ignore what fails. No `vscode` import here.
+// The message types of the one protocol between the extension host (src/inspector/) and the inspector
+// panel (webview/). Both ends import it through src/protocol/index.ts, validate every message they
+// receive with parseToWebview / parseFromWebview (validate.ts), and log + ignore what fails.
+// No `vscode` import here.
 //
 // Conventions: every field is required (absent = null; the one exception is the engine's FeatureCard,
 // passed through as it is), objects are exact (extra keys rejected),
 // numbers are finite (VS Code serialises messages as JSON, so NaN/Infinity could not survive anyway).
 
-import type { FeatureCard } from './engine/analysis/card';
-import type { TokenResult, TopKEntry } from './engine/types';
-
-export { PendingRequests, type PendingRequestsOptions } from './shared/pendingRequests';
-export { LIMITS, parseFromWebview, parseToWebview, type Parsed } from './protocolValidate';
+import type { FeatureCard, TokenResult, TopKEntry } from '../engine';
+import { type HeatmapMode, RANK_BUCKET_BOUNDS } from '../shared/heatmapScale';
 
 export const PROTOCOL_VERSION = 1;
 
-
 // ---------------------------------------------------------------------------------------------------
 // Shared data shapes
-
-/** The GLTR rank buckets: 0-based rank < 10, < 100, < 1000, beyond. Host heat map and panel share them. */
-export const RANK_BUCKET_BOUNDS = [10, 100, 1000] as const;
-export type RankBucket = 0 | 1 | 2 | 3;
-
-export function rankBucket(rank: number, bounds: readonly number[] = RANK_BUCKET_BOUNDS): RankBucket {
-  for (let i = 0; i < bounds.length && i < 3; i++) if (rank < bounds[i]!) return i as RankBucket;
-  return 3;
-}
-
-export type HeatmapMode = 'rank' | 'surprisal';
 
 export interface HeatmapLegend {
   mode: HeatmapMode;
@@ -80,7 +66,10 @@ export interface CompactToken {
  * (cards/<hook>/cards.bin; docs/bundle-format.md), or one computed at load time, which has only
  * label, promoted and suppressed.
  */
-export type { FeatureCard } from './engine/analysis/card';
+export type { FeatureCard };
+
+/** The engine's per-token result and top-k row, as the selection message carries them. */
+export type { TokenResult, TopKEntry };
 
 /** Where a feature fires in the current document. */
 export interface FeatureOccurrence {
@@ -213,21 +202,3 @@ export type FromWebviewMessage =
   | { type: 'openSnapshot' }
   /** For the host's output channel (e.g. a message the panel rejected). */
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
-
-// ---------------------------------------------------------------------------------------------------
-// Helpers for the host side (plain data in, plain data out)
-
-export function toCompactToken(t: TokenResult): CompactToken {
-  return { text: t.text, start: t.start, end: t.end, logprob: t.logprob, rank: t.rank, entropy: t.entropy };
-}
-
-/**
- * The [first, end) token range of at most `size` tokens centred on `center`, clamped to the document.
- * The host uses it to window the analysis message around the cursor.
- */
-export function tokenWindow(tokenCount: number, center: number, size: number): { first: number; end: number } {
-  const n = Math.max(0, Math.min(size, tokenCount));
-  const c = Math.min(Math.max(center, 0), Math.max(tokenCount - 1, 0));
-  const first = Math.min(Math.max(c - Math.floor(n / 2), 0), tokenCount - n);
-  return { first, end: first + n };
-}

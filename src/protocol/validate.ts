@@ -1,8 +1,8 @@
-// Run-time validation of every panel protocol message (src/protocol.ts has the types). Both ends call
+// Run-time validation of every panel protocol message (messages.ts has the types). Both ends call
 // parseToWebview / parseFromWebview on receipt; what fails is logged and ignored, never thrown.
-import type { FeatureCard } from './engine/analysis/card';
-import type { AnalysisMessage, CardMessage, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './protocol';
-import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './protocolCheck';
+import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './check';
+import type { AnalysisMessage, CardMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
+import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../shared/finiteNumbers';
 
 /** Size limits: a message past them is rejected rather than rendered. */
 export const LIMITS = {
@@ -27,7 +27,7 @@ const tokenIndex = int(0, 100_000_000);
 const offset = int(0, Number.MAX_SAFE_INTEGER);
 // Float round-off can put a log-prob a hair above 0 or a probability a hair above 1.
 const prob = num(0, 1.001);
-const logprob = num(-1e6, 1e-3);
+const logprob = num(LOGPROB_FLOOR, 1e-3);
 const nonNegative = num(0);
 const requestId = str(100, 1);
 const text = str(LIMITS.tokenText);
@@ -50,7 +50,7 @@ const tokenResult = refine(
     topk: arr(topKEntry, LIMITS.topK),
     nextEntropy: nonNegative,
     features: record(arr(featureHit, LIMITS.features), LIMITS.hooks),
-    reconstruction: record(num(-1e6, 1), LIMITS.hooks),
+    reconstruction: record(num(EXPLAINED_VARIANCE_FLOOR, 1), LIMITS.hooks),
   }),
   rangeRule,
 );
@@ -190,12 +190,13 @@ const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
-export type Parsed<T> =
+/** The outcome of validating one received message. */
+export type ParsedMessage<T> =
   | { ok: true; message: T }
   /** requestId is set when a malformed message still names a request, so its waiter can be failed. */
   | { ok: false; reason: string; requestId: string | null };
 
-function parseWith<T>(shapes: Record<string, Check>, raw: unknown, side: string): Parsed<T> {
+function parseWith<T>(shapes: Record<string, Check>, raw: unknown, side: string): ParsedMessage<T> {
   try {
     if (!isPlainObject(raw)) return { ok: false, reason: `${side} message must be an object`, requestId: null };
     const type = raw.type;
@@ -212,6 +213,6 @@ function parseWith<T>(shapes: Record<string, Check>, raw: unknown, side: string)
   }
 }
 
-export const parseToWebview = (raw: unknown): Parsed<ToWebviewMessage> => parseWith(toWebviewShapes, raw, 'host->panel');
-export const parseFromWebview = (raw: unknown): Parsed<FromWebviewMessage> => parseWith(fromWebviewShapes, raw, 'panel->host');
+export const parseToWebview = (raw: unknown): ParsedMessage<ToWebviewMessage> => parseWith(toWebviewShapes, raw, 'host->panel');
+export const parseFromWebview = (raw: unknown): ParsedMessage<FromWebviewMessage> => parseWith(fromWebviewShapes, raw, 'panel->host');
 

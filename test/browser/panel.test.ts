@@ -2,10 +2,10 @@
 // to a stand-in for the extension that plays the protocol from a real analysis (fixtures/).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { densePercent } from '../../src/featureDensity';
+import { densePercent } from '../../src/shared/featureDensity';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
-import { rankBucket } from '../../src/protocol';
-import { visibleToken } from '../../webview/format';
+import { rankBucket } from '../../src/shared/heatmapScale';
+import { visibleToken } from '../../src/shared/present';
 import { arbitraryValues, mutations } from '../unit/protocolMalformed';
 import { validToWebview } from '../unit/protocolSamples';
 import { expectClean, useBrowser } from './harness/session';

@@ -73,7 +73,7 @@ describe('hover', () => {
     await s.wb.shot('hover-python', 'vscode-hover.png');
     expect(headline.firstIsCode).toBe(true);
     expect('    def total(self, quantity: int) -> float:').toContain(plainToken(headline.token));
-    expect(headline.text).toMatch(/p\s+\d(\.\d+)?(e-\d+)?\s+·\s+rank\s+\d+/);
+    expect(headline.text).toMatch(/p\s+<?\d+(\.\d+)?%\s+·\s+rank\s+#[\d,]+/);
     expect(text).toMatch(/Expected here/);
     expect(text).toMatch(/Predicts next/);
     // Top predictions: bar rows with a probability each.

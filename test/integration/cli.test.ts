@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readSnapshot, readSnapshotActivations } from '../../src/engine/snapshot';
-import { DENSE_FEATURE } from '../../src/featureDensity';
+import { DENSE_FEATURE } from '../../src/shared/featureDensity';
+import { shortHook } from '../../src/shared/present';
 import { buildCli, realBundle, testBundle } from './inference-helpers';
 
 let cli = '';
@@ -37,7 +38,7 @@ describe('analyze', () => {
     const lines = r.out.trim().split('\n');
     expect(lines[0]).toMatch(/token.*p.*rank.*top predictions.*features/);
     expect(lines.length).toBeGreaterThan(50);
-    expect(lines[2]).toMatch(/L0\.post: #\d+/);
+    expect(lines[2]).toContain(`${shortHook('blocks.0.hook_resid_post')}: #`);
   });
 
   it('on the default bundle, labels the features and tags the dense ones with their density', () => {
@@ -46,11 +47,8 @@ describe('analyze', () => {
     expect(r.code).toBe(0);
     const density = (hook: string) =>
       (JSON.parse(fs.readFileSync(path.join(real, 'cards', hook, 'labels.json'), 'utf8')) as { density: number[] }).density;
-    const byShortHook: Record<string, number[]> = {
-      'L0.post': density('blocks.0.hook_resid_post'),
-      'L1.post': density('blocks.1.hook_resid_post'),
-      'L0.mlp': density('blocks.0.mlp.hook_post'),
-    };
+    const hooks = ['blocks.0.hook_resid_post', 'blocks.1.hook_resid_post', 'blocks.0.mlp.hook_post'];
+    const byShortHook: Record<string, number[]> = Object.fromEntries(hooks.map((h) => [shortHook(h), density(h)]));
     let dense = 0;
     let sparse = 0;
     for (const line of r.out.trim().split('\n').slice(1)) {
@@ -91,7 +89,7 @@ describe('analyze', () => {
   it('--sae attaches a SAELens folder at its hook', () => {
     const r = run('analyze', sample, '--model', bundle, '--sae', `${bundle}-extra-sae`, '--hooks', 'blocks.1.hook_resid_pre', '--features', '1');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/L1\.pre: #\d+/);
+    expect(r.out).toContain(`${shortHook('blocks.1.hook_resid_pre')}: #`);
   });
 
   it.each([

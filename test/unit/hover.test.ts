@@ -40,13 +40,26 @@ describe('hover builder', () => {
     expect(hoverFor('hello world', 0).md.split('\n')[0]).toContain('first token');
   });
 
+  it('never lets a bidi or control character through raw, in a token or in a label', () => {
+    const result = fakeAnalysis('x = "\u202e" + "\u0085"');
+    const evilLabel = (_h: string, i: number) => `label\u2066 ${i}\u0007`;
+    for (let index = 0; index < result.tokens.length; index++) {
+      const md = buildHoverMarkdown({ result, index, uri: 'u', labelOf: evilLabel, hooks: [], maxFeatures: 5 });
+      expect(md).not.toMatch(/[\u202e\u2066\u0085\u0007]/);
+    }
+    const bidi = result.tokens.findIndex((t) => t.text === '\u202e');
+    const md = buildHoverMarkdown({ result, index: bidi, uri: 'u', labelOf: evilLabel, hooks: [], maxFeatures: 5 });
+    expect(md.split('\n')[0]).toMatch(/^`\\u\{202E\}`/);
+    expect(md).toContain('label\\\\u\\{2066\\}');
+  });
+
   it('lists the expected tokens with bars, marks the actual token, and the next prediction', () => {
     const result = fakeAnalysis('x = y');
     result.tokens[1]!.topk.push({ id: result.tokens[2]!.id, text: '=', prob: 0.05 });
     const md = buildHoverMarkdown({ result, index: 2, uri: 'u', labelOf, hooks: [], maxFeatures: 5 });
     expect(md).toContain('**Expected here**');
     expect(md).toContain('**Predicts next**');
-    expect(md).toMatch(/- `█{10}` 0\.40 `␣the`/);
+    expect(md).toMatch(/- `█{10}` 40% `·the`/);
     expect(md).toContain('◀ actual');
   });
 

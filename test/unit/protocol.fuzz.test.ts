@@ -1,13 +1,13 @@
 // 1,000+ malformed messages in each direction: all rejected, none throws.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseFromWebview, parseToWebview, type Parsed } from '../../src/protocol';
+import { parseFromWebview, parseToWebview, type ParsedMessage } from '../../src/protocol';
 import { arbitraryValues, mutations } from './protocolMalformed';
 import { validFromWebview, validToWebview } from './protocolSamples';
 
-function expectRejected(parse: (raw: unknown) => Parsed<unknown>) {
+function expectRejected(parse: (raw: unknown) => ParsedMessage<unknown>) {
   return (raw: unknown) => {
-    let result: Parsed<unknown> | undefined;
+    let result: ParsedMessage<unknown> | undefined;
     expect(() => (result = parse(raw))).not.toThrow();
     expect(result!.ok, fc.stringify(raw).slice(0, 300)).toBe(false);
     expect(typeof (result as { reason: string }).reason).toBe('string');

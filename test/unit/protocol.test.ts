@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   parseFromWebview,
   parseToWebview,
-  rankBucket,
   tokenWindow,
   toCompactToken,
   type SelectionMessage,
 } from '../../src/protocol';
+import { rankBucket } from '../../src/shared/heatmapScale';
 import { validFromWebview, validToWebview } from './protocolSamples';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

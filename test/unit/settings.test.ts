@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { COMMANDS } from '../../src/editor/hoverBuilder';
+import { COMMANDS } from '../../src/shared/commands';
 import { analysisSettingsChanged, DEFAULT_SETTINGS, readSettings, settingTarget, SettingsSource } from '../../src/settings';
 import { fake } from './editorFakeVscode';
 

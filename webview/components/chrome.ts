@@ -1,8 +1,8 @@
 // The panel's frame: read-only banner, status line, controls, heat-map legend, error and empty states.
 
 import type { HeatmapLegend, PanelSettings } from '../../src/protocol';
+import { shortHook } from '../../src/shared/present';
 import { h } from '../dom';
-import { shortHook } from '../format';
 import type { PanelState } from '../state';
 import { button, checkbox, dropdown, progressRing } from './toolkit';
 

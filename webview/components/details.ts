@@ -2,8 +2,8 @@
 // what it predicts next, and its features per hook.
 
 import type { FeatureRef } from '../../src/protocol';
+import { displayRank, formatNumber, formatProb, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
-import { displayRank, formatNumber, formatProb, surprisalBits, visibleToken } from '../format';
 import { loadedToken, type PanelState } from '../state';
 import { distribution } from './distribution';
 import { featureLists } from './features';

@@ -1,8 +1,8 @@
 // A top-k next-token distribution as rows of bars, with the token that actually came marked.
 
-import type { TopKEntry } from '../../src/engine/types';
+import type { TopKEntry } from '../../src/protocol';
+import { displayRank, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
-import { displayRank, formatProb, spokenToken, visibleToken } from '../format';
 
 export interface DistributionOptions {
   title: string;

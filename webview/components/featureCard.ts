@@ -2,8 +2,8 @@
 // token highlighted), promoted / suppressed tokens, and where it fires in this document.
 
 import type { AnalysisMessage, CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
+import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
-import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../format';
 import type { CardView } from '../state';
 import { button } from './toolkit';
 

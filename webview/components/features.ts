@@ -1,10 +1,10 @@
 // Per hook: the top dictionary features on the selected token, with activation bars and the
 // reconstruction quality of that hook's dictionary at this token. A click (or Enter) opens a card.
 
-import { densePercent } from '../../src/featureDensity';
 import type { FeatureRef, SelectionMessage } from '../../src/protocol';
+import { densePercent } from '../../src/shared/featureDensity';
+import { formatNumber, shortHook } from '../../src/shared/present';
 import { h } from '../dom';
-import { formatNumber, shortHook } from '../format';
 
 export interface FeatureListOptions {
   selection: SelectionMessage;

@@ -2,9 +2,10 @@
 // A listbox with a roving tabindex: arrow keys move the selection, Enter/Space moves the editor
 // cursor to the token, a click does both.
 
-import { type CompactToken, type HeatmapLegend, rankBucket, tokenWindow } from '../../src/protocol';
+import { type CompactToken, type HeatmapLegend, tokenWindow } from '../../src/protocol';
+import { rankBucket } from '../../src/shared/heatmapScale';
+import { displayRank, formatProb, spokenToken, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h, replaceChildren } from '../dom';
-import { displayRank, formatProb, spokenToken, surprisalBits, visibleToken } from '../format';
 import type { PanelState } from '../state';
 
 /** Tokens drawn at once; the window only moves when the selection gets near its edge. */

@@ -1,6 +1,6 @@
 // Snapshot format, version 1: schemas/snapshot.schema.json, docs/snapshot-format.md. Field names match
 // the engine's TokenResult so a snapshot token is a TokenResult plus nothing. No `vscode` import.
-import type { FeatureHit, TopKEntry } from '../types';
+import type { TokenResult } from '../types';
 
 export const SNAPSHOT_FORMAT = 'activation-inspector-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -33,19 +33,15 @@ export interface SnapshotDocument {
   text: string;
 }
 
-export interface SnapshotToken {
-  id: number;
-  text: string;
-  start: number;
-  end: number;
-  logprob: number | null;
-  rank: number | null;
-  entropy: number | null;
-  nextEntropy: number;
-  topk: TopKEntry[];
-  features: Record<string, FeatureHit[]>;
-  reconstruction: Record<string, number>;
-}
+/**
+ * A stored token: these fields of the engine's TokenResult, with their types. Named one by one because
+ * each is part of the file format (schemas/snapshot.schema.json): a field added to TokenResult enters
+ * snapshots only when it is added here, to the schema and to docs/snapshot-format.md.
+ */
+export type SnapshotToken = Pick<
+  TokenResult,
+  'id' | 'text' | 'start' | 'end' | 'logprob' | 'rank' | 'entropy' | 'nextEntropy' | 'topk' | 'features' | 'reconstruction'
+>;
 
 export interface SnapshotActivationsRef {
   /** Base name of the .safetensors file beside the JSON. */

@@ -287,9 +287,9 @@ export async function toasts(page: Page): Promise<string[]> {
 }
 
 /**
- * Undoes the visible-whitespace rendering of a token (hover: ␣ → ↵ ␍; panel: · for a space) so it
- * can be compared with the document text.
+ * Undoes the visible-whitespace rendering of a token (src/shared/present.ts, the same in the hover and
+ * the panel: · → ↵ ␍) so it can be compared with the document text.
  */
 export function plainToken(shown: string): string {
-  return shown.trim().replace(/[␣·]/g, ' ').replace(/→/g, '\t').replace(/↵/g, '\n').replace(/␍/g, '\r');
+  return shown.trim().replace(/·/g, ' ').replace(/→/g, '\t').replace(/↵/g, '\n').replace(/␍/g, '\r');
 }

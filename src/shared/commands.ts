@@ -1,0 +1,11 @@
+// The extension's command ids, as package.json `contributes.commands` declares them: registered by
+// src/extension.ts, linked from the hover, run by the status bar item and the panel's host.
+
+export const COMMANDS = Object.freeze({
+  openInspector: 'activationInspector.openInspector',
+  toggleHeatmap: 'activationInspector.toggleHeatmap',
+  highlightFeature: 'activationInspector.highlightFeature',
+  exportSnapshot: 'activationInspector.exportSnapshot',
+  openSnapshot: 'activationInspector.openSnapshot',
+  selectModel: 'activationInspector.selectModel',
+});
