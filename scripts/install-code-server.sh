@@ -5,7 +5,7 @@
 #   scripts/install-code-server.sh            # installs if absent, prints the binary path
 #   CODE_SERVER_DIR=/some/dir scripts/...     # choose the folder
 #
-# Needs (Debian): libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev ripgrep (see .ci/run).
+# Needs (Debian): libkrb5-dev libsecret-1-dev libxkbfile-dev libx11-dev ripgrep (scripts/test.sh installs them).
 set -euo pipefail
 
 VERSION="${CODE_SERVER_VERSION:-4.100.3}"
@@ -38,7 +38,7 @@ done
 cd "$DIR"
 [[ -f package.json ]] || echo '{"name":"code-server-cache","private":true}' > package.json
 # node-pty's postinstall calls npx, which needs `yes` without a terminal; root needs --unsafe-perm.
-npm_config_yes=true npm install --no-audit --no-fund --no-save --unsafe-perm "code-server@$VERSION" >&2
+npm_config_yes=true npm install --no-audit --no-fund --no-save --unsafe-perm=true "code-server@$VERSION" >&2
 [[ -x "$BIN" ]] || { echo "code-server binary missing after install: $BIN" >&2; exit 1; }
 touch "$DIR/.installed"
 echo "$BIN"

@@ -55,7 +55,7 @@ describe('the default bundle', () => {
   });
 });
 
-describe('the default bundle meets the bars it was built to (issue 2), by its own recorded evaluation', () => {
+describe('the default bundle meets the bars it was built to, by its own recorded evaluation', () => {
   // The figures come from training/build_default_bundle.py, measured on the fp16 weights that ship; a
   // rebuilt bundle that regresses fails here instead of shipping quietly.
   const manifest = () => JSON.parse(fs.readFileSync(path.join(BUNDLE, 'manifest.json'), 'utf8'));

@@ -1,4 +1,4 @@
-// The bring-your-own-model proof at GPT-2-small scale (issue 6): a GPT-2-small-shaped checkpoint in Hugging
+// The bring-your-own-model proof at GPT-2-small scale: a GPT-2-small-shaped checkpoint in Hugging
 // Face's exact on-disk layout (random weights, real GPT-2 tokenizer) plus SAELens SAEs with d_sae 24,576 on
 // blocks.8.hook_resid_pre, converted by training/convert_checkpoint.py. Generated on demand into
 // ~/.cache/activation-inspector (about a minute, ~1.3 GB; reused when present) by

@@ -24,7 +24,7 @@ function build(text = TEXT): Snapshot {
   const r = buildSnapshot({
     result: fakeResult(text),
     provenance: PROVENANCE,
-    document: { path: '/work/x.py', languageId: 'python', text },
+    document: { path: '/project/x.py', languageId: 'python', text },
     options: { topK: 3, featuresPerToken: 3, hooks: [] },
   });
   if (!r.ok) throw new Error(r.error.message);
