@@ -354,4 +354,22 @@ describe.runIf(realBundle())('default bundle', () => {
       await e.dispose();
     }
   });
+
+  it("a dictionary attached with --sae gets computed tokens through the model's fp16 embedding, as its stored card has them", async () => {
+    const hook = 'blocks.1.hook_resid_post';
+    const r = await Engine.open(realBundle()!, { workerPath, extraDictionaries: [path.join(realBundle()!, 'saes', hook)] });
+    if (!r.ok) throw new Error(r.error.message);
+    try {
+      expect(r.value.info.dictionaries.find((d) => d.hookName === hook)?.hasCards).toBe(false);
+      const computed = await r.value.getCard(hook, 3);
+      const stored = await r.value.bundle.cards.getCard(hook, 3);
+      if (!computed.ok || !stored.ok) throw new Error('no card');
+      expect(computed.value.computed).toBe(true);
+      expect(computed.value.promoted).toHaveLength(10);
+      expect(computed.value.promoted[0].text).toBe(stored.value.promoted?.[0].text);
+      expect(computed.value.suppressed[0].text).toBe(stored.value.suppressed?.[0].text);
+    } finally {
+      await r.value.dispose();
+    }
+  });
 });

@@ -89,7 +89,7 @@ export class AnalysisQueue<P, T> {
    *  the worker now counts it as delivered, and the next run may build on it. */
   completed(id: number, payload: P): void {
     const job = this.running;
-    if (!job || job.id !== id) return;
+    if (!job || job.id !== id || this.closedWith) return;
     void this.worker.finish(job, payload).then(
       (value) => this.settle(job, { ok: true, value }),
       (e) => this.settle(job, failure('internal', `could not assemble the result: ${(e as Error).message}`)),
