@@ -12,6 +12,8 @@ export interface AtomicWriteOptions {
   /** Called after each chunk reaches the temp file (progress; tests use it to interrupt a write). */
   onChunkWritten?: (file: string, written: number, total: number) => void | Promise<void>;
   chunkBytes?: number;
+  /** writeFilesAtomic: called once every file is prepared, before the first rename; a throw aborts all. */
+  beforeCommit?: () => void;
 }
 
 export interface PreparedWrite {
@@ -23,6 +25,52 @@ export interface PreparedWrite {
 
 export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** A temp file tempPathFor named: `.<name>.<pid>.<8 hex>.tmp`; the pid is captured. */
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/;
+/** A temp file this old is stale whoever wrote it (its writer may be on another machine). */
+const TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temp files that killed writers left in `dir` (a SIGKILL or power loss skips the clean-up,
+ * and a temp file is as large as the snapshot): those whose writing process no longer runs, and any
+ * older than a day. Best effort; returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    const file = path.join(dir, name);
+    try {
+      const st = await fs.lstat(file);
+      if (!st.isFile()) continue;
+      const stale = (pid !== process.pid && !processIsAlive(pid)) || Date.now() - st.mtimeMs > TEMP_MAX_AGE_MS;
+      if (!stale) continue;
+      await fs.rm(file, { force: true });
+      removed.push(name);
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 /** Writes and fsyncs the temp file; nothing visible changes until commit(). */
@@ -76,6 +124,7 @@ export async function writeFilesAtomic(files: { target: string; data: Uint8Array
   const prepared: PreparedWrite[] = [];
   try {
     for (const f of files) prepared.push(await prepareAtomicWrite(f.target, f.data, options));
+    options.beforeCommit?.();
   } catch (e) {
     await Promise.all(prepared.map((p) => p.abort()));
     throw e;

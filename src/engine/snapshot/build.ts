@@ -1,6 +1,7 @@
 // AnalysisResult + provenance + document -> Snapshot (version 1).
 import { createHash } from 'node:crypto';
 import pkg from '../../../package.json';
+import { storedExplainedVariance, storedLogprob } from '../../shared/finiteNumbers';
 import type { AnalysisResult, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot, type SnapshotProvenance, type SnapshotToken } from './types';
 
@@ -11,7 +12,8 @@ export interface BuildSnapshotInput {
   result: AnalysisResult;
   /** model, tokenizer and dictionary hashes; tool and createdAt default to this build and now. */
   provenance: Omit<SnapshotProvenance, 'createdAt' | 'tool'> & { tool?: SnapshotProvenance['tool']; createdAt?: string };
-  document: { path: string | null; languageId: string | null; text: string };
+  /** byteOrderMark: the file began with a UTF-8 BOM that is not part of text (recorded, not hashed). */
+  document: { path: string | null; languageId: string | null; text: string; byteOrderMark?: boolean };
   options: { topK: number; featuresPerToken: number; hooks: string[] };
 }
 
@@ -20,12 +22,8 @@ export function sha256Text(text: string): string {
 }
 
 // JSON has no NaN or ±Infinity (JSON.stringify writes null, which would read back as "no prediction").
-// Values are clamped into their ranges instead: float noise can give log p = +1e-8 or entropy = -1e-9.
-function logprob(x: number | null): number | null {
-  if (x === null) return null;
-  if (Number.isNaN(x)) return null;
-  return Math.max(-Number.MAX_VALUE, Math.min(0, x));
-}
+// Values are clamped into their ranges instead: float noise can give log p = +1e-8 or entropy = -1e-9;
+// a zero probability's log p (-Infinity) is LOGPROB_FLOOR, the bound the reader and the panel share.
 function nonNegative(x: number): number {
   return Number.isFinite(x) ? Math.max(0, x) : Number.isNaN(x) ? 0 : Number.MAX_VALUE;
 }
@@ -40,13 +38,13 @@ function toSnapshotToken(t: TokenResult): SnapshotToken {
   const features: Record<string, FeatureHit[]> = {};
   for (const [hook, hits] of Object.entries(t.features)) features[hook] = hits.map((h) => ({ index: h.index, activation: finite(h.activation) }));
   const reconstruction: Record<string, number> = {};
-  for (const [hook, ev] of Object.entries(t.reconstruction)) reconstruction[hook] = finite(ev);
+  for (const [hook, ev] of Object.entries(t.reconstruction)) reconstruction[hook] = storedExplainedVariance(ev);
   return {
     id: t.id,
     text: t.text,
     start: t.start,
     end: t.end,
-    logprob: logprob(t.logprob),
+    logprob: storedLogprob(t.logprob),
     rank: t.rank,
     entropy: t.entropy === null ? null : nonNegative(t.entropy),
     nextEntropy: nonNegative(t.nextEntropy),
@@ -83,7 +81,14 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
         tool: provenance.tool ?? { name: TOOL_NAME, version: TOOL_VERSION },
         createdAt: provenance.createdAt ?? new Date().toISOString(),
       },
-      document: { path: document.path, languageId: document.languageId, sha256: sha, length: document.text.length, text: document.text },
+      document: {
+        path: document.path,
+        languageId: document.languageId,
+        sha256: sha,
+        length: document.text.length,
+        text: document.text,
+        ...(document.byteOrderMark ? { byteOrderMark: true } : {}),
+      },
       options: { topK: options.topK, featuresPerToken: options.featuresPerToken, hooks: [...options.hooks] },
       hooks: [...result.hooks],
       tokens: result.tokens.map(toSnapshotToken),

@@ -31,6 +31,11 @@ export interface SnapshotDocument {
   /** text.length in UTF-16 code units (the unit of every start/end). */
   length: number;
   text: string;
+  /**
+   * True when the file began with a UTF-8 byte-order mark, which is not part of text (editors drop it
+   * too): the file's own bytes are EF BB BF followed by the UTF-8 of text. Absent otherwise.
+   */
+  byteOrderMark?: boolean;
 }
 
 /**

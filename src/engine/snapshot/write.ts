@@ -1,0 +1,120 @@
+// Writing a snapshot: JSON + optional .safetensors of raw activations, each replaced atomically, one
+// writer at a time per snapshot path, and only a snapshot that the reader will accept.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { MAX_SNAPSHOT_BYTES } from '../../shared/limits';
+import { writeSafetensors } from '../safetensors';
+import type { Result } from '../types';
+import { removeStaleTempFiles, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
+import { validateSnapshot } from './validate';
+import type { HookActivations, Snapshot } from './types';
+
+export interface WriteSnapshotOptions extends AtomicWriteOptions {
+  /** Largest JSON written, in bytes (default MAX_SNAPSHOT_BYTES, the most the reader accepts). */
+  maxBytes?: number;
+}
+
+/** The safetensors metadata "format" of a snapshot's activations file. */
+export const ACTIVATIONS_FORMAT = 'activation-inspector-activations';
+
+/** `x/foo.json` -> `x/foo.safetensors` (same folder, same base name). */
+export function activationsPathFor(jsonPath: string): string {
+  const ext = path.extname(jsonPath);
+  return (ext ? jsonPath.slice(0, -ext.length) : jsonPath) + '.safetensors';
+}
+
+/** Lock folder `<snapshot>.lock`: a writer that dies leaves it, and it counts as stale after this long. */
+const LOCK_STALE_MS = 10_000;
+// Waiting for another writer: up to about a minute (a large export takes seconds).
+const LOCK_RETRIES = { retries: 60, factor: 1.5, minTimeout: 50, maxTimeout: 1_000 };
+
+/**
+ * Runs `write` while holding the lock on `jsonPath`, so that two exports to one path (two CLI runs, the
+ * CLI and the editor) cannot pair one's JSON with the other's activations: the second waits.
+ */
+async function withWriteLock<T>(jsonPath: string, write: (stillHeld: () => void) => Promise<T>): Promise<T> {
+  let compromised: Error | undefined;
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(path.resolve(jsonPath), {
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      retries: LOCK_RETRIES,
+      onCompromised: (e) => {
+        compromised = e;
+      },
+    });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOCKED') throw new Error(`another export to ${jsonPath} is still running (its lock is ${jsonPath}.lock); try again when it ends`);
+    throw e;
+  }
+  try {
+    return await write(() => {
+      if (compromised) throw new Error(`the lock on ${jsonPath} was lost during the export (${compromised.message})`);
+    });
+  } finally {
+    await release().catch(() => {});
+  }
+}
+
+/**
+ * Writes the snapshot JSON at `jsonPath` and, with activations, `<base>.safetensors` beside it (one F32
+ * tensor per hook, named by the hook, shape [tokens, d]). The snapshot is validated first (the reader's
+ * own checks): an invalid one is refused, not written. Each file is replaced atomically (temp file in
+ * the same folder + fsync + rename), both temp files are complete before either is renamed, and a
+ * lock keeps concurrent writers of one path apart. Temp files that killed writers left in the folder
+ * are removed. The JSON records the activations file's sha256, so a reader can tell when a JSON and an
+ * activations file do not belong together.
+ */
+export async function writeSnapshotAtomic(
+  jsonPath: string,
+  snapshot: Snapshot,
+  activations?: HookActivations,
+  options: WriteSnapshotOptions = {},
+): Promise<Result<{ jsonPath: string; activationsPath?: string }>> {
+  const refuse = (message: string): Result<{ jsonPath: string }> => ({ ok: false, error: { kind: 'bad-input', file: jsonPath, message: `${jsonPath} was not written: ${message}` } });
+  try {
+    let toWrite: Snapshot = { ...snapshot };
+    delete toWrite.activations;
+    let activationsPath: string | undefined;
+    const files: { target: string; data: Uint8Array | string }[] = [];
+    if (activations && Object.keys(activations).length > 0) {
+      activationsPath = activationsPathFor(jsonPath);
+      if (path.resolve(activationsPath) === path.resolve(jsonPath)) return refuse('its activations would be written to the same path (.safetensors); give the snapshot a .json name');
+      const n = snapshot.tokens.length;
+      const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
+      for (const [hook, a] of Object.entries(activations)) {
+        const [rows, d] = a.shape;
+        if (rows !== n || a.data.length !== rows * d) return refuse(`activations for ${hook} have shape [${a.shape.join(', ')}] (${a.data.length} values) but the snapshot has ${n} tokens`);
+        tensors.push({ name: hook, shape: [rows, d], data: a.data });
+      }
+      const bytes = writeSafetensors(tensors, { format: ACTIVATIONS_FORMAT, document_sha256: snapshot.document.sha256 });
+      files.push({ target: activationsPath, data: bytes });
+      toWrite = {
+        ...toWrite,
+        activations: {
+          file: path.basename(activationsPath),
+          dtype: 'F32',
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+          tensors: Object.fromEntries(tensors.map((t) => [t.name, { shape: t.shape as [number, number] }])),
+        },
+      };
+    }
+    // NaN and ±Infinity fail the schema's number checks here (JSON would turn them into null).
+    const valid = validateSnapshot(toWrite, path.basename(jsonPath));
+    if (!valid.ok) return refuse(`the snapshot is not valid, so no reader would open it (${valid.error.message})`);
+    const json = JSON.stringify(toWrite);
+    const maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
+    const size = Buffer.byteLength(json, 'utf8');
+    if (size > maxBytes) return refuse(`it would be ${size} bytes, more than the ${maxBytes} bytes a snapshot may have (see "Limits" in docs/snapshot-format.md); ask for fewer predictions or features per token, or analyse less text`);
+    files.push({ target: jsonPath, data: json });
+    await withWriteLock(jsonPath, async (stillHeld) => {
+      await removeStaleTempFiles(path.dirname(path.resolve(jsonPath)));
+      await writeFilesAtomic(files, { ...options, beforeCommit: stillHeld });
+    });
+    return { ok: true, value: { jsonPath, activationsPath } };
+  } catch (e) {
+    return { ok: false, error: { kind: 'unreadable-file', file: jsonPath, message: `could not write the snapshot ${jsonPath}: ${(e as Error)?.message ?? String(e)}` } };
+  }
+}
