@@ -1,19 +1,23 @@
 // `activation-inspector bench` (npm run bench [-- --bundle DIR]): one `name: value` line per figure.
-// Every time is end to end on the caller's side of Engine.analyze (worker hop, tokenising, model,
-// dictionaries, result objects), the median of a few runs on fresh documents.
+// Every engine time is end to end on the caller's side of Engine.analyze (worker hop, tokenising, model,
+// dictionaries, result objects), the median of a few runs on fresh documents. Without --bundle the default
+// bundle is measured in full, then the GPT-2-small-shaped fixture (npm run fixture:gpt2-small) against
+// PyTorch at 1,024 tokens; its figures carry `gpt2_small`.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
-import readline from 'node:readline';
+import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
 import { DataType, encodeModel, Engine, planWindows, sessionOptions, tokenAtOffset, type AnalysisResult } from '../engine';
 import { intArg, parse, UsageError } from './args';
+import { interleaveWithPytorch, median } from './bench-pytorch';
 import { openEngine } from './open-engine';
 
-export const BENCH_USAGE = 'activation-inspector bench [--bundle DIR] [--threads N] [--features N] [--no-pytorch]';
+export const BENCH_USAGE = 'activation-inspector bench [--bundle DIR] [--threads N] [--features N] [--rounds N] [--no-pytorch]';
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** Interleaved engine/PyTorch rounds unless --rounds says otherwise. */
+const DEFAULT_ROUNDS = 7;
+const BASELINE_TOKENS = 1024;
 
 function repoRoot(): string {
   for (const start of [typeof __dirname === 'string' ? __dirname : '', process.cwd()]) {
@@ -41,6 +45,21 @@ function corpus(root: string): string {
   walk(path.join(root, 'training'));
   const text = files.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   return text.length > 1000 ? text : 'def f(x):\n    return x * 2\n'.repeat(5000);
+}
+
+/** The GPT-2-small-shaped fixture's bundle, made (idempotently) by training/make_gpt2_small_fixture.py. */
+function gpt2SmallFixture(root: string): { dir: string } | { error: string } {
+  const cache = process.env.ACTIVATION_INSPECTOR_CACHE || path.join(os.homedir(), '.cache', 'activation-inspector');
+  const dir = path.join(cache, 'gpt2-small-shaped', 'bundle');
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return { dir };
+  const python = process.env.PYTHON || '/usr/bin/python3';
+  const r = spawnSync(python, [path.join(root, 'training', 'make_gpt2_small_fixture.py')], { encoding: 'utf8', timeout: 15 * 60_000 });
+  if (r.status !== 0) return { error: (r.error?.message ?? r.stderr.trim().split('\n').pop()) || `exit ${r.status}` };
+  try {
+    return { dir: JSON.parse(r.stdout.trim().split('\n').pop()!).bundle };
+  } catch {
+    return { error: 'make_gpt2_small_fixture.py printed no bundle path' };
+  }
 }
 
 /** Achieved FLOPs of one analysis: model matmuls per computed position (window by window, attention over
@@ -88,158 +107,168 @@ async function matmulGflops(threads: number, m = 1024, k = 1024): Promise<number
   return (2 * m * k * k) / (median(times) / 1000) / 1e9;
 }
 
+type Out = (name: string, v: number | string) => void;
+
+const print: Out = (name, v) => console.log(`${name}: ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`);
+
+/** The fixture's figures: `x_1024` -> `x_gpt2_small_1024`, any other `x` -> `x_gpt2_small`. */
+const gpt2SmallNames: Out = (name, v) => print(/_1024$/.test(name) ? name.replace(/_1024$/, '_gpt2_small_1024') : `${name}_gpt2_small`, v);
+
+interface Settings {
+  threads: number;
+  features: number;
+  rounds: number;
+  pytorch: boolean;
+  root: string;
+}
+
+/** One bundle's figures. `full`: every figure; otherwise the 1,024-token analysis and its baseline only.
+ *  Returns false when the PyTorch baseline refused or failed (a wrong baseline must not print a speedup). */
+async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean): Promise<boolean> {
+  const text = corpus(s.root);
+  let big = text;
+  while (engine.bundle.tokenizer.encode(big).length < 4200) big += '\n' + text;
+  const all = engine.bundle.tokenizer.encode(big);
+  const prefix = (n: number) => big.slice(0, all[n].start);
+  const opts = { topK: 10, featuresPerToken: s.features, hooks: [] as string[] };
+  let seq = 0;
+  const run = async (key: string, t: string): Promise<[number, AnalysisResult]> => {
+    const t0 = performance.now();
+    const r = await engine.analyze(key, t, opts);
+    const ms = performance.now() - t0;
+    if (!r.ok) throw new UsageError(`bench: ${r.error.message}`);
+    return [ms, r.value];
+  };
+  const fresh = async (t: string): Promise<number> => {
+    const key = `bench-${seq++}`;
+    const [ms] = await run(key, t);
+    engine.forget(key);
+    return ms;
+  };
+  const timeFull = async (n: number, reps: number) => {
+    const t = prefix(n);
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) times.push(await fresh(t));
+    return median(times);
+  };
+  out('bundle', engine.info.bundleDir);
+  out('model', `${engine.info.modelId} (n_ctx ${engine.info.nCtx}, ${engine.info.dictionaries.map((d) => `${d.hookName} ${d.architecture} ${d.dSae}`).join(', ')})`);
+  out('threads', s.threads);
+  out('features_per_token', s.features);
+  await timeFull(256, 1); // warm-up
+  const sizes: [number, number][] = full ? [[256, 5], [BASELINE_TOKENS, 3], [4096, 1]] : [[BASELINE_TOKENS, 3]];
+  const times: Record<number, number> = {};
+  for (const [n, reps] of sizes) {
+    times[n] = await timeFull(n, reps);
+    out(`full_analysis_${n}_tokens_ms`, times[n]);
+    out(`full_analysis_${n}_tokens_per_s`, (n / times[n]) * 1000);
+  }
+  if (full) await editAndHover(engine, prefix(2000), run, out);
+  // Achieved GFLOP/s against a same-run matmul baseline.
+  const flops = analysisFlops(engine, BASELINE_TOKENS, engine.info.hooks);
+  const achieved = flops / (times[BASELINE_TOKENS] / 1000) / 1e9;
+  const mm = await matmulGflops(s.threads);
+  out('analysis_1024_gflop', flops / 1e9);
+  out('achieved_gflops_1024', achieved);
+  out('matmul_baseline_gflops', mm);
+  out('achieved_fraction_of_matmul', achieved / mm);
+  if (!s.pytorch) return true;
+  const text1024 = prefix(BASELINE_TOKENS);
+  const job = {
+    bundle: engine.info.bundleDir,
+    ids: engine.bundle.tokenizer.encode(text1024).map((t) => t.id),
+    features: s.features,
+    threads: s.threads,
+    dictionaries: engine.info.hooks.map((h) => {
+      const attached = engine.attachedDictionaries.find((d) => d.hookName === h);
+      const own = engine.bundle.dictionaries.find((d) => d.hookName === h);
+      return { hook: h, dir: (attached ?? own)!.dir };
+    }),
+  };
+  const r = await interleaveWithPytorch(s.root, job, () => fresh(text1024), s.rounds);
+  if (r.kind === 'unavailable') {
+    out('pytorch_eager', `unavailable (${r.reason})`);
+    return true;
+  }
+  for (const [k, v] of Object.entries(r.info)) out(k, Number.isNaN(Number(v)) ? v : Number(v));
+  if (r.kind === 'failed') {
+    out('pytorch_eager', `failed (${r.reason})`);
+    return false;
+  }
+  out('pytorch_rounds', r.ratios.length);
+  out('pytorch_eager_1024_ms', median(r.pytorchMs));
+  out('engine_interleaved_1024_ms', median(r.engineMs));
+  out('speedup_vs_pytorch_eager_1024', median(r.ratios));
+  out('speedup_vs_pytorch_eager_range', `${Math.min(...r.ratios).toFixed(2)}-${Math.max(...r.ratios).toFixed(2)}`);
+  return true;
+}
+
+/** One-character edits near the end of a document, each on top of the previous one; then hover lookups. */
+async function editAndHover(engine: Engine, base: string, run: (key: string, t: string) => Promise<[number, AnalysisResult]>, out: Out): Promise<void> {
+  const fulls: number[] = [];
+  for (let i = 0; i < 2; i++) fulls.push((await run(`bench-edit-full-${i}`, base))[0]);
+  const full2000 = median(fulls);
+  let doc = base;
+  let last: AnalysisResult | null = null;
+  const edits: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const at = doc.length - 40 + i * 3;
+    doc = doc.slice(0, at) + 'xyzwv'[i] + doc.slice(at);
+    const [ms, r] = await run('bench-edit-full-0', doc);
+    edits.push(ms);
+    last = r;
+  }
+  engine.forget('bench-edit-full-0');
+  engine.forget('bench-edit-full-1');
+  out('full_analysis_2000_tokens_ms', full2000);
+  out('incremental_edit_ms', median(edits));
+  out('incremental_edit_fraction_of_full', median(edits) / full2000);
+  // Hover: offset -> token -> its result on the finished analysis.
+  const L = 200_000;
+  let found = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < L; i++) if (tokenAtOffset(last!, (i * 7919) % doc.length)) found++;
+  const hoverMs = (performance.now() - t0) / L;
+  out('hover_lookup_us', hoverMs * 1000);
+  out('hover_lookup_fraction_of_full', hoverMs / full2000);
+  if (found === 0) throw new UsageError('bench: hover lookup found nothing');
+}
+
 export async function benchCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { bundle: { type: 'string' }, features: { type: 'string' }, 'no-pytorch': { type: 'boolean' } });
+  const { values } = parse(argv, {
+    bundle: { type: 'string' }, features: { type: 'string' }, rounds: { type: 'string' }, 'no-pytorch': { type: 'boolean' },
+  });
   if (values.help) {
     console.log(BENCH_USAGE);
     return 0;
   }
   if (values.bundle) values.model = values.bundle;
-  const threads = intArg(values.threads, 'threads', 2, 1, 64);
-  const features = intArg(values.features, 'features', 8, 1, 1000);
+  const s: Settings = {
+    threads: intArg(values.threads, 'threads', 2, 1, 64),
+    features: intArg(values.features, 'features', 8, 1, 1000),
+    rounds: intArg(values.rounds, 'rounds', DEFAULT_ROUNDS, 1, 1000),
+    pytorch: !values['no-pytorch'],
+    root: repoRoot(),
+  };
+  let ok = true;
   const engine = await openEngine(values);
-  const out = (name: string, v: number | string) => console.log(`${name}: ${typeof v === 'number' ? (Number.isInteger(v) ? v : v.toPrecision(4)) : v}`);
   try {
-    const root = repoRoot();
-    const text = corpus(root);
-    const spans = engine.bundle.tokenizer.encode(text);
-    let big = text;
-    while (engine.bundle.tokenizer.encode(big).length < 4200) big += '\n' + text;
-    const all = engine.bundle.tokenizer.encode(big);
-    void spans;
-    const prefix = (n: number) => big.slice(0, all[n].start);
-    const opts = { topK: 10, featuresPerToken: features, hooks: [] as string[] };
-    let seq = 0;
-    const run = async (key: string, t: string): Promise<[number, AnalysisResult]> => {
-      const t0 = performance.now();
-      const r = await engine.analyze(key, t, opts);
-      const ms = performance.now() - t0;
-      if (!r.ok) throw new UsageError(`bench: ${r.error.message}`);
-      return [ms, r.value];
-    };
-    const full = async (n: number, reps: number) => {
-      const t = prefix(n);
-      const times: number[] = [];
-      let tokens = 0;
-      for (let i = 0; i < reps; i++) {
-        const key = `bench-${seq++}`;
-        const [ms, r] = await run(key, t);
-        tokens = r.tokens.length;
-        times.push(ms);
-        engine.forget(key);
-      }
-      return { ms: median(times), tokens, text: t };
-    };
-    out('bundle', engine.info.bundleDir);
-    out('model', `${engine.info.modelId} (n_ctx ${engine.info.nCtx}, ${engine.info.dictionaries.map((d) => `${d.hookName} ${d.architecture} ${d.dSae}`).join(', ')})`);
-    out('threads', threads);
-    out('features_per_token', features);
-    await full(256, 1); // warm-up
-    const results: Record<number, { ms: number; tokens: number; text: string }> = {};
-    for (const [n, reps] of [[256, 5], [1024, 3], [4096, 1]] as const) {
-      results[n] = await full(n, reps);
-      out(`full_analysis_${n}_tokens_ms`, results[n].ms);
-      out(`full_analysis_${n}_tokens_per_s`, (results[n].tokens / results[n].ms) * 1000);
-    }
-    // One-character edits near the end of a 2,000-token document, each on top of the previous one.
-    const base = prefix(2000);
-    const fulls: number[] = [];
-    for (let i = 0; i < 2; i++) fulls.push((await run(`bench-edit-full-${i}`, base))[0]);
-    const full2000 = median(fulls);
-    let doc = base;
-    let last: AnalysisResult | null = null;
-    const edits: number[] = [];
-    for (let i = 0; i < 5; i++) {
-      const at = doc.length - 40 + i * 3;
-      doc = doc.slice(0, at) + 'xyzwv'[i] + doc.slice(at);
-      const [ms, r] = await run('bench-edit-full-0', doc);
-      edits.push(ms);
-      last = r;
-    }
-    out('full_analysis_2000_tokens_ms', full2000);
-    out('incremental_edit_ms', median(edits));
-    out('incremental_edit_fraction_of_full', median(edits) / full2000);
-    // Hover: offset -> token -> its result on the finished analysis.
-    const L = 200_000;
-    let found = 0;
-    const t0 = performance.now();
-    for (let i = 0; i < L; i++) if (tokenAtOffset(last!, (i * 7919) % doc.length)) found++;
-    const hoverMs = (performance.now() - t0) / L;
-    out('hover_lookup_us', hoverMs * 1000);
-    out('hover_lookup_fraction_of_full', hoverMs / full2000);
-    if (found === 0) throw new UsageError('bench: hover lookup found nothing');
-    // Achieved GFLOP/s against a same-run matmul baseline.
-    const flops = analysisFlops(engine, results[1024].tokens, engine.info.hooks);
-    const achieved = flops / (results[1024].ms / 1000) / 1e9;
-    const mm = await matmulGflops(threads);
-    out('analysis_1024_gflop', flops / 1e9);
-    out('achieved_gflops_1024', achieved);
-    out('matmul_baseline_gflops', mm);
-    out('achieved_fraction_of_matmul', achieved / mm);
-    // PyTorch eager, same weights, tokens, windowing and dictionaries, interleaved run by run with the
-    // engine so that both see the same machine load.
-    if (!values['no-pytorch']) {
-      const r = await pytorchInterleaved(engine, root, results[1024].text, features, threads, () => run(`bench-${seq++}`, results[1024].text).then(([ms]) => ms));
-      if ('error' in r) out('pytorch_eager', `unavailable (${r.error})`);
-      else {
-        for (const [k, v] of Object.entries(r.info)) out(k, Number.isNaN(Number(v)) ? v : Number(v));
-        out('pytorch_eager_1024_ms', r.pytorchMs);
-        out('engine_interleaved_1024_ms', r.engineMs);
-        out('speedup_vs_pytorch_eager_1024', r.pytorchMs / r.engineMs);
-      }
-    }
-    out('peak_rss_mb', process.resourceUsage().maxRSS / 1024);
-    return 0;
+    ok = await benchBundle(engine, s, print, true);
   } finally {
     await engine.dispose();
   }
-}
-
-type Interleaved = { info: Record<string, string>; pytorchMs: number; engineMs: number } | { error: string };
-
-/** training/bench_pytorch.py --serve: alternates one PyTorch run and one engine run, `reps` times. */
-async function pytorchInterleaved(engine: Engine, root: string, text: string, features: number, threads: number, engineRun: () => Promise<number>, reps = 3): Promise<Interleaved> {
-  const ids = engine.bundle.tokenizer.encode(text).map((t) => t.id);
-  const job = path.join(os.tmpdir(), `ai-bench-${process.pid}.json`);
-  fs.writeFileSync(job, JSON.stringify({
-    bundle: engine.info.bundleDir, ids, features, threads,
-    dictionaries: engine.info.dictionaries.map((d) => d.hookName),
-    sae_dirs: Object.fromEntries(engine.attachedDictionaries.map((d) => [d.hookName, d.dir])),
-  }));
-  const py = spawn('/usr/bin/python3', [path.join(root, 'training', 'bench_pytorch.py'), job, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  py.stderr.on('data', (d) => (stderr += d));
-  const lines = readline.createInterface({ input: py.stdout })[Symbol.asyncIterator]();
-  const info: Record<string, string> = {};
-  const next = async (): Promise<string | null> => {
-    const r = await lines.next();
-    return r.done ? null : r.value;
-  };
-  try {
-    for (;;) {
-      const line = await next();
-      if (line === null) return { error: stderr.trim().split('\n').pop() || 'python3 exited' };
-      if (line === 'ready') break;
-      const [k, v] = line.split(': ', 2);
-      if (v !== undefined) info[k] = v;
+  if (!values.bundle && s.pytorch) {
+    const fixture = gpt2SmallFixture(s.root);
+    if ('error' in fixture) print('gpt2_small_fixture', `unavailable (${fixture.error})`);
+    else {
+      const small = await openEngine({ ...values, model: fixture.dir });
+      try {
+        ok = (await benchBundle(small, s, gpt2SmallNames, false)) && ok;
+      } finally {
+        await small.dispose();
+      }
     }
-    const pt: number[] = [];
-    const en: number[] = [];
-    for (let i = 0; i < reps; i++) {
-      py.stdin.write('run\n');
-      const line = await next();
-      if (line === null || !line.startsWith('ms: ')) return { error: stderr.trim().split('\n').pop() || 'no timing from python3' };
-      pt.push(Number(line.slice(4)));
-      // PyTorch's OpenMP threads keep spinning for a moment after a run; let them settle first.
-      await new Promise((r) => setTimeout(r, 300));
-      en.push(await engineRun());
-    }
-    return { info, pytorchMs: median(pt), engineMs: median(en) };
-  } catch (e) {
-    return { error: (e as Error).message };
-  } finally {
-    py.stdin.end('quit\n');
-    py.kill();
-    fs.rmSync(job, { force: true });
   }
+  print('peak_rss_mb', process.resourceUsage().maxRSS / 1024);
+  return ok ? 0 : 1;
 }
