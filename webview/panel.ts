@@ -9,7 +9,7 @@ import { details } from './components/details';
 import { featureCardView } from './components/featureCard';
 import { featureFocusKey } from './components/features';
 import { TokenStrip } from './components/tokenStrip';
-import { registerToolkit } from './components/toolkit';
+import { isInOpenDropdown, registerToolkit } from './components/toolkit';
 import type { Host } from './host';
 import { fromPersisted, type PanelState, reduce, toPersisted } from './state';
 
@@ -221,8 +221,7 @@ export class Panel {
 
   private onGlobalKey(e: KeyboardEvent): void {
     // An open dropdown uses Escape itself (to close its list); only a plain Escape closes the card.
-    const inOpenDropdown = (e.target as HTMLElement | null)?.closest?.('vscode-dropdown[open]');
-    if (e.key === 'Escape' && this.state.card && !e.defaultPrevented && !inOpenDropdown) {
+    if (e.key === 'Escape' && this.state.card && !e.defaultPrevented && !isInOpenDropdown(e.target)) {
       e.preventDefault();
       this.closeCard();
     }

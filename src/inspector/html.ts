@@ -1,6 +1,9 @@
 // The panel's HTML shell: a strict Content-Security-Policy (nothing but our own built assets and one
-// nonce'd script), no inline code, no remote anything. Pure so the policy is unit-tested.
+// nonce'd script), no inline code, no remote anything. What the panel's UI kit needs beyond that
+// (a nonce for styles) it declares itself, in webview/components/toolkitPage.ts. Pure so the policy
+// is unit-tested.
 import { randomBytes } from 'node:crypto';
+import { PAGE_NEEDS, type PageNeeds } from '../../webview/components/toolkitPage';
 
 export interface PanelHtmlInput {
   /** webview.cspSource */
@@ -10,6 +13,8 @@ export interface PanelHtmlInput {
   /** asWebviewUri(dist/webview.css) as a string */
   styleUri: string;
   nonce: string;
+  /** What the panel's scripts need from the page; PAGE_NEEDS unless a test says otherwise. */
+  needs?: PageNeeds;
 }
 
 /** 128 random bits, base64 (CSP nonces must be unguessable and fresh per page). */
@@ -17,12 +22,12 @@ export function makeNonce(): string {
   return randomBytes(16).toString('base64');
 }
 
-export function contentSecurityPolicy(cspSource: string, nonce: string): string {
+export function contentSecurityPolicy(cspSource: string, nonce: string, needs: PageNeeds = PAGE_NEEDS): string {
   return [
     "default-src 'none'",
-    // The nonce lets the toolkit's one probe <style> (FAST's :focus-visible check, which reads the
-    // csp-nonce meta below) load; no other inline style is allowed.
-    `style-src ${cspSource} 'nonce-${nonce}'`,
+    // Only a <style> carrying the nonce (one the page's scripts insert themselves) may join our
+    // stylesheet, and only when they say they need that; no other inline style is allowed.
+    needs.styleNonce ? `style-src ${cspSource} 'nonce-${nonce}'` : `style-src ${cspSource}`,
     `font-src ${cspSource}`,
     `img-src ${cspSource} data:`,
     `script-src 'nonce-${nonce}'`,
@@ -38,13 +43,14 @@ function attr(value: string): string {
 }
 
 export function panelHtml(input: PanelHtmlInput): string {
-  const csp = contentSecurityPolicy(input.cspSource, input.nonce);
+  const needs = input.needs ?? PAGE_NEEDS;
+  const csp = contentSecurityPolicy(input.cspSource, input.nonce, needs);
+  const nonceMeta = needs.styleNonce ? `\n<meta property="csp-nonce" content="${attr(input.nonce)}">` : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
-<meta property="csp-nonce" content="${attr(input.nonce)}">
+<meta http-equiv="Content-Security-Policy" content="${attr(csp)}">${nonceMeta}
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <link rel="stylesheet" href="${attr(input.styleUri)}">
 <title>Activation Inspector</title>

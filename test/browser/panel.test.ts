@@ -5,9 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { densePercent } from '../../src/shared/featureDensity';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
 import { rankBucket } from '../../src/shared/heatmapScale';
-import { visibleToken } from '../../src/shared/present';
+import { shortHook, visibleToken } from '../../src/shared/present';
 import { arbitraryValues, mutations } from '../unit/protocolMalformed';
 import { validToWebview } from '../unit/protocolSamples';
+import { PAGE_NEEDS } from '../../webview/components/toolkitPage';
 import { expectClean, useBrowser } from './harness/session';
 
 const { ctx, open } = useBrowser();
@@ -174,15 +175,16 @@ describe('inspector panel in Chromium', () => {
     await panel.waitForMessage('revealToken', (m) => m.index === occ[0]!.index);
 
     // Highlight in the editor, and the host's echo flips the button.
-    await page.locator('#feature-card vscode-button', { hasText: 'Highlight in editor' }).click();
+    await page.locator('#feature-card').getByRole('button', { name: 'Highlight in editor' }).click();
     await panel.waitForMessage('highlightFeature', (m) => m.hook === hook && m.index === index);
-    await page.locator('#feature-card vscode-button', { hasText: 'Clear highlight' }).waitFor();
+    await page.locator('#feature-card').getByRole('button', { name: 'Clear highlight' }).waitFor();
 
     // Escape in an open dropdown closes the dropdown, not the card.
-    await page.click('#dd-top-k');
-    await page.locator('#dd-top-k[open]').waitFor();
+    const topK = page.getByRole('combobox', { name: 'Top-k' });
+    await topK.click();
+    await expect.poll(() => topK.getAttribute('aria-expanded')).toBe('true');
     await page.keyboard.press('Escape');
-    await page.locator('#dd-top-k:not([open])').waitFor();
+    await expect.poll(() => topK.getAttribute('aria-expanded')).toBe('false');
     expect(await page.locator('#feature-card').count()).toBe(1);
 
     await page.locator('#feature-card h2').click();
@@ -254,9 +256,10 @@ describe('inspector panel in Chromium', () => {
   it('survives being hidden and shown again (vscode.setState)', async () => {
     const i = tokenAt('read_lines');
     const first = await open({ cursorIndex: i });
-    // Change top-k through the toolkit dropdown.
-    await first.page.click('#dd-top-k');
-    await first.page.locator('#dd-top-k vscode-option[value="5"]').click();
+    // Change top-k through its dropdown.
+    const topK = first.page.getByRole('combobox', { name: 'Top-k' });
+    await topK.click();
+    await topK.getByRole('option', { name: '5', exact: true }).click();
     await first.panel.waitForMessage('setOptions', (m) => m.topK === 5);
     await expect.poll(() => first.page.locator('#dist-next-h + ol .dist-row').count()).toBe(5);
     await first.page.focus('#token-strip [aria-selected=true]');
@@ -308,19 +311,23 @@ describe('inspector panel in Chromium', () => {
     const withFeatures = hooks.filter((h) => (tokens()[i]!.features[h] ?? []).length > 0);
     expect(await page.locator('.hooks section.hook').count()).toBe(hooks.filter((h) => tokens()[i]!.features[h]).length);
     const chosen = withFeatures[withFeatures.length - 1]!;
-    await page.click('#dd-hook');
-    await page.locator(`#dd-hook vscode-option[value="${chosen}"]`).click();
+    const hookChoice = page.getByRole('combobox', { name: 'Hook' });
+    await hookChoice.click();
+    await hookChoice.getByRole('option', { name: shortHook(chosen), exact: true }).click();
     await panel.waitForMessage('setOptions', (m) => m.hook === chosen);
     expect(host.settings.hook).toBe(chosen);
     await expect.poll(() => page.locator('.hooks section.hook').count()).toBe(1);
     expect(await page.locator(`button.feature[data-focus-key^="feat:${chosen}:"]`).count()).toBeGreaterThan(0);
 
-    await page.locator('vscode-button', { hasText: 'Export snapshot' }).click();
+    const exportButton = page.getByRole('button', { name: 'Export snapshot' });
+    await exportButton.click();
     await panel.waitForMessage('exportSnapshot', (m) => m.includeActivations === false);
-    await page.locator('vscode-checkbox', { hasText: 'with activations' }).click();
-    await page.locator('vscode-button', { hasText: 'Export snapshot' }).click();
+    const withActivations = page.getByRole('checkbox', { name: 'with activations' });
+    await withActivations.click();
+    await expect.poll(() => withActivations.getAttribute('aria-checked')).toBe('true');
+    await exportButton.click();
     await panel.waitForMessage('exportSnapshot', (m) => m.includeActivations === true);
-    await page.locator('vscode-button', { hasText: 'Open snapshot' }).click();
+    await page.getByRole('button', { name: 'Open snapshot' }).click();
     await panel.waitForMessage('openSnapshot');
     expect(await expectClean(panel)).toEqual([]);
     await panel.close();
@@ -344,12 +351,20 @@ describe('inspector panel in Chromium', () => {
     const { panel, page } = await open({ initOnly: true }, {}, '.empty-state');
     expect(await page.textContent('.empty-state')).toContain('Open a file');
     await panel.send({ type: 'status', state: 'analysing', message: 'Analysing sample.py', progress: 0.4 });
-    await page.locator('.status vscode-progress-ring').waitFor();
+    await page.locator('.status [data-control=spinner]').waitFor();
     expect(await page.textContent('.status')).toContain('40%');
     await panel.send({ type: 'error', message: 'model.onnx is truncated (expected 1,234 bytes)', kind: 'truncated-model' });
     expect(await page.textContent('[role=alert]')).toContain('model.onnx is truncated');
     await panel.send({ type: 'clear', reason: 'Not analysed: sample.bin is a binary file.' });
     expect(await page.textContent('.empty-state')).toContain('binary file');
+    await panel.close();
+  });
+
+  it('declares what it needs from the page exactly: a style nonce only if withholding it blocks a style', async () => {
+    const { panel, page } = await open({ cursorIndex: 4 }, { pageNeeds: { styleNonce: false } });
+    await page.waitForTimeout(200); // violations are reported asynchronously
+    const blockedStyles = (await panel.cspViolations()).filter((v) => v.startsWith('style-src'));
+    expect(blockedStyles.length > 0).toBe(PAGE_NEEDS.styleNonce);
     await panel.close();
   });
 
@@ -362,7 +377,8 @@ describe('inspector panel in Chromium', () => {
     const banner = await page.textContent('.banner.readonly');
     expect(banner).toContain('Read-only snapshot');
     expect(banner).toContain('no longer matches');
-    expect(await page.locator('vscode-button', { hasText: 'Export snapshot' }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Open snapshot' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Export snapshot' }).count()).toBe(0);
     // The document's text differs from the snapshot: clicking a token must not move a cursor.
     await page.click('#tok-12');
     await expect.poll(() => selectedIndex(page)).toBe(12);

@@ -52,7 +52,7 @@ const shots: Shot[] = [
     host: () => ({ cursorIndex: tokenAt('read_lines') }),
     act: async (page, send) => {
       await send({ type: 'status', state: 'analysing', message: 'Analysing sample.py', progress: 0.4 });
-      return '.status vscode-progress-ring';
+      return '.status [data-control=spinner]';
     },
   },
   { name: 'card', host: () => ({ cursorIndex: tokenAt('read_lines') }), act: openFirstCard, themes: ['dark', 'light', 'hc'] },
@@ -120,7 +120,7 @@ describe('panel screenshots', () => {
         };
         const proof = await shot.act?.(page, send);
         if (proof) await page.locator(proof).first().waitFor();
-        await page.waitForTimeout(150); // let FAST finish its queued style updates
+        await page.waitForTimeout(150); // let the UI kit finish its queued style updates
         await page.screenshot({ path: path.join(outDir, `panel-${shot.name}-${theme}.png`), fullPage: true });
         expect(await expectClean(panel)).toEqual([]);
         await panel.close();

@@ -9,14 +9,18 @@ import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider
 import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../src/inspector/panelMessages';
 import { parseToWebview, PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
 import { DEFAULT_SETTINGS } from '../../src/settings';
+import { PAGE_NEEDS } from '../../webview/components/toolkitPage';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 import { fake, FakeWebviewView, Uri } from './editorFakeVscode';
 
 describe('panel HTML', () => {
+  const page = { cspSource: 'vscode-webview://abc', scriptUri: 'vscode-resource:/ext/dist/webview.js', styleUri: 'vscode-resource:/ext/dist/webview.css' };
+  const cspOf = (html: string) => /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!;
+
   it('has a strict CSP: nothing by default, only our nonce for scripts, no inline or remote code', () => {
     const nonce = makeNonce();
-    const html = panelHtml({ cspSource: 'vscode-webview://abc', scriptUri: 'vscode-resource:/ext/dist/webview.js', styleUri: 'vscode-resource:/ext/dist/webview.css', nonce });
-    const csp = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)![1]!;
+    const html = panelHtml({ ...page, nonce, needs: { styleNonce: true } });
+    const csp = cspOf(html);
     expect(csp.split('; ')[0]).toBe("default-src 'none'");
     expect(csp).toContain(`script-src 'nonce-${nonce}'`);
     expect(csp).toContain(`style-src vscode-webview://abc 'nonce-${nonce}'`);
@@ -28,6 +32,19 @@ describe('panel HTML', () => {
     expect(scripts[0]![2]!.trim()).toBe('');
     expect(makeNonce()).not.toBe(nonce);
     expect(contentSecurityPolicy('x', 'n')).toContain("connect-src 'none'");
+  });
+
+  it('allows no inline style at all when the panel does not ask for a style nonce', () => {
+    const html = panelHtml({ ...page, nonce: 'bm9uY2U=', needs: { styleNonce: false } });
+    expect(cspOf(html)).toContain('style-src vscode-webview://abc; ');
+    expect(html).not.toContain('csp-nonce');
+    expect(cspOf(html)).toContain("script-src 'nonce-bm9uY2U='");
+  });
+
+  it('follows what the panel declares it needs', () => {
+    const html = panelHtml({ ...page, nonce: 'bm9uY2U=' });
+    expect(html.includes('csp-nonce')).toBe(PAGE_NEEDS.styleNonce);
+    expect(cspOf(html).includes(`style-src vscode-webview://abc 'nonce-`)).toBe(PAGE_NEEDS.styleNonce);
   });
 });
 

@@ -1,6 +1,8 @@
-// The only file that knows about @vscode/webview-ui-toolkit (archived upstream). Everything else asks
-// for "a button", "a dropdown" ... here, so the toolkit can be swapped for another kit or for native
-// elements by rewriting this one file.
+// The only module that knows about @vscode/webview-ui-toolkit (archived upstream): its tag names,
+// attributes and registration. Everything else asks for "a button", "a dropdown" ... here and styles
+// the data-control attribute set below, so the toolkit can be swapped for another kit or for
+// native elements by rewriting this file and its sibling toolkitPage.ts (what the kit needs from the
+// page's HTML).
 
 import {
   provideVSCodeDesignSystem,
@@ -14,11 +16,20 @@ import {
 } from '@vscode/webview-ui-toolkit';
 import { decorate, type Props } from '../dom';
 
-let registered = false;
+/**
+ * What each wrapper marks its element as (data-control), for styles.css: the panel styles
+ * [data-control=...], never the kit's tag names. An attribute, not a class: the kit's elements
+ * rewrite their own class attribute.
+ */
+export type ControlKind = 'button' | 'dropdown' | 'checkbox' | 'badge' | 'spinner' | 'divider';
 
+function mark(el: HTMLElement, kind: ControlKind): void {
+  el.dataset.control = kind;
+}
+
+/** Defines the kit's elements; once per page (the custom-element registry remembers). */
 export function registerToolkit(): void {
-  if (registered) return;
-  registered = true;
+  if (customElements.get('vscode-button')) return;
   provideVSCodeDesignSystem().register(
     vsCodeBadge(),
     vsCodeButton(),
@@ -50,6 +61,7 @@ export function button(o: ButtonOptions): HTMLElement {
     if (!el.hasAttribute('disabled')) o.onClick();
   });
   if (o.props) decorate(el, o.props);
+  mark(el, 'button');
   return el;
 }
 
@@ -88,12 +100,14 @@ export function dropdown<T extends string>(o: DropdownOptions<T>): HTMLElement {
     if (el.value !== o.value) o.onChange(el.value as T);
   });
   if (o.props) decorate(el, o.props);
+  mark(el, 'dropdown');
   wrapper.append(label, el);
   return wrapper;
 }
 
 export function checkbox(o: { label: string; checked: boolean; onChange: (checked: boolean) => void }): HTMLElement {
   const el = document.createElement('vscode-checkbox') as HTMLElement & { checked: boolean };
+  mark(el, 'checkbox');
   el.textContent = o.label;
   if (o.checked) el.setAttribute('checked', '');
   el.addEventListener('change', () => o.onChange(el.checked));
@@ -102,6 +116,7 @@ export function checkbox(o: { label: string; checked: boolean; onChange: (checke
 
 export function badge(text: string, ariaLabel?: string): HTMLElement {
   const el = document.createElement('vscode-badge');
+  mark(el, 'badge');
   el.textContent = text;
   if (ariaLabel) el.setAttribute('aria-label', ariaLabel);
   return el;
@@ -109,12 +124,22 @@ export function badge(text: string, ariaLabel?: string): HTMLElement {
 
 export function progressRing(label: string): HTMLElement {
   const el = document.createElement('vscode-progress-ring');
+  mark(el, 'spinner');
   el.setAttribute('aria-label', label);
   return el;
 }
 
 export function divider(): HTMLElement {
   const el = document.createElement('vscode-divider');
+  mark(el, 'divider');
   el.setAttribute('role', 'separator');
   return el;
+}
+
+/**
+ * Whether `target` is inside a dropdown whose list is open (such a dropdown uses Escape itself, to
+ * close the list, so the panel must not act on that key).
+ */
+export function isInOpenDropdown(target: EventTarget | null): boolean {
+  return target instanceof Element && target.closest('vscode-dropdown[open]') !== null;
 }

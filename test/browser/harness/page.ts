@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchHeadlessChromium } from '../../chromium';
 import { panelHtml } from '../../../src/inspector/html';
 import { type FromWebviewMessage, parseFromWebview } from '../../../src/protocol';
+import type { PageNeeds } from '../../../webview/components/toolkitPage';
 import type { PanelAssets } from './build';
 import { type ThemeName, THEMES, themeVariables } from './themes';
 
@@ -20,6 +21,8 @@ export interface PanelPageOptions {
   viewport?: { width: number; height: number };
   /** What vscode.getState() returns at start (a re-shown view). */
   persisted?: unknown;
+  /** What the HTML shell grants the panel's scripts; by default what they declare (PAGE_NEEDS). */
+  pageNeeds?: PageNeeds;
   /** Called with every valid message the panel posts. */
   onMessage?: (m: FromWebviewMessage, panel: PanelPage) => void | Promise<void>;
 }
@@ -43,7 +46,7 @@ export class PanelPage {
     const theme = o.theme ?? 'dark';
     const files: Record<string, { body: string; contentType: string }> = {
       [`${ORIGIN}/index.html`]: {
-        body: panelHtml({ cspSource: ORIGIN, scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, nonce: 'dGVzdC1ub25jZS0xMjM0NQ==' }),
+        body: panelHtml({ cspSource: ORIGIN, scriptUri: `${ORIGIN}/dist/webview.js`, styleUri: `${ORIGIN}/dist/webview.css`, nonce: 'dGVzdC1ub25jZS0xMjM0NQ==', needs: o.pageNeeds }),
         contentType: 'text/html',
       },
       [`${ORIGIN}/dist/webview.js`]: { body: assets.js, contentType: 'text/javascript' },

@@ -35,7 +35,7 @@ export async function expectClean(panel: PanelPage): Promise<string[]> {
   if (panel.strayRequests.length) problems.push(`requests left the page: ${panel.strayRequests.join(', ')}`);
   if (panel.pageErrors.length) problems.push(`page errors: ${panel.pageErrors.join(' | ')}`);
   if (panel.invalidFromPanel.length) problems.push(`panel sent invalid messages: ${panel.invalidFromPanel.join(' | ')}`);
-  // No exceptions: the toolkit's :focus-visible probe <style> carries the csp-nonce (src/inspector/html.ts).
+  // No exceptions: a <style> the UI kit inserts itself gets the nonce it asks for (webview/components/toolkitPage.ts).
   const csp = await panel.cspViolations();
   if (csp.length) problems.push(`CSP violations: ${csp.join(' | ')}`);
   return problems;

@@ -1,6 +1,6 @@
 // The --vscode-* variables VS Code would set on a webview's <html> for Dark Modern, Light Modern and
 // Dark High Contrast (colour ids from those themes and VS Code's defaults; the subset the panel and
-// the webview-ui-toolkit read). VS Code also puts vscode-dark / vscode-light / vscode-high-contrast
+// its UI kit read). VS Code also puts vscode-dark / vscode-light / vscode-high-contrast
 // on <body>.
 
 export type ThemeName = 'dark' | 'light' | 'hc';
