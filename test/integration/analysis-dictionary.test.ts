@@ -2,7 +2,7 @@
 // for all three architectures, both apply_b_dec_to_input settings and both normalisations.
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildEncoderModel, type DictionarySpec, type SaeArchitecture } from '../../src/engine/dictionary/encoder-graph';
+import { buildEncoderModel, type DictionarySpec, type SaeArchitecture } from '../../src/engine/dictionary';
 
 function rng(seed: number) {
   let s = seed >>> 0;

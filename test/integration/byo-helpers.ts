@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { loadSaeFolder } from '../../src/engine/bundle';
 import { toSpec } from '../../src/engine/analysis/bundle-source';
-import { buildEncoderModel, type DictionarySpec } from '../../src/engine/dictionary/encoder-graph';
+import { buildEncoderModel, type DictionarySpec } from '../../src/engine/dictionary';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';

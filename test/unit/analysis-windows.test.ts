@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { planRuns, planWindows } from '../../src/engine/inference/windows';
+import { planRuns, planWindows } from '../../src/engine/inference';
 
 describe('windowing', () => {
   it('owned ranges tile [0, n) and every position has at least half a context of history', () => {
