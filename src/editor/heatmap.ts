@@ -2,6 +2,7 @@
 // layer turns these into editor decorations. Pure so the bucketing is unit-tested.
 import type { AnalysisResult } from '../engine';
 import { rankBucket as rankBucketIndex } from '../shared/heatmapScale';
+import { surprisalBits } from '../shared/present';
 
 export type HeatmapView =
   | { kind: 'rank' }
@@ -57,7 +58,7 @@ export function heatmapRanges(result: AnalysisResult, view: HeatmapView): Map<Bu
     if (view.kind === 'rank') {
       if (t.rank !== null) bucket = rankBucket(t.rank);
     } else if (view.kind === 'surprisal') {
-      if (t.logprob !== null) bucket = surprisalBucket(-t.logprob / Math.LN2);
+      if (t.logprob !== null) bucket = surprisalBucket(surprisalBits(t.logprob));
     } else {
       const hit = t.features[view.hook]?.find((f) => f.index === view.index);
       if (hit && hit.activation > 0 && maxActivation > 0) bucket = featureBucket(hit.activation / maxActivation);

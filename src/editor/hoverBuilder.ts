@@ -3,7 +3,7 @@
 import type { AnalysisResult, TokenResult } from '../engine';
 import { COMMANDS } from '../shared/commands';
 import { densePercent } from '../shared/featureDensity';
-import { displayRank, escapeInvisible, formatNumber, formatProb, natsToBits, surprisalBits, visibleToken } from '../shared/present';
+import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
 export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature];
@@ -59,10 +59,6 @@ export function commandUri(command: string, args: unknown[]): string {
   return `command:${command}?${encodeURIComponent(JSON.stringify(args))}`;
 }
 
-function bits(nats: number): string {
-  return `${natsToBits(nats).toFixed(2)} bits`;
-}
-
 function headline(token: TokenResult): string {
   const shown = codeSpan(visibleToken(token.text));
   if (token.logprob === null || token.rank === null) return `${shown} — first token: nothing came before it to predict it`;
@@ -90,7 +86,7 @@ export function buildHoverMarkdown(input: HoverInput): string {
   const out: string[] = [headline(token), ''];
 
   if (previous && previous.topk.length > 0) {
-    const entropyBits = token.entropy === null ? '' : ` (entropy ${bits(token.entropy)})`;
+    const entropyBits = token.entropy === null ? '' : ` (entropy ${formatBits(token.entropy)})`;
     out.push(`**Expected here**${entropyBits}`, '');
     out.push(...distributionLines(previous.topk.slice(0, maxExpected), token.id));
     if (!previous.topk.some((e) => e.id === token.id) && token.logprob !== null) {
@@ -100,7 +96,7 @@ export function buildHoverMarkdown(input: HoverInput): string {
   }
 
   if (token.topk.length > 0) {
-    out.push(`**Predicts next** (entropy ${bits(token.nextEntropy)})`, '');
+    out.push(`**Predicts next** (entropy ${formatBits(token.nextEntropy)})`, '');
     out.push(...distributionLines(token.topk.slice(0, maxNext), next?.id));
     out.push('');
   }

@@ -76,6 +76,11 @@ export function natsToBits(nats: number): number {
   return nats / Math.LN2;
 }
 
+/** An entropy (nats) for people: `2.31 bits`. */
+export function formatBits(nats: number): string {
+  return `${natsToBits(nats).toFixed(2)} bits`;
+}
+
 /** Surprisal in bits from a natural-log probability. */
 export function surprisalBits(logprob: number): number {
   return natsToBits(-logprob);

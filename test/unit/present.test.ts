@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   displayRank,
   escapeInvisible,
+  formatBits,
   formatNumber,
   formatProb,
   natsToBits,
@@ -122,6 +123,7 @@ describe('numbers', () => {
   it('converts nats to bits', () => {
     expect(natsToBits(Math.LN2)).toBeCloseTo(1, 12);
     expect(surprisalBits(Math.log(0.25))).toBeCloseTo(2, 12);
+    expect(formatBits(Math.LN2 * 2.345)).toBe('2.35 bits');
   });
 
   it('shows ranks 1-based with thousands separators', () => {

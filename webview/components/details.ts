@@ -2,7 +2,7 @@
 // what it predicts next, and its features per hook.
 
 import type { FeatureRef } from '../../src/protocol';
-import { displayRank, formatNumber, formatProb, surprisalBits, visibleToken } from '../../src/shared/present';
+import { displayRank, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
 import { loadedToken, type PanelState } from '../state';
 import { distribution } from './distribution';
@@ -47,7 +47,7 @@ export function details(s: PanelState, openCard: (ref: FeatureRef) => void): HTM
             h('dt', {}, 'Surprisal'),
             h('dd', {}, `${formatNumber(surprisalBits(t.logprob!), 1)} bits`),
           ]),
-      ...(t.entropy !== null ? [h('dt', {}, 'Entropy'), h('dd', {}, `${(t.entropy / Math.LN2).toFixed(2)} bits`)] : []),
+      ...(t.entropy !== null ? [h('dt', {}, 'Entropy'), h('dd', {}, formatBits(t.entropy))] : []),
     ),
     h(
       'div',

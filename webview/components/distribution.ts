@@ -1,7 +1,7 @@
 // A top-k next-token distribution as rows of bars, with the token that actually came marked.
 
 import type { TopKEntry } from '../../src/protocol';
-import { displayRank, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
+import { displayRank, formatBits, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
 
 export interface DistributionOptions {
@@ -51,7 +51,7 @@ export function distribution(o: DistributionOptions): HTMLElement {
       'h3',
       { attrs: { id: `${o.id}-h` } },
       o.title,
-      o.entropy !== null ? h('span', { class: 'aside' }, ` entropy ${(o.entropy / Math.LN2).toFixed(2)} bits`) : null,
+      o.entropy !== null ? h('span', { class: 'aside' }, ` entropy ${formatBits(o.entropy)}`) : null,
     ),
     shown.length > 0
       ? h('ol', { class: 'dist-rows', attrs: { 'aria-labelledby': `${o.id}-h` } }, ...rows)
