@@ -7,6 +7,10 @@
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
+const NO_VSCODE = { name: 'vscode', message: 'only the VS Code layer (src/editor, src/inspector, src/extension.ts, src/settings.ts) imports vscode' };
+const ENGINE_INTERNALS = { regex: '(^|/)engine/.', message: "import from the engine's index (src/engine), not its internals" };
+const UI_KIT = { group: ['@vscode/webview-ui-toolkit', '@vscode/webview-ui-toolkit/*'], message: 'only webview/components/toolkit*.ts knows the UI kit' };
+
 export default defineConfig(
   {
     ignores: [
@@ -55,5 +59,25 @@ export default defineConfig(
       eqeqeq: ['error', 'smart'],
       'no-fallthrough': 'error',
     },
+  },
+  // The layering CONTRIBUTING.md describes, checked rather than hoped for: only the VS Code layer
+  // (src/extension.ts, src/settings.ts, src/editor/, src/inspector/) imports `vscode`; everything
+  // outside the engine enters it through its index; only the toolkit module knows the UI kit.
+  {
+    files: ['src/**/*.ts', 'webview/**/*.ts'],
+    ignores: ['src/engine/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ENGINE_INTERNALS, UI_KIT] }] },
+  },
+  {
+    files: ['src/engine/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [UI_KIT] }] },
+  },
+  {
+    files: ['src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [ENGINE_INTERNALS, UI_KIT] }] },
+  },
+  {
+    files: ['webview/components/toolkit*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [ENGINE_INTERNALS] }] },
   },
 );
