@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { readSnapshot, readSnapshotActivations } from '../../src/engine/snapshot';
+import { readSnapshot, readSnapshotActivations } from '../../src/engine';
 import { DENSE_FEATURE } from '../../src/shared/featureDensity';
 import { shortHook } from '../../src/shared/present';
 import { buildCli, realBundle, testBundle } from './inference-helpers';
