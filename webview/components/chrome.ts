@@ -1,7 +1,7 @@
 // The panel's frame: read-only banner, status line, controls, heat-map legend, error and empty states.
 
 import type { HeatmapLegend, PanelSettings } from '../../src/protocol';
-import { shortHook } from '../../src/shared/present';
+import { natsToBits, shortHook } from '../../src/shared/present';
 import { h } from '../dom';
 import type { PanelState } from '../state';
 import { button, checkbox, dropdown, progressRing } from './toolkit';
@@ -101,7 +101,7 @@ export function legend(l: HeatmapLegend): HTMLElement {
       h('span', { class: 'legend-title' }, 'Surprisal'),
       h('span', { class: 'swatch tok surprisal', style: { '--s': '0.05' } }, 'low'),
       h('span', { class: 'swatch tok surprisal', style: { '--s': '0.5' } }, 'mid'),
-      h('span', { class: 'swatch tok surprisal', style: { '--s': '1' } }, `≥ ${(l.maxSurprisal / Math.LN2).toFixed(0)} bits`),
+      h('span', { class: 'swatch tok surprisal', style: { '--s': '1' } }, `≥ ${natsToBits(l.maxSurprisal).toFixed(0)} bits`),
     );
   }
   const [a, b, c] = l.rankBounds;

@@ -4,7 +4,7 @@
 
 import { type CompactToken, type HeatmapLegend, tokenWindow } from '../../src/protocol';
 import { rankBucket } from '../../src/shared/heatmapScale';
-import { displayRank, formatProb, spokenToken, surprisalBits, visibleToken } from '../../src/shared/present';
+import { displayRank, formatProb, natsToBits, spokenToken, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h, replaceChildren } from '../dom';
 import type { PanelState } from '../state';
 
@@ -91,7 +91,7 @@ export class TokenStrip {
         visibleToken(t.text),
       );
       if (state.legend.mode === 'surprisal' && t.logprob !== null) {
-        const s = Math.min(surprisalBits(t.logprob) / (state.legend.maxSurprisal / Math.LN2), 1);
+        const s = Math.min(surprisalBits(t.logprob) / natsToBits(state.legend.maxSurprisal), 1);
         span.style.setProperty('--s', s.toFixed(3));
       }
       nodes.push(span);
