@@ -16,6 +16,12 @@
  * engine.featureDensity(hook, index)                   // fraction of card tokens it fires on, or undefined
  * await engine.getCard(hook, index)                    // Result<FeatureCard>: the bundle's card, or one
  *                                                      // computed at load (promoted/suppressed tokens)
+ * await engine.explain(docUri, text, { offset }, { target?, versus?, topK? }, abortSignal)
+ *                                                      // Result<Explanation>: logit lens, attention rows and
+ *                                                      // direct logit attribution for the token at offset
+ *                                                      // (or { token: index }); 'cannot-explain' for bundles
+ *                                                      // that lack what it needs; superseded per docKey
+ * lensMilestones(e.lens), featureEffect(e, hook, i)    // pure helpers for the hover and the feature card
  * engine.forget(docUri)                                // drop a closed document's caches
  * await engine.dispose()                               // stops the worker; pending calls resolve 'cancelled'
  * ```
@@ -32,6 +38,12 @@ export { Engine, tokenAtOffset } from './analysis/engine';
 export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress, AnalysisStats } from './analysis/engine';
 export type { FeatureCard, TokenLogit } from './analysis/card';
 export * from './types';
+
+// Why this prediction (docs/engine.md, "Explaining one prediction").
+export { featureEffect, groupTerms, lensMilestones } from './explain';
+export type {
+  AttributionGroup, AttributionKind, AttributionTerm, ExplainAt, ExplainOptions, Explanation, HeadAttention, LensLayer, LensMilestone, TokenRef,
+} from './explain';
 
 // Bundles without a model: the editor's "Select Model" validates a folder before switching to it.
 export { loadBundle } from './bundle';

@@ -84,6 +84,8 @@ export type EngineErrorKind =
   | 'bad-tokenizer'
   | 'bad-snapshot'
   | 'bad-input'
+  /** The bundle's model lacks what explaining a prediction needs (made before explain existed). */
+  | 'cannot-explain'
   | 'cancelled'
   | 'superseded'
   | 'internal';

@@ -9,6 +9,8 @@ import type { AnalysisOptions, AnalysisResult, EngineError, Result, TokenResult 
 import { openBundleSource, type BundleSource } from './bundle-source';
 import type { FeatureCard } from './card';
 import { CardRequests } from './card-requests';
+import { ExplainRequests } from './explain-requests';
+import type { ExplainAt, ExplainOptions, Explanation } from '../explain';
 import { failure } from './failure';
 import { AnalysisQueue, type RunProgress } from './job-queue';
 import { ResultAssembler, type AnalysisStats } from './result-assembly';
@@ -70,6 +72,7 @@ export class Engine {
   private readonly queue: AnalysisQueue<AnalyzePayload, EngineResult>;
   private readonly results: ResultAssembler;
   private readonly cards: CardRequests;
+  private readonly explains: ExplainRequests;
 
   private constructor(
     private readonly host: WorkerHost,
@@ -95,6 +98,7 @@ export class Engine {
       },
       { timeoutMs: opts.cardTimeoutMs },
     );
+    this.explains = new ExplainRequests({ post: (r) => host.post(r), abort: (id) => host.abort(id) }, info.modelId);
     host.listen((m) => this.route(m));
     // Registered first, so every waiting caller has its error before the owner's stop listeners run.
     host.onStopped((e) => this.close(e));
@@ -181,6 +185,18 @@ export class Engine {
     return this.cards.get(hook, index);
   }
 
+  /**
+   * Why the model predicts what it does at one token (docs/engine.md, "Explaining one prediction"): the
+   * logit lens, every head's attention row and the direct logit attribution. Runs in the worker over at
+   * most one window; a newer explain() for the same docKey supersedes this one.
+   */
+  explain(docKey: string, text: string, at: ExplainAt, options: ExplainOptions = {}, signal?: AbortSignal): Promise<Result<Explanation>> {
+    if (this.host.ended) return Promise.resolve({ ok: false, error: this.host.ended });
+    const bad = this.explainProblem(text, at, options);
+    if (bad) return Promise.resolve(failure('bad-input', bad));
+    return this.explains.submit(docKey, text, at, { ...options }, signal);
+  }
+
   forget(docKey: string): void {
     this.results.forget(docKey);
     this.host.post({ type: 'forget', docKey });
@@ -197,6 +213,18 @@ export class Engine {
   private close(e: EngineError): void {
     this.queue.close(e);
     this.cards.close(e);
+    this.explains.close(e);
+  }
+
+  private explainProblem(text: string, at: ExplainAt, o: ExplainOptions): string | null {
+    if (typeof text !== 'string') return 'text is not a string';
+    const where = 'offset' in at ? at.offset : at.token;
+    if (!(Number.isInteger(where) && where >= 0)) return `${'offset' in at ? 'offset' : 'token'} must be a whole number >= 0`;
+    for (const [name, id] of [['target', o.target], ['versus', o.versus]] as const) {
+      if (id !== undefined && !(Number.isInteger(id) && id >= 0 && id < this.info.dVocab)) return `${name} must be a token id 0..${this.info.dVocab - 1}`;
+    }
+    if (o.topK !== undefined && !(Number.isInteger(o.topK) && o.topK >= 1 && o.topK <= this.info.topkMax)) return `topK must be 1..${this.info.topkMax}`;
+    return null;
   }
 
   private runOptions(text: string, options: AnalysisOptions & { includeStats?: boolean }): Result<RunOptions> {
@@ -227,6 +255,9 @@ export class Engine {
         return this.queue.failed(m.id, m.error);
       case 'card':
         this.cards.reply(m);
+        return;
+      case 'explanation':
+        this.explains.reply(m);
         return;
     }
   }

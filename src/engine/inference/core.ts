@@ -6,9 +6,10 @@ import { TextTokenizer } from '../tokens';
 import { ModelRunner, type WindowKv } from './model-runner';
 import { DictionaryEncoder, LogitLens } from '../dictionary';
 import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
-import { planRuns } from './windows';
+import { planRuns, type Window } from './windows';
 import { readInitializerByShape } from '../onnx';
 import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
+import type { TokenSpan } from '../types';
 
 export class Cancelled extends Error {}
 
@@ -52,6 +53,20 @@ export class InferenceCore {
 
   forget(docKey: string): void {
     this.docs.delete(docKey);
+  }
+
+  /** The document's last tokenisation (explain re-tokenises from the first change only). */
+  previousEncoding(docKey: string): { text: string; tokens: readonly TokenSpan[] } | undefined {
+    return this.docs.get(docKey)?.lastEncoded;
+  }
+
+  /** Window `w`'s cached KV for this document, cut to at most `maxLen` positions that match `ids`. */
+  cachedWindowPrefix(docKey: string, ids: Int32Array, w: Window, maxLen: number): WindowKv | null {
+    const st = this.docs.get(docKey);
+    const cached = st?.kv.get(w.index);
+    if (!st || !cached) return null;
+    const len = Math.min(cached.usable, firstDiff(st.ids, ids) - w.start, maxLen);
+    return len > 0 ? this.model.slice(cached.kv, len) : null;
   }
 
   private checkAbort(id: number): void {

@@ -2,7 +2,7 @@
 // and what runs in it (core.ts, model-runner.ts, doc-state.ts) are imported by nothing outside this
 // folder; the main thread needs only the message shapes (protocol.ts) and the windowing plan.
 export type {
-  AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerInfo, WorkerInit,
+  AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerExplain, WorkerExplainReply, WorkerInfo, WorkerInit,
 } from './protocol';
 export { planRuns, planWindows, windowCount } from './windows';
 export type { Window, WindowRun } from './windows';

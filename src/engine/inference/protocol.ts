@@ -1,7 +1,8 @@
 // Messages between the Engine (main thread) and the inference worker. Typed arrays travel as
 // transferables; the worker keeps every cache, the main thread keeps the last delivered TokenResults.
 import type { DictionarySpec } from '../dictionary';
-import type { EngineError } from '../types';
+import type { ExplainAt, ExplainOptions, Explanation } from '../explain/types';
+import type { EngineError, Result } from '../types';
 
 export interface WorkerInit {
   type: 'init';
@@ -62,11 +63,29 @@ export interface WorkerCardReply {
   error?: EngineError;
 }
 
+/** Why this prediction, for one position (src/engine/explain). Ids are negative, so they never collide
+ *  with analysis ids on the shared abort flag; a newer explain for the same document supersedes it. */
+export interface WorkerExplain {
+  type: 'explain';
+  id: number;
+  docKey: string;
+  text: string;
+  at: ExplainAt;
+  options: ExplainOptions;
+}
+
+export interface WorkerExplainReply {
+  type: 'explanation';
+  id: number;
+  result: Result<Explanation>;
+}
+
 export type ToWorker =
   | WorkerInit
   | WorkerAnalyze
   | { type: 'forget'; docKey: string }
   | WorkerCardRequest
+  | WorkerExplain
   | { type: 'dispose' };
 
 export interface FeatureRows {
@@ -117,4 +136,5 @@ export type FromWorker =
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; payload: AnalyzePayload }
   | { type: 'failed'; id: number; error: EngineError }
-  | WorkerCardReply;
+  | WorkerCardReply
+  | WorkerExplainReply;

@@ -5,11 +5,13 @@
 import { parentPort } from 'node:worker_threads';
 import { Cancelled, InferenceCore } from './core';
 import type { FromWorker, ToWorker } from './protocol';
+import { ExplainService } from '../explain/worker-service';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
 
 let core: InferenceCore | null = null;
+let explain: ExplainService | null = null;
 // Messages are handled strictly in order: an analyze request never overlaps another.
 let chain: Promise<void> = Promise.resolve();
 
@@ -31,6 +33,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'init':
       try {
         core = await InferenceCore.create(msg);
+        explain = new ExplainService(core);
         send({ type: 'ready', info: core.info() });
       } catch (e) {
         send({ type: 'init-error', error: { kind: 'internal', message: `could not start the model: ${(e as Error).message}` } });
@@ -64,10 +67,17 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'explain': {
+      if (!explain) return send({ type: 'explanation', id: msg.id, result: { ok: false, error: { kind: 'internal', message: 'engine not started' } } });
+      send(await explain.handle(msg));
+      return;
+    }
     case 'forget':
       core?.forget(msg.docKey);
+      explain?.forget(msg.docKey);
       return;
     case 'dispose':
+      await explain?.release();
       await core?.dispose();
       core = null;
       port!.close();
@@ -76,5 +86,7 @@ async function handle(msg: ToWorker): Promise<void> {
 }
 
 port.on('message', (msg: ToWorker) => {
+  // An explain supersedes older ones for its document as soon as it arrives, before it waits its turn.
+  if (msg.type === 'explain') explain?.arrived(msg);
   chain = chain.then(() => handle(msg));
 });

@@ -1,0 +1,80 @@
+// The weights explain needs, read out of model.onnx by the names training/export_onnx.py gives them
+// (`model.` + the Hugging Face GPT-2 parameter name, the same for the default bundle and converted
+// checkpoints), including the `<name>__fp16` + Cast convention for weights stored as float16. The
+// LayerNorm epsilon comes from the graph's own LayerNormalization node for ln_f.
+import fs from 'node:fs';
+import { ModelProto, toFloat32 } from '../onnx';
+
+export interface LayerWeights {
+  ln1W: Float32Array; // [d]
+  ln1B: Float32Array;
+  /** c_attn weight [d, 3d] (Conv1D layout: in x out; q | k | v) and bias [3d]. */
+  attnW: Float32Array;
+  attnB: Float32Array;
+  /** c_proj weight [d, d] (rows h*d_head.. are head h's share of W_O) and bias [d]. */
+  outW: Float32Array;
+  outB: Float32Array;
+  /** MLP output projection [d_mlp, d] and bias [d] (for dictionaries on mlp.hook_post). */
+  mlpOutW: Float32Array;
+  mlpOutB: Float32Array;
+}
+
+export interface ExplainWeights {
+  wte: Float32Array; // [vocab, d]
+  wpe: Float32Array; // [n_ctx, d]
+  lnfW: Float32Array;
+  lnfB: Float32Array;
+  eps: number;
+  layers: LayerWeights[];
+}
+
+export class CannotExplain extends Error {}
+
+/** What a bundle made before explain existed (or by another exporter) is told. */
+export const REEXPORT_HINT =
+  're-export the bundle with training/convert_checkpoint.py (Hugging Face GPT-2 checkpoints) or training/build_default_bundle.py, which write the initializer names and outputs explain reads (docs/bundle-format.md)';
+
+const DEFAULT_EPS = 1e-5;
+
+interface TensorMsg {
+  name?: string;
+  dims: (number | { toNumber(): number })[];
+  data_type: number;
+  raw_data?: Uint8Array;
+  float_data?: number[];
+}
+interface NodeMsg {
+  op_type?: string;
+  input?: string[];
+  attribute?: { name?: string; f?: number }[];
+}
+
+export function layerPrefix(l: number): string {
+  return `model.h.${l}.`;
+}
+
+/** Reads every weight explain uses; throws CannotExplain naming the first one missing. */
+export function readExplainWeights(modelPath: string, nLayers: number): ExplainWeights {
+  const msg = ModelProto.decode(fs.readFileSync(modelPath)) as unknown as { graph?: { initializer?: TensorMsg[]; node?: NodeMsg[] } };
+  const byName = new Map<string, TensorMsg>();
+  for (const t of msg.graph?.initializer ?? []) if (t.name) byName.set(t.name, t);
+  const get = (name: string): Float32Array => {
+    const t = byName.get(name) ?? byName.get(`${name}__fp16`);
+    const values = t ? toFloat32(t) : null;
+    if (!values) throw new CannotExplain(`this bundle cannot explain predictions: model.onnx has no float weight named ${name}; ${REEXPORT_HINT}`);
+    return values;
+  };
+  const layers: LayerWeights[] = [];
+  for (let l = 0; l < nLayers; l++) {
+    const p = layerPrefix(l);
+    layers.push({
+      ln1W: get(`${p}ln_1.weight`), ln1B: get(`${p}ln_1.bias`),
+      attnW: get(`${p}attn.c_attn.weight`), attnB: get(`${p}attn.c_attn.bias`),
+      outW: get(`${p}attn.c_proj.weight`), outB: get(`${p}attn.c_proj.bias`),
+      mlpOutW: get(`${p}mlp.c_proj.weight`), mlpOutB: get(`${p}mlp.c_proj.bias`),
+    });
+  }
+  const lnf = (msg.graph?.node ?? []).find((n) => n.op_type === 'LayerNormalization' && n.input?.[1] === 'model.ln_f.weight');
+  const eps = lnf?.attribute?.find((a) => a.name === 'epsilon')?.f;
+  return { wte: get('model.wte.weight'), wpe: get('model.wpe.weight'), lnfW: get('model.ln_f.weight'), lnfB: get('model.ln_f.bias'), eps: eps ?? DEFAULT_EPS, layers };
+}
