@@ -1,6 +1,9 @@
 // A small safetensors reader and writer (https://github.com/huggingface/safetensors format): 8-byte
 // little-endian header length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__"?},
 // then the raw little-endian tensor bytes. F32, F16, BF16 and F64 tensors are read as Float32Array.
+// Refused as the reference implementation refuses them: a header over 100 MB (checked before parsing),
+// offsets outside the data, and tensors whose byte ranges overlap (one tensor aliasing another).
+import { parseJsonText } from './json-text';
 
 export interface TensorF32 {
   dtype: string;
@@ -17,6 +20,9 @@ export interface SafetensorsHeaderEntry {
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
 const BYTES_PER: Record<string, number> = { F64: 8, F32: 4, F16: 2, BF16: 2 };
+
+/** The reference implementation's limit on the JSON header (huggingface/safetensors MAX_HEADER_SIZE). */
+export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
 
 let f16Table: Float32Array | undefined;
 function f16ToF32Table(): Float32Array {
@@ -37,13 +43,11 @@ export function parseSafetensorsHeader(buf: Uint8Array): Parsed<{ entries: Recor
   if (buf.length < 8) return { ok: false, message: `is ${buf.length} bytes, too short for a safetensors header` };
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const headerLen = Number(view.getBigUint64(0, true));
+  if (headerLen > MAX_SAFETENSORS_HEADER_BYTES) return { ok: false, message: `declares a ${headerLen}-byte header; safetensors headers are at most ${MAX_SAFETENSORS_HEADER_BYTES} bytes` };
   if (headerLen <= 0 || 8 + headerLen > buf.length) return { ok: false, message: `declares a ${headerLen}-byte header but the file is ${buf.length} bytes (truncated or not safetensors)` };
-  let header: unknown;
-  try {
-    header = JSON.parse(new TextDecoder().decode(buf.subarray(8, 8 + headerLen)));
-  } catch (e) {
-    return { ok: false, message: `has a header that is not valid JSON (${(e as Error).message})` };
-  }
+  const json = parseJsonText(new TextDecoder().decode(buf.subarray(8, 8 + headerLen)));
+  if (!json.ok) return { ok: false, message: `has a header that is ${json.message}` };
+  const header = json.value;
   if (typeof header !== 'object' || header === null || Array.isArray(header)) return { ok: false, message: 'has a header that is not a JSON object' };
   const dataStart = 8 + headerLen;
   const dataLen = buf.length - dataStart;
@@ -69,7 +73,24 @@ export function parseSafetensorsHeader(buf: Uint8Array): Parsed<{ entries: Recor
     }
     entries[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [a, b] };
   }
+  const overlap = firstOverlap(entries);
+  if (overlap) return { ok: false, message: overlap };
   return { ok: true, value: { entries, dataStart, metadata } };
+}
+
+/** A sentence naming two tensors whose byte ranges overlap, or undefined (empty tensors own no bytes). */
+function firstOverlap(entries: Record<string, SafetensorsHeaderEntry>): string | undefined {
+  const ranges = Object.entries(entries)
+    .filter(([, e]) => e.data_offsets[1] > e.data_offsets[0])
+    .sort(([, x], [, y]) => x.data_offsets[0] - y.data_offsets[0]);
+  for (let i = 1; i < ranges.length; i++) {
+    const [prevName, prev] = ranges[i - 1];
+    const [name, e] = ranges[i];
+    if (e.data_offsets[0] < prev.data_offsets[1]) {
+      return `tensors "${prevName}" ${JSON.stringify(prev.data_offsets)} and "${name}" ${JSON.stringify(e.data_offsets)} have overlapping data_offsets; each tensor must own its bytes`;
+    }
+  }
+  return undefined;
 }
 
 /** Reads every tensor as Float32Array (F16/BF16 widened, F64 narrowed). Other dtypes are an error. */

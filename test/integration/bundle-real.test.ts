@@ -1,6 +1,7 @@
 // The real default bundle (media/models/code-gpt2-2l): it loads and agrees with itself (tokenizer vs
 // d_vocab, dictionaries vs hooks, cards vs d_sae); copies of it broken in each of the ten ways (plus
-// variants) give an error that names the file and the problem, and nothing throws. Figures are read
+// variants and hostile ones) give an error that names the file and the problem, and nothing throws;
+// hostile cards are refused without blocking the event loop. Figures are read
 // from the bundle, never hard-coded (it is replaced when training finishes).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { loadBundle } from '../../src/engine/bundle';
 import { checkOnnxStructure } from '../../src/engine/onnx';
 import { tokenIndexAt } from '../../src/engine/tokens';
 import { BREAKAGES, copyBundle, expectBroken } from '../unit/bundle-fixtures';
+import { expectHostileCardRefused, HOSTILE_CARDS } from '../unit/bundle-hostile-fixtures';
 import { checkTiling } from '../unit/tokens-fixtures';
 
 const BUNDLE = path.resolve(__dirname, '../../media/models/code-gpt2-2l');
@@ -100,6 +102,21 @@ describe('broken copies of the default bundle', () => {
       try {
         const want = breakIt(dir);
         expectBroken(await loadBundle(dir), want);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('hostile cards in a copy of the default bundle', () => {
+  for (const [name, card] of Object.entries(HOSTILE_CARDS)) {
+    it(name, async () => {
+      const dir = path.join(tmp, name.replace(/\W+/g, '-'));
+      copyBundle(BUNDLE, dir);
+      const withCards = (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).dictionaries as { hook_name: string; cards?: string }[]).find((d) => d.cards)!;
+      try {
+        await expectHostileCardRefused(dir, withCards.cards!, withCards.hook_name, card);
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });
       }

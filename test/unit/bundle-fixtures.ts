@@ -1,14 +1,16 @@
 // Bundles for tests: a small synthetic one (real tokenizer, two tiny SAELens dictionaries in v6 and
-// pre-v6 layouts, cards, and a stand-in model.onnx that is a structurally complete ONNX protobuf), and
+// pre-v6 layouts, cards, and a stand-in model.onnx with the contract's interface but no nodes), and
 // `breakBundle`, which damages a copy of any bundle (synthetic or the real default one) in each of the
 // ways the engine must report clearly.
 import zlib from 'node:zlib';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { DataType, encodeModel } from '../../src/engine/onnx';
 import { parseSafetensorsHeader, writeSafetensors } from '../../src/engine/safetensors';
 import { expect } from 'vitest';
 import type { Result } from '../../src/engine/types';
+import { editManifest, readManifest, resign, rewriteSafetensorsHeader, type TestManifest } from './bundle-edits';
+import { HOSTILE_BREAKAGES } from './bundle-hostile-fixtures';
 import { codeTokenizerJson } from './tokens-fixtures';
 
 export const SYN_HOOKS = [
@@ -16,25 +18,38 @@ export const SYN_HOOKS = [
   { name: 'blocks.1.hook_resid_post', d: 8 },
 ];
 
-function sha(buf: Buffer | Uint8Array): string {
-  return createHash('sha256').update(buf).digest('hex');
-}
+/** The figures the synthetic manifest declares; the stand-in model.onnx agrees with them. */
+const SYN_ARCH = { n_layers: 2, d_model: 8, n_heads: 2, d_head: 4, n_ctx: 64, topk_max: 10 };
 
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-/** ModelProto { ir_version: 8, graph: <n opaque bytes>, opset_import: <3 bytes> } as protobuf bytes. */
-export function fakeOnnx(graphBytes = 4000): Buffer {
-  const graph = Buffer.alloc(graphBytes, 0x11);
-  return Buffer.concat([Buffer.from([0x08, 0x08, 0x3a, ...varint(graphBytes)]), graph, Buffer.from([0x42, 0x03, 0x08, 0x11, 0x00])]);
+/**
+ * A model.onnx with the contract's inputs, outputs and embedding tables (docs/bundle-format.md) and no
+ * nodes: it is never run, but its interface is what loading checks the manifest against. The tables make
+ * the graph most of the file, as in a real model (truncation tests cut into it).
+ */
+export function fakeModelOnnx(dVocab: number): Uint8Array {
+  const { n_layers, d_model, n_heads, d_head, n_ctx, topk_max } = SYN_ARCH;
+  const kv = (prefix: string, positions: string) =>
+    Array.from({ length: n_layers }, (_, l) => ['key', 'value'].map((kind) => ({ name: `${prefix}_${kind}_${l}`, type: DataType.FLOAT, shape: [1, n_heads, positions, d_head] }))).flat();
+  const table = (name: string, rows: number) => ({ name, dims: [rows, d_model], data: Float32Array.from({ length: rows * d_model }, (_, i) => Math.sin(i)) });
+  return encodeModel({
+    name: 'synthetic',
+    inputs: [
+      { name: 'input_ids', type: DataType.INT64, shape: [1, 'n'] },
+      { name: 'target_ids', type: DataType.INT64, shape: [1, 'n'] },
+      ...kv('past', 'past'),
+    ],
+    outputs: [
+      { name: 'topk_ids', type: DataType.INT64, shape: [1, 'n', topk_max] },
+      { name: 'topk_logprobs', type: DataType.FLOAT, shape: [1, 'n', topk_max] },
+      { name: 'entropy', type: DataType.FLOAT, shape: [1, 'n'] },
+      { name: 'target_logprob', type: DataType.FLOAT, shape: [1, 'n'] },
+      { name: 'target_rank', type: DataType.INT64, shape: [1, 'n'] },
+      ...kv('present', 'total'),
+      ...SYN_HOOKS.map((h) => ({ name: h.name, type: DataType.FLOAT, shape: [1, 'n', h.d] })),
+    ],
+    initializers: [table('model.wte.weight', dVocab), table('model.wpe.weight', n_ctx)],
+    nodes: [],
+  });
 }
 
 function weights(dIn: number, dSae: number, jumprelu: boolean): Uint8Array {
@@ -69,17 +84,7 @@ function cards(dSae: number, format: 'bin' | 'jsonl'): { labels: string; blobs: 
   };
 }
 
-/** Recomputes the sha256 + bytes of every file the manifest lists (what a bundle author's tool does). */
-export function resign(dir: string, only?: string[]): void {
-  const mPath = path.join(dir, 'manifest.json');
-  const m = JSON.parse(fs.readFileSync(mPath, 'utf8'));
-  for (const rel of Object.keys(m.files)) {
-    if (only && !only.includes(rel)) continue;
-    const buf = fs.readFileSync(path.join(dir, rel));
-    m.files[rel] = { sha256: sha(buf), bytes: buf.length };
-  }
-  fs.writeFileSync(mPath, JSON.stringify(m, null, 2));
-}
+export { resign };
 
 export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin' | 'jsonl' } = {}): void {
   const cardsFormat = options.cardsFormat ?? 'bin';
@@ -91,7 +96,7 @@ export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin'
   const tok = codeTokenizerJson() as { model: { vocab: Record<string, number> }; added_tokens: { id: number }[] };
   const dVocab = Math.max(...Object.values(tok.model.vocab), ...tok.added_tokens.map((a) => a.id)) + 1;
   put('tokenizer.json', JSON.stringify(tok));
-  put('model.onnx', fakeOnnx());
+  put('model.onnx', fakeModelOnnx(dVocab));
   put('parity.json', '{}');
   const [h0, h1] = SYN_HOOKS;
   // v6 topk config
@@ -109,9 +114,9 @@ export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin'
     id: 'synthetic-test',
     name: 'Synthetic test bundle',
     description: 'tests only',
-    architecture: { family: 'gpt2', n_layers: 2, d_model: 8, n_heads: 2, d_head: 4, d_mlp: 32, n_ctx: 64, d_vocab: dVocab, act_fn: 'gelu_new' },
+    architecture: { family: 'gpt2', n_layers: SYN_ARCH.n_layers, d_model: SYN_ARCH.d_model, n_heads: SYN_ARCH.n_heads, d_head: SYN_ARCH.d_head, d_mlp: 32, n_ctx: SYN_ARCH.n_ctx, d_vocab: dVocab, act_fn: 'gelu_new' },
     tokenizer: { file: 'tokenizer.json', eot_token_id: dVocab - 1 },
-    model: { file: 'model.onnx', opset: 17, topk_max: 10, hooks: SYN_HOOKS },
+    model: { file: 'model.onnx', opset: 17, topk_max: SYN_ARCH.topk_max, hooks: SYN_HOOKS },
     dictionaries: [
       { hook_name: h0.name, path: `saes/${h0.name}`, cards: `cards/${h0.name}` },
       { hook_name: h1.name, path: `saes/${h1.name}` },
@@ -130,18 +135,7 @@ export function copyBundle(from: string, to: string): void {
   fs.cpSync(from, to, { recursive: true });
 }
 
-type Manifest = {
-  architecture: { d_vocab: number };
-  model: { file: string };
-  tokenizer: { file: string };
-  dictionaries: { hook_name: string; path: string; cards?: string }[];
-};
-const readManifest = (dir: string): Manifest => JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-const editManifest = (dir: string, f: (m: Record<string, unknown>) => void) => {
-  const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
-  f(m);
-  fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
-};
+type Manifest = TestManifest;
 
 export interface Breakage {
   /** Expected EngineError kind. */
@@ -150,6 +144,8 @@ export interface Breakage {
   file: string;
   /** What the message must say besides the file name. */
   says: RegExp;
+  /** What the message must not say (the content of a file that is not what it claims to be). */
+  never?: RegExp;
 }
 
 /** A load of a broken bundle failed the way `want` says: kind, file, and a message naming the file. */
@@ -160,10 +156,12 @@ export function expectBroken(r: Result<unknown>, want: Breakage): void {
   expect(r.error.file).toBe(want.file);
   expect(r.error.message).toContain(want.file);
   expect(r.error.message).toMatch(want.says);
+  if (want.never) expect(r.error.message).not.toMatch(want.never);
 }
 
-/** The ten kinds of broken bundle (plus variants), each applied to a fresh copy in `dir`. */
+/** The ten kinds of broken bundle (plus variants, and the hostile ones), each applied to a fresh copy in `dir`. */
 export const BREAKAGES: Record<string, (dir: string) => Breakage> = {
+  ...HOSTILE_BREAKAGES,
   'missing file': (dir) => {
     const d = readManifest(dir).dictionaries[0];
     const rel = `${d.path}/sae_weights.safetensors`;
@@ -218,20 +216,10 @@ export const BREAKAGES: Record<string, (dir: string) => Breakage> = {
   'wrong tensor shape': (dir) => {
     const d = readManifest(dir).dictionaries[0];
     const rel = `${d.path}/sae_weights.safetensors`;
-    const p = path.join(dir, rel);
-    const buf = fs.readFileSync(p);
-    const h = parseSafetensorsHeader(buf);
-    if (!h.ok) throw new Error(h.message);
     // Same bytes, W_enc declared transposed: [d_sae, d_in] instead of [d_in, d_sae].
-    const header = { ...h.value.entries } as Record<string, unknown>;
-    const wEnc = h.value.entries.W_enc;
-    header.W_enc = { ...wEnc, shape: [wEnc.shape[1], wEnc.shape[0]] };
-    if (h.value.metadata) header.__metadata__ = h.value.metadata;
-    let json = JSON.stringify(header);
-    json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-    fs.writeFileSync(p, Buffer.concat([len, Buffer.from(json), buf.subarray(h.value.dataStart)]));
+    rewriteSafetensorsHeader(path.join(dir, rel), (e) => {
+      e.W_enc.shape = [e.W_enc.shape[1], e.W_enc.shape[0]];
+    });
     resign(dir, [rel]);
     return { kind: 'bad-tensor-shape', file: rel, says: /W_enc has shape \[\d+, \d+\], expected/ };
   },

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseSafetensorsHeader, readSafetensors, writeSafetensors } from '../../src/engine/safetensors';
+import { MAX_SAFETENSORS_HEADER_BYTES, parseSafetensorsHeader, readSafetensors, writeSafetensors } from '../../src/engine/safetensors';
 
 const PY = '/usr/bin/python3';
 const hasNumpy = fs.existsSync(PY) && spawnSync(PY, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
@@ -28,6 +28,21 @@ with open(sys.argv[1], "wb") as f:
 print(json.dumps({"f32": x.ravel().tolist(), "f16": x.astype(np.float16).astype(np.float32).ravel().tolist(),
                   "bf16": (bf16.astype(np.uint32) << 16).view(np.float32).ravel().tolist()}))
 `;
+
+/** A file whose tensors "a" [0,16) and "b" [8,24) share bytes 8..16. */
+function overlapping(): Uint8Array {
+  const header = Buffer.from(JSON.stringify({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] }, b: { dtype: 'F32', shape: [4], data_offsets: [8, 24] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  return Buffer.concat([len, header, Buffer.alloc(24)]);
+}
+
+/** A file that declares a header of `n` bytes (refused by its length, before anything is read). */
+function withHeaderLength(n: number): Uint8Array {
+  const b = Buffer.alloc(64, 0x20);
+  b.writeBigUInt64LE(BigInt(n));
+  return b;
+}
 
 describe('safetensors', () => {
   it.skipIf(!hasNumpy)('reads F32, F16, BF16 and F64 tensors written by numpy', () => {
@@ -62,9 +77,23 @@ describe('safetensors', () => {
     ['too short', new Uint8Array(4), /too short/],
     ['header longer than file', (() => { const b = new Uint8Array(16); new DataView(b.buffer).setBigUint64(0, 100n, true); return b; })(), /truncated or not safetensors/],
     ['truncated data', writeSafetensors([{ name: 'x', shape: [4], data: new Float32Array(4) }]).subarray(0, -3), /file truncated/],
+    ['overlapping tensors', overlapping(), /tensors "a" \[0,16\] and "b" \[8,24\] have overlapping data_offsets/],
+    ['a header over the 100 MB limit', withHeaderLength(MAX_SAFETENSORS_HEADER_BYTES + 1), /header; safetensors headers are at most 100000000 bytes/],
   ])('reports a damaged file: %s', (_n, bytes, says) => {
     const r = readSafetensors(bytes);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toMatch(says);
+  });
+
+  it('does not quote a header that is not JSON', () => {
+    const text = Buffer.from('PRIVATE-KEY-9f2c not json');
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(text.length));
+    const r = readSafetensors(Buffer.concat([len, text]));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.message).toMatch(/header that is not valid JSON/);
+      expect(r.message).not.toMatch(/PRIVATE/);
+    }
   });
 });

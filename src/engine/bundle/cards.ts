@@ -7,9 +7,12 @@
 // table); they are read too.
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { parseJsonText } from '../json-text';
 import type { Result } from '../types';
-import { fail, ok, readFileResult, readJsonFile } from './files';
+import { fail, fileError, ok, readAt, readFileResult, readJsonFile } from './files';
+import { BUNDLE_LIMITS } from './limits';
 import type { BundleCard, CardStore } from './types';
 
 interface HookCards {
@@ -27,12 +30,14 @@ export type CardsFormat = 'bin' | 'jsonl';
 export const CARDS_FILES: Record<CardsFormat, string> = { bin: 'cards.bin', jsonl: 'cards.jsonl' };
 export const CARDS_DICTIONARY = 'cards.dict';
 
+const inflateRaw = promisify(zlib.inflateRaw);
+
 /** Loads and checks one hook's cards folder against the dictionary's d_sae. */
 export async function loadHookCards(absDir: string, shownDir: string, dSae: number, format: CardsFormat = 'bin', hasDictionary = false): Promise<Result<HookCards>> {
   const labelsFile = `${shownDir}/labels.json`;
   const offsetsFile = `${shownDir}/cards.offsets`;
   const cardsFile = `${shownDir}/${CARDS_FILES[format]}`;
-  const labelsJson = await readJsonFile(path.join(absDir, 'labels.json'), labelsFile, 'bad-dictionary');
+  const labelsJson = await readJsonFile(path.join(absDir, 'labels.json'), labelsFile, 'bad-dictionary', BUNDLE_LIMITS.labelsBytes);
   if (!labelsJson.ok) return labelsJson;
   const lj = labelsJson.value as { labels?: unknown; density?: unknown };
   if (typeof lj !== 'object' || lj === null || !Array.isArray(lj.labels) || !lj.labels.every((x) => typeof x === 'string')) {
@@ -46,7 +51,7 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
     }
     density = lj.density as number[];
   }
-  const offBytes = await readFileResult(path.join(absDir, 'cards.offsets'), offsetsFile);
+  const offBytes = await readFileResult(path.join(absDir, 'cards.offsets'), offsetsFile, 4 * (dSae + 1));
   if (!offBytes.ok) return offBytes;
   if (offBytes.value.length !== 4 * (dSae + 1)) {
     return fail('bad-dictionary', offsetsFile, `${offsetsFile} is ${offBytes.value.length} bytes; ${dSae} features need ${4 * (dSae + 1)} (uint32 × (d_sae + 1))`);
@@ -63,11 +68,14 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
   }
   for (let i = 0; i < dSae; i++) {
     if (offsets[i + 1] < offsets[i]) return fail('bad-dictionary', offsetsFile, `${offsetsFile}: offsets decrease at feature ${i}`);
+    if (offsets[i + 1] - offsets[i] > BUNDLE_LIMITS.cardBytes) {
+      return fail('bad-dictionary', offsetsFile, `${offsetsFile}: card ${i} is stored in ${offsets[i + 1] - offsets[i]} bytes; a card may take at most ${BUNDLE_LIMITS.cardBytes} (${cardsFile})`);
+    }
   }
   if (offsets[dSae] !== size) return fail('bad-dictionary', offsetsFile, `${offsetsFile} ends at byte ${offsets[dSae]} but ${cardsFile} is ${size} bytes`);
   let dictionary: Buffer | undefined;
   if (hasDictionary) {
-    const d = await readFileResult(path.join(absDir, CARDS_DICTIONARY), `${shownDir}/${CARDS_DICTIONARY}`);
+    const d = await readFileResult(path.join(absDir, CARDS_DICTIONARY), `${shownDir}/${CARDS_DICTIONARY}`, BUNDLE_LIMITS.cardsDictionaryBytes);
     if (!d.ok) return d;
     dictionary = d.value;
   }
@@ -105,32 +113,39 @@ export class BundleCardStore implements CardStore {
     }
     const start = c.offsets[index];
     const len = c.offsets[index + 1] - start;
-    let line: string;
+    const where = `${c.cardsFile}: card ${index} (bytes ${start}..${start + len})`;
+    const limit = BUNDLE_LIMITS.cardBytes;
+    if (len > limit) return fail('bad-dictionary', c.cardsFile, `${where} is ${len} bytes; a card may take at most ${limit} bytes`);
+    let blob: Buffer;
     try {
-      const fh = await fs.open(c.cardsAbs, 'r');
-      try {
-        const buf = Buffer.alloc(len);
-        const { bytesRead } = await fh.read(buf, 0, len, start);
-        const blob = buf.subarray(0, bytesRead);
-        line = (c.compressed ? zlib.inflateRawSync(blob, c.dictionary ? { dictionary: c.dictionary } : {}) : blob).toString('utf8');
-      } finally {
-        await fh.close();
-      }
+      blob = await readAt(c.cardsAbs, start, len);
     } catch (e) {
-      const zlibError = (e as { code?: string }).code?.startsWith('Z_');
-      return fail(zlibError ? 'bad-dictionary' : 'unreadable-file', c.cardsFile, zlibError
-        ? `${c.cardsFile}: card ${index} (bytes ${start}..${start + len}) is not a valid deflate block`
-        : `${c.cardsFile} could not be read: ${(e as Error).message}`);
+      return { ok: false, error: fileError(e, c.cardsFile) };
     }
-    let card: unknown;
-    try {
-      card = JSON.parse(line);
-    } catch (e) {
-      return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: card ${index} (bytes ${start}..${start + len}) is not valid JSON: ${(e as Error).message}`);
-    }
-    if (typeof card !== 'object' || card === null || (card as BundleCard).index !== index) {
-      return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: line for feature ${index} holds card ${JSON.stringify((card as BundleCard | null)?.index)}; cards.offsets and ${c.cardsFile} disagree`);
+    const text = c.compressed ? await inflateCard(blob, c.dictionary, where) : ok(blob);
+    if (!text.ok) return fail('bad-dictionary', c.cardsFile, text.error.message);
+    const json = parseJsonText(text.value.toString('utf8'));
+    if (!json.ok) return fail('bad-dictionary', c.cardsFile, `${where} is ${json.message}`);
+    const card = json.value as Partial<BundleCard> | null;
+    if (typeof card !== 'object' || card === null || card.index !== index) {
+      const held = typeof card?.index === 'number' ? `card ${card.index}` : 'no card index';
+      return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: the bytes for feature ${index} hold ${held}; cards.offsets and ${c.cardsFile} disagree`);
     }
     return ok(card as BundleCard);
+  }
+}
+
+/**
+ * Inflates one card off the event loop (zlib's thread pool), stopping at the card size limit: a small
+ * blob can inflate to gigabytes, which a synchronous inflate would spend seconds of the editor's thread on.
+ */
+async function inflateCard(blob: Buffer, dictionary: Buffer | undefined, where: string): Promise<Result<Buffer>> {
+  const limit = BUNDLE_LIMITS.cardBytes;
+  try {
+    return ok(await inflateRaw(blob, { maxOutputLength: limit, ...(dictionary ? { dictionary } : {}) }));
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') return fail('bad-dictionary', undefined, `${where} inflates to more than ${limit} bytes, the limit for one card`);
+    return fail('bad-dictionary', undefined, code?.startsWith('Z_') ? `${where} is not a valid deflate block` : `${where} could not be inflated: ${(e as Error).message}`);
   }
 }

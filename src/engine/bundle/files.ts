@@ -1,7 +1,9 @@
 // File helpers for bundle loading: errors as values, hashing, positioned reads.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants as fsConstants, createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseJsonText } from '../json-text';
 import type { EngineError, EngineErrorKind, Result } from '../types';
 
 export function fail<T>(kind: EngineErrorKind, file: string | undefined, message: string): Result<T> {
@@ -20,22 +22,51 @@ export function fileError(e: unknown, file: string, what = 'could not be read'):
   return { kind: 'unreadable-file', file, message: `${file} ${what}: ${(e as Error)?.message ?? String(e)}` };
 }
 
-export async function readFileResult(abs: string, file: string): Promise<Result<Buffer>> {
+/**
+ * Reads a whole regular file of at most maxBytes. The size is checked before reading, and a FIFO or
+ * device is refused without being opened for a blocking read (a FIFO's open() waits for a writer).
+ */
+export async function readFileResult(abs: string, file: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Result<Buffer>> {
   try {
-    return ok(await fs.readFile(abs));
+    const fh = await fs.open(abs, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    try {
+      const st = await fh.stat();
+      if (st.isDirectory()) return fail('unreadable-file', file, `${file} is a folder, not a file`);
+      if (!st.isFile()) return fail('unreadable-file', file, `${file} is not a regular file`);
+      if (st.size > maxBytes) return fail('unreadable-file', file, `${file} is ${st.size} bytes; the limit for this file is ${maxBytes} bytes`);
+      return ok(await fh.readFile());
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     return { ok: false, error: fileError(e, file) };
   }
 }
 
-export async function readJsonFile(abs: string, file: string, badKind: EngineErrorKind): Promise<Result<unknown>> {
-  const r = await readFileResult(abs, file);
+export async function readJsonFile(abs: string, file: string, badKind: EngineErrorKind, maxBytes?: number): Promise<Result<unknown>> {
+  const r = await readFileResult(abs, file, maxBytes);
   if (!r.ok) return r;
+  const json = parseJsonText(r.value.toString('utf8'));
+  return json.ok ? ok(json.value) : fail(badKind, file, `${file} is ${json.message}`);
+}
+
+/**
+ * A bundle file must lie inside the bundle folder once every symbolic link on its path is resolved: a
+ * link to a private file elsewhere would otherwise be read (and its bytes reach error messages). Links
+ * that stay inside the folder are fine. `realRoot` is the bundle folder's own real path.
+ */
+export async function checkInsideFolder(realRoot: string, abs: string, file: string): Promise<Result<void>> {
+  let real: string;
   try {
-    return ok(JSON.parse(r.value.toString('utf8')));
+    real = await fs.realpath(abs);
   } catch (e) {
-    return fail(badKind, file, `${file} is not valid JSON: ${(e as Error).message}`);
+    return { ok: false, error: fileError(e, file) };
   }
+  const rel = path.relative(realRoot, real);
+  if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+    return fail('unreadable-file', file, `${file} is a symbolic link (or lies under one) that leads outside the bundle folder; bundle files must be inside it`);
+  }
+  return ok(undefined);
 }
 
 export function sha256Hex(data: Uint8Array): string {

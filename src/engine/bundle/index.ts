@@ -6,14 +6,17 @@ import path from 'node:path';
 import type { Result } from '../types';
 import { TextTokenizer } from '../tokens';
 import { BundleCardStore, CARDS_DICTIONARY, CARDS_FILES, loadHookCards, type CardsFormat } from './cards';
-import { fail, fileError, ok, readJsonFile, sha256File } from './files';
+import { checkArchitecture } from './architecture-check';
+import { checkInsideFolder, fail, fileError, ok, readJsonFile, sha256File } from './files';
+import { BUNDLE_LIMITS } from './limits';
 import { validateManifest } from './manifest';
-import { checkOnnxStructure } from '../onnx';
+import { checkOnnxStructure, readGraphInterface } from '../onnx';
 import { readSaeFolder, SAE_CFG_FILE, SAE_WEIGHTS_FILE } from './sae';
 import type { Bundle, Dictionary, LoadBundleOptions, Manifest } from './types';
 export type * from './types';
 export { normalizeSaeConfig } from './sae';
 export { validateManifest } from './manifest';
+export { BUNDLE_LIMITS } from './limits';
 
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<Result<Bundle>> {
   try {
@@ -57,14 +60,19 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
     return fail('missing-file', dir, `the model bundle folder ${dir} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 
-  const manifestJson = await readJsonFile(path.join(dir, 'manifest.json'), 'manifest.json', 'bad-manifest');
+  // Every file is checked against the folder's real path: a bundle reached through a link is fine, a
+  // file inside it that links elsewhere is not.
+  const realRoot = await fs.realpath(dir);
+  const manifestInside = await checkInsideFolder(realRoot, path.join(dir, 'manifest.json'), 'manifest.json');
+  if (!manifestInside.ok) return manifestInside;
+  const manifestJson = await readJsonFile(path.join(dir, 'manifest.json'), 'manifest.json', 'bad-manifest', BUNDLE_LIMITS.manifestBytes);
   if (!manifestJson.ok) return manifestJson;
   const mv = validateManifest(manifestJson.value);
   if (!mv.ok) return mv;
   const manifest = mv.value;
 
   // Every file the manifest lists: present, the listed size, the listed sha256.
-  const checked = await checkListedFiles(dir, manifest, options.verifyChecksums !== false);
+  const checked = await checkListedFiles(dir, realRoot, manifest, options.verifyChecksums !== false);
   if (!checked.ok) return checked;
   const hashes = checked.value;
 
@@ -88,7 +96,9 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   }
 
   const tokenizerPath = abs(dir, manifest.tokenizer.file);
-  const tok = await TextTokenizer.fromFile(tokenizerPath, manifest.tokenizer.file);
+  const tokenizerJson = await readJsonFile(tokenizerPath, manifest.tokenizer.file, 'bad-tokenizer', BUNDLE_LIMITS.tokenizerBytes);
+  if (!tokenizerJson.ok) return tokenizerJson;
+  const tok = TextTokenizer.fromJson(tokenizerJson.value, manifest.tokenizer.file);
   if (!tok.ok) return tok;
   const tokenizer = tok.value;
   const dVocab = manifest.architecture.d_vocab;
@@ -102,6 +112,13 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   if (eot !== undefined && tokenizer.eotId !== undefined && eot !== tokenizer.eotId) {
     return fail('vocab-mismatch', manifest.tokenizer.file, `manifest.json says eot_token_id ${eot} but ${manifest.tokenizer.file} has <|endoftext|> = ${tokenizer.eotId}`);
   }
+
+  // The manifest's figures against the graph (after the tokenizer's, so a d_vocab that disagrees with
+  // both is reported against the tokenizer).
+  const graph = await readGraphInterface(modelPath);
+  if (!graph.ok) return fail('unreadable-file', manifest.model.file, `${manifest.model.file} ${graph.message}`);
+  const disagreement = checkArchitecture(manifest, graph.value, manifest.model.file);
+  if (disagreement) return fail('bad-manifest', disagreement.startsWith('manifest.json') ? 'manifest.json' : manifest.model.file, disagreement);
 
   const hookWidth = new Map<string, number>();
   for (const h of manifest.model.hooks) {
@@ -150,9 +167,11 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
 }
 
 /** Sizes of all listed files first (cheap, finds truncation and missing files), then their hashes. */
-async function checkListedFiles(dir: string, manifest: Manifest, verify: boolean): Promise<Result<Map<string, string>>> {
+async function checkListedFiles(dir: string, realRoot: string, manifest: Manifest, verify: boolean): Promise<Result<Map<string, string>>> {
   const entries = Object.entries(manifest.files);
   for (const [rel, want] of entries) {
+    const inside = await checkInsideFolder(realRoot, abs(dir, rel), rel);
+    if (!inside.ok) return inside;
     let size: number;
     try {
       const st = await fs.stat(abs(dir, rel));

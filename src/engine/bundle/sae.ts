@@ -1,9 +1,12 @@
 // SAELens dictionary folders (cfg.json + sae_weights.safetensors), v6 and pre-v6 configs, validated:
-// config fields, tensor names and shapes against the config and the hook width, finite weights.
+// config fields, tensor names and shapes against the config and the hook width, finite weights of a
+// size float32 activations can hold.
 import path from 'node:path';
 import type { Result } from '../types';
 import { readSafetensors, type TensorF32 } from '../safetensors';
+import { parseJsonText } from '../json-text';
 import { fail, ok, readFileResult, sha256Hex } from './files';
+import { BUNDLE_LIMITS } from './limits';
 import type { Dictionary, SaeArchitecture, SaeConfig, SaeWeights } from './types';
 
 export const SAE_CFG_FILE = 'cfg.json';
@@ -67,8 +70,10 @@ export function normalizeSaeConfig(raw: unknown): { ok: true; value: SaeConfig }
   };
 }
 
-function firstNonFinite(a: Float32Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+/** Index of the first NaN, infinite or implausibly large value (see BUNDLE_LIMITS.dictionaryWeightAbs), or -1. */
+function firstUnusable(a: Float32Array): number {
+  const limit = BUNDLE_LIMITS.dictionaryWeightAbs;
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i]) <= limit)) return i;
   return -1;
 }
 
@@ -90,15 +95,11 @@ export async function readSaeFolder(dir: string, options: SaeFolderOptions = {})
   const cfgFile = path.posix.join(shown.split(path.sep).join('/'), SAE_CFG_FILE);
   const weightsFile = path.posix.join(shown.split(path.sep).join('/'), SAE_WEIGHTS_FILE);
 
-  const cfgBytes = await readFileResult(path.join(dir, SAE_CFG_FILE), cfgFile);
+  const cfgBytes = await readFileResult(path.join(dir, SAE_CFG_FILE), cfgFile, BUNDLE_LIMITS.saeConfigBytes);
   if (!cfgBytes.ok) return cfgBytes;
-  let cfgJson: unknown;
-  try {
-    cfgJson = JSON.parse(cfgBytes.value.toString('utf8'));
-  } catch (e) {
-    return fail('bad-dictionary', cfgFile, `${cfgFile} is not valid JSON: ${(e as Error).message}`);
-  }
-  const norm = normalizeSaeConfig(cfgJson);
+  const cfgJson = parseJsonText(cfgBytes.value.toString('utf8'));
+  if (!cfgJson.ok) return fail('bad-dictionary', cfgFile, `${cfgFile} is ${cfgJson.message}`);
+  const norm = normalizeSaeConfig(cfgJson.value);
   if (!norm.ok) return fail('bad-dictionary', cfgFile, `${cfgFile} ${norm.message}`);
   const cfg = norm.value;
   if (options.expectedHook !== undefined && cfg.hook_name !== options.expectedHook) {
@@ -134,8 +135,12 @@ export async function readSaeFolder(dir: string, options: SaeFolderOptions = {})
     if (tensor.shape.length !== shape.length || tensor.shape.some((x, i) => x !== shape[i])) {
       return fail('bad-tensor-shape', weightsFile, `${weightsFile}: ${name} has shape [${tensor.shape.join(', ')}], expected [${shape.join(', ')}] (d_in ${d_in}, d_sae ${d_sae} from cfg.json)`);
     }
-    const bad = firstNonFinite(tensor.data);
-    if (bad >= 0) return fail('nan-weights', weightsFile, `${weightsFile}: ${name} holds ${tensor.data[bad]} at flat index ${bad}; weights must be finite`);
+    const bad = firstUnusable(tensor.data);
+    if (bad >= 0) {
+      return fail('nan-weights', weightsFile, Number.isFinite(tensor.data[bad])
+        ? `${weightsFile}: ${name} holds ${tensor.data[bad]} at flat index ${bad}; weights beyond ±${BUNDLE_LIMITS.dictionaryWeightAbs} overflow the activations computed from them`
+        : `${weightsFile}: ${name} holds ${tensor.data[bad]} at flat index ${bad}; weights must be finite`);
+    }
     got[name] = tensor;
   }
   const weights: SaeWeights = {
