@@ -8,9 +8,18 @@ the tied token embedding.
 
   /usr/bin/python3 training/reference_gpt2.py --checkpoint DIR --ids IDS.json --out OUT.json
       [--hook blocks.8.hook_resid_pre --hook-out H.f32]
+      [--explain POS [--target ID] [--versus ID] [--topk K] --explain-out EXPLAIN.json]
 IDS.json is a JSON list of token ids. OUT.json holds, for each position i < n-1, target_logprob[i] =
 log p(ids[i+1] | ids[..i]) and entropy[i] of that prediction. --hook writes that TransformerLens hook's
 activations for all n positions as float32 [n, d] to --hook-out.
+
+--explain writes, for position POS (the ids are one context window starting at position 0), what the
+inspector's explain computes, from this forward pass: the logit lens (ln_f and the unembedding applied
+to every blocks.L.hook_resid_pre and the last hook_resid_post: top-K ids and probs, the target's prob
+and rank), every head's attention row (blocks.L.attn.hook_pattern[head, POS, :POS+1]) and the direct
+logit attribution of logit(target) (minus logit(versus)) with ln_f's scale frozen at POS: embed,
+pos_embed, each head (z_h @ W_O[h]), each attention output bias, each MLP output, ln_f's bias. The target
+defaults to ids[POS+1].
 """
 import argparse
 import json
@@ -50,8 +59,9 @@ def gelu_tanh(x):
     return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def forward(config, w, ids, hook=None):
-    """Returns (log-probs [n, vocab] float64, the named hook's activations or None)."""
+def forward(config, w, ids, hook=None, trace=None):
+    """Returns (log-probs [n, vocab] float64, the named hook's activations or None). With a list as
+    `trace`, appends per block: resid_pre, pattern [H, n, n], z [H, n, d_head], resid_mid, resid_post."""
     n_layer, n_head, d = config["n_layer"], config["n_head"], config["n_embd"]
     eps = config.get("layer_norm_epsilon", 1e-5)
     dh = d // n_head
@@ -70,8 +80,11 @@ def forward(config, w, ids, hook=None):
         scores -= scores.max(-1, keepdims=True)
         att = np.exp(scores)
         att /= att.sum(-1, keepdims=True)
-        y = (att @ v).transpose(1, 0, 2).reshape(n, d)
+        z = att @ v
+        y = z.transpose(1, 0, 2).reshape(n, d)
+        resid_pre = x
         x = x + y @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        resid_mid = x
         if hook == f"blocks.{L}.hook_resid_mid":
             captured = x.copy()
         h = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
@@ -81,11 +94,54 @@ def forward(config, w, ids, hook=None):
         x = x + post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
         if hook == f"blocks.{L}.hook_resid_post":
             captured = x.copy()
+        if trace is not None:
+            trace.append({"resid_pre": resid_pre, "pattern": att, "z": z, "resid_mid": resid_mid, "resid_post": x})
     x = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"], eps)
     logits = x @ w["wte.weight"].T
     logits -= logits.max(-1, keepdims=True)
     logp = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     return logp, captured
+
+
+def explain(config, w, ids, pos, target=None, versus=None, k=10):
+    """The logit lens, attention rows and direct logit attribution at `pos` (see the module docstring)."""
+    n_layer, n_head, d = config["n_layer"], config["n_head"], config["n_embd"]
+    eps = config.get("layer_norm_epsilon", 1e-5)
+    dh = d // n_head
+    trace = []
+    forward(config, w, ids[:pos + 1], trace=trace)
+    target = int(ids[pos + 1]) if target is None else target
+    wte, g, b = w["wte.weight"], w["ln_f.weight"], w["ln_f.bias"]
+
+    lens = []
+    rows = [(f"blocks.{L}.hook_resid_pre", trace[L]["resid_pre"][pos]) for L in range(n_layer)]
+    rows.append((f"blocks.{n_layer - 1}.hook_resid_post", trace[-1]["resid_post"][pos]))
+    for name, r in rows:
+        logits = layer_norm(r, g, b, eps) @ wte.T
+        logp = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+        top = np.argsort(-logp, kind="stable")[:k]
+        lens.append({"hook": name, "topk_ids": top.tolist(), "topk_probs": np.exp(logp[top]).tolist(),
+                     "target_prob": float(np.exp(logp[target])), "target_rank": int((logp > logp[target]).sum())})
+
+    x = trace[-1]["resid_post"][pos]
+    sigma = np.sqrt(((x - x.mean()) ** 2).mean() + eps)
+    u = wte[target] - (wte[versus] if versus is not None else 0)
+
+    def term(c):  # the component's share of the logit with sigma frozen and its mean removed
+        return float(((c - c.mean()) / sigma * g) @ u)
+
+    heads, attn_bias, mlp, pattern = [], [], [], []
+    for L in range(n_layer):
+        p = f"h.{L}."
+        W_O = w[p + "attn.c_proj.weight"]
+        heads.append([term(trace[L]["z"][h, pos] @ W_O[h * dh:(h + 1) * dh]) for h in range(n_head)])
+        pattern.append([trace[L]["pattern"][h, pos, :pos + 1].tolist() for h in range(n_head)])
+        attn_bias.append(term(w[p + "attn.c_proj.bias"]))
+        mlp.append(term(trace[L]["resid_post"][pos] - trace[L]["resid_mid"][pos]))
+    logit = float(layer_norm(x, g, b, eps) @ u)
+    return {"position": pos, "target": target, "versus": versus, "logit": logit, "lens": lens, "pattern": pattern,
+            "attribution": {"embed": term(wte[ids[pos]]), "pos_embed": term(w["wpe.weight"][pos]), "heads": heads,
+                            "attn_bias": attn_bias, "mlp": mlp, "ln_bias": float(b @ u)}}
 
 
 def main():
@@ -95,6 +151,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--hook")
     ap.add_argument("--hook-out")
+    ap.add_argument("--explain", type=int, metavar="POS")
+    ap.add_argument("--target", type=int)
+    ap.add_argument("--versus", type=int)
+    ap.add_argument("--topk", type=int, default=10)
+    ap.add_argument("--explain-out")
     a = ap.parse_args()
     config, w = load_checkpoint(a.checkpoint)
     with open(a.ids) as f:
@@ -108,6 +169,11 @@ def main():
         if captured is None:
             sys.exit(f"unknown hook {a.hook}")
         captured.astype(np.float32).tofile(a.hook_out)
+    if a.explain is not None:
+        if not 0 <= a.explain < len(ids) - (1 if a.target is None else 0):
+            sys.exit(f"--explain {a.explain} is out of range for {len(ids)} ids")
+        with open(a.explain_out, "w") as f:
+            json.dump(explain(config, w, np.asarray(ids, dtype=np.int64), a.explain, a.target, a.versus, a.topk), f)
 
 
 if __name__ == "__main__":
