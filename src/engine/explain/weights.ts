@@ -1,7 +1,9 @@
 // The weights explain needs, read out of model.onnx by the names training/export_onnx.py gives them
 // (`model.` + the Hugging Face GPT-2 parameter name, the same for the default bundle and converted
 // checkpoints), including the `<name>__fp16` + Cast convention for weights stored as float16. The
-// LayerNorm epsilon comes from the graph's own LayerNormalization node for ln_f.
+// LayerNorm epsilon comes from the graph's own LayerNormalization node for ln_f. The exporter folds
+// identical tensors (e.g. the all-zero biases of an untrained model) into one initializer that Identity
+// nodes hand on under the other names, so a name is followed through Identity and Cast nodes.
 import fs from 'node:fs';
 import { ModelProto, toFloat32 } from '../onnx';
 
@@ -46,6 +48,7 @@ interface TensorMsg {
 interface NodeMsg {
   op_type?: string;
   input?: string[];
+  output?: string[];
   attribute?: { name?: string; f?: number }[];
 }
 
@@ -58,8 +61,19 @@ export function readExplainWeights(modelPath: string, nLayers: number): ExplainW
   const msg = ModelProto.decode(fs.readFileSync(modelPath)) as unknown as { graph?: { initializer?: TensorMsg[]; node?: NodeMsg[] } };
   const byName = new Map<string, TensorMsg>();
   for (const t of msg.graph?.initializer ?? []) if (t.name) byName.set(t.name, t);
+  const aliasOf = new Map<string, string>();
+  for (const n of msg.graph?.node ?? []) {
+    if ((n.op_type === 'Identity' || n.op_type === 'Cast') && n.input?.[0] && n.output?.[0]) aliasOf.set(n.output[0], n.input[0]);
+  }
+  const find = (name: string): TensorMsg | undefined => {
+    for (let hops = 0, at: string | undefined = name; at !== undefined && hops < 8; hops++, at = aliasOf.get(at)) {
+      const t = byName.get(at);
+      if (t) return t;
+    }
+    return undefined;
+  };
   const get = (name: string): Float32Array => {
-    const t = byName.get(name) ?? byName.get(`${name}__fp16`);
+    const t = find(name);
     const values = t ? toFloat32(t) : null;
     if (!values) throw new CannotExplain(`this bundle cannot explain predictions: model.onnx has no float weight named ${name}; ${REEXPORT_HINT}`);
     return values;
