@@ -3,6 +3,7 @@
 // half-updated copy, and bad values (wrong type, out of range) fall back to the default instead of
 // reaching the engine.
 import * as vscode from 'vscode';
+import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from './shared/limits';
 import type { HeatmapMode } from './shared/heatmapScale';
 
 export const SECTION = 'activationInspector';
@@ -19,7 +20,7 @@ export interface Settings {
   /** Hook names shown; empty = every dictionary in the bundle. */
   readonly hooks: readonly string[];
   readonly heatmapMode: HeatmapMode;
-  /** Documents longer than this (UTF-16 code units) are not analysed. */
+  /** Documents larger than this many UTF-8 bytes are not analysed (bytes bound the tokens; characters do not). */
   readonly maxDocumentSize: number;
   readonly debounceMs: number;
 }
@@ -32,7 +33,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   featuresPerToken: 5,
   hooks: Object.freeze([]) as readonly string[],
   heatmapMode: 'rank' as HeatmapMode,
-  maxDocumentSize: 200_000,
+  maxDocumentSize: DEFAULT_MAX_DOCUMENT_BYTES,
   debounceMs: 300,
 });
 
@@ -40,7 +41,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
 export const LIMITS = Object.freeze({
   topK: [1, 50],
   featuresPerToken: [1, 64],
-  maxDocumentSize: [1, 10_000_000],
+  maxDocumentSize: [1, MAX_DOCUMENT_BYTES_CEILING],
   debounceMs: [0, 10_000],
 } as const);
 

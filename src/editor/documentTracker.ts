@@ -7,7 +7,7 @@ import type { AnalysisOptions, AnalysisResult } from '../engine';
 import type { Settings } from '../settings';
 import type { AnalysisStore } from './analysisStore';
 import { key, sha256Hex } from './documentKey';
-import { BINARY_SAMPLE_CHARS, checkEligibility } from './eligibility';
+import { checkEligibility, documentFacts } from './eligibility';
 import type { Logger } from './logger';
 import type { ModelHost } from './modelHost';
 import { describeError } from './modelHost';
@@ -118,10 +118,7 @@ export class DocumentTracker implements vscode.Disposable {
     if (doc.isClosed) return undefined;
     const settings = this.settings();
     const text = doc.getText();
-    const eligibility = checkEligibility(
-      { languageId: doc.languageId, scheme: doc.uri.scheme, length: text.length, head: text.slice(0, BINARY_SAMPLE_CHARS) },
-      settings,
-    );
+    const eligibility = checkEligibility(documentFacts(doc.languageId, doc.uri.scheme, text), settings);
     if (!eligibility.ok) {
       this.store.delete(docKey);
       this.setStatus(docKey, { kind: 'skipped', reason: eligibility.reason, detail: eligibility.detail });

@@ -17,7 +17,7 @@ import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 import { fake, Uri } from './editorFakeVscode';
 
 const silent = { info: () => {}, warn: () => {}, error: () => {} };
-const facts = (over: Partial<Parameters<typeof checkEligibility>[0]> = {}) => ({ languageId: 'python', scheme: 'file', length: 10, head: 'print(1)', ...over });
+const facts = (over: Partial<Parameters<typeof checkEligibility>[0]> = {}) => ({ languageId: 'python', scheme: 'file', bytes: 10, head: 'print(1)', ...over });
 
 describe('eligibility', () => {
   it('accepts ordinary text and says why it refuses the rest', () => {
@@ -27,9 +27,9 @@ describe('eligibility', () => {
       return r.ok ? 'ok' : r.reason;
     };
     expect(refuse(facts({ scheme: 'output' }))).toBe('it is not a text file');
-    expect(refuse(facts({ length: 300_000 }))).toBe('it is too large');
+    expect(refuse(facts({ bytes: 300_000 }))).toBe('it is too large');
     expect(refuse(facts({ head: 'PK\u0003\u0004\u0000\u0000' }))).toBe('it looks binary');
-    expect(refuse(facts({ length: 0, head: '' }))).toBe('it is empty');
+    expect(refuse(facts({ bytes: 0, head: '' }))).toBe('it is empty');
     expect(refuse(facts(), { ...DEFAULT_SETTINGS, enabledLanguages: ['rust'] })).toBe('python is not enabled');
     expect(refuse(facts(), { ...DEFAULT_SETTINGS, enabledLanguages: ['python'] })).toBe('ok');
   });
