@@ -3,11 +3,13 @@
 import { analyzeCommand, ANALYZE_USAGE } from './analyze';
 import { evalCommand, EVAL_USAGE } from './eval';
 import { benchCommand, BENCH_USAGE } from './bench';
+import { explainCommand, EXPLAIN_USAGE } from './explain';
 import { UsageError } from './args';
 
 const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${EVAL_USAGE}
+  ${EXPLAIN_USAGE}
   ${BENCH_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       return evalCommand(rest);
     case 'bench':
       return benchCommand(rest);
+    case 'explain':
+      return explainCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -26,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command "${cmd}" (analyze, eval or bench)`);
+      throw new UsageError(`unknown command "${cmd}" (analyze, eval, explain or bench)`);
   }
 }
 

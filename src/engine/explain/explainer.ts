@@ -93,6 +93,7 @@ export class Explainer {
       position: p,
       token: { id: span.id, text: span.text, start: span.start, end: span.end },
       windowStart: w.start,
+      windowTokens: spans.slice(w.start, p + 1).map((s) => ({ id: s.id, text: s.text, start: s.start, end: s.end })),
       target: { id: target, text: tokenizer.idToText(target) },
       targetIsNext: p + 1 < n && target === ids[p + 1],
       versus: versus === null ? null : { id: versus, text: tokenizer.idToText(versus) },

@@ -98,6 +98,8 @@ export interface Explanation {
   token: { id: number; text: string; start: number; end: number };
   /** The context window the model saw for this position: tokens [windowStart, position]. */
   windowStart: number;
+  /** Those tokens (document indices windowStart..position), for labelling attention keys. */
+  windowTokens: { id: number; text: string; start: number; end: number }[];
   target: TokenRef;
   /** True when the target is the token that actually follows in the document. */
   targetIsNext: boolean;
