@@ -50,9 +50,13 @@ export function codeSpan(text: string): string {
   return `${fence}${pad}${text}${pad}${fence}`;
 }
 
-/** Escapes markdown syntax in plain text (labels come from bundle files and may contain anything). */
+/**
+ * Escapes markdown syntax in plain text (labels come from bundle files and may contain anything).
+ * Autolinks too: an escaped ':' breaks `https://…` / `ftp://…`, an escaped '.' breaks `www.…` and bare
+ * domains, an escaped '@' e-mail addresses, so no part of a label becomes a link.
+ */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
+  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~&:@]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 }
 
 export function commandUri(command: string, args: unknown[]): string {

@@ -67,7 +67,7 @@ describe('hover builder', () => {
     const result = fakeAnalysis('a b');
     const md = buildHoverMarkdown({ result, index: 1, uri: 'file:///a.py', labelOf: (_h, i) => (i === 99 ? undefined : '*bold* [x](command:evil)'), hooks: [], maxFeatures: 5 });
     expect(md).toContain('**Top features**');
-    expect(md).toContain('\\*bold\\* \\[x\\]\\(command:evil\\)');
+    expect(md).toContain('\\*bold\\* \\[x\\]\\(command\\:evil\\)');
     expect(md).toContain('*(no label)*');
     expect(md).toContain('`blocks.0.hook_resid_post`');
   });
