@@ -12,6 +12,7 @@ import { DataType, encodeModel, Engine, planWindows, sessionOptions, tokenAtOffs
 import { intArg, parse, UsageError } from './args';
 import { interleaveWithPytorch, median } from './bench-pytorch';
 import { openEngine } from './open-engine';
+import { benchExplain } from './bench-explain';
 
 export const BENCH_USAGE = 'activation-inspector bench [--bundle DIR] [--threads N] [--features N] [--rounds N] [--no-pytorch]';
 
@@ -164,6 +165,7 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
     out(`full_analysis_${n}_tokens_per_s`, (n / times[n]) * 1000);
   }
   if (full) await editAndHover(engine, prefix(2000), run, out);
+  if (full) await benchExplain(engine, prefix(2000), out);
   // Achieved GFLOP/s against a same-run matmul baseline.
   const flops = analysisFlops(engine, BASELINE_TOKENS, engine.info.hooks);
   const achieved = flops / (times[BASELINE_TOKENS] / 1000) / 1e9;
