@@ -1,13 +1,15 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
-import { buildSnapshot, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations, type TokenResult } from '../engine';
+import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations, type TokenResult } from '../engine';
 import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
-import { intArg, listArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { progressReporter } from './progress';
 import { openEngine } from './open-engine';
 
 export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
-                             [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]`;
+                             [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]
+                             [--max-bytes N] [--progress]`;
 
 const LANGUAGES: Record<string, string> = {
   '.py': 'python', '.ts': 'typescript', '.tsx': 'typescriptreact', '.js': 'javascript', '.mjs': 'javascript',
@@ -58,6 +60,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     hooks: { type: 'string', multiple: true },
     'include-activations': { type: 'boolean' },
     out: { type: 'string' },
+    progress: { type: 'boolean' },
+    ...inputOptions,
   });
   if (values.help) {
     console.log(ANALYZE_USAGE);
@@ -65,23 +69,30 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError(`analyze takes exactly one FILE (usage: ${ANALYZE_USAGE.split('\n')[0]})`);
   const file = positionals[0];
-  const text = readTextFile(file);
+  const out = stringArg(values.out);
+  const includeActivations = !!values['include-activations'];
+  // Where the snapshot goes is checked before any work: never over the input or a file that is not ours.
+  if (out !== undefined) {
+    const target = await checkSnapshotTargets(out, { inputs: [file], withActivations: includeActivations, flag: '--out' });
+    if (!target.ok) throw new UsageError(target.error.message);
+  }
+  const { text, byteOrderMark } = readTextFile(file, maxBytesArg(values));
   const engine = await openEngine(values);
   try {
     const topK = intArg(values['top-k'], 'top-k', 10, 1, engine.info.topkMax);
     const featuresPerToken = intArg(values.features, 'features', 8, 1, 1000);
     const hooks = listArg(values.hooks);
     for (const h of hooks) if (!engine.info.hooks.includes(h)) throw new UsageError(`--hooks: no dictionary for ${h} (have: ${engine.info.hooks.join(', ')})`);
-    const includeActivations = !!values['include-activations'];
     const options = { topK, featuresPerToken, hooks, includeActivations };
-    const r = await engine.analyze(path.resolve(file), text, options);
+    const progress = progressReporter(`analyzing ${escapeInvisible(file)}`, !!values.progress);
+    const r = await engine.analyze(path.resolve(file), text, options, undefined, (p) => progress.update(p.done, p.total));
+    progress.finish();
     if (!r.ok) throw new UsageError(r.error.message);
-    const out = stringArg(values.out);
-    if (out) {
+    if (out !== undefined) {
       const snap = buildSnapshot({
         result: r.value,
         provenance: engine.provenance(),
-        document: { path: path.resolve(file), languageId: LANGUAGES[path.extname(file).toLowerCase()] ?? null, text },
+        document: { path: path.resolve(file), languageId: LANGUAGES[path.extname(file).toLowerCase()] ?? null, text, byteOrderMark },
         options: { topK, featuresPerToken, hooks: r.value.hooks },
       });
       if (!snap.ok) throw new UsageError(snap.error.message);

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BUNDLE_SEGMENTS } from '../shared/defaultBundle';
+import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from '../shared/limits';
 
 export class UsageError extends Error {}
 
@@ -60,22 +61,56 @@ export function listArg(v: unknown): string[] {
   return parts.map((s) => s.trim()).filter(Boolean);
 }
 
-/** Reads a text file; refuses missing, unreadable, directory and binary (NUL bytes / invalid UTF-8) files. */
-export function readTextFile(file: string): string {
+/** Options of the commands that read source files. */
+export const inputOptions = {
+  'max-bytes': { type: 'string' },
+} as const;
+
+/** --max-bytes: the largest input file read, in bytes (the extension's limit by default). */
+export function maxBytesArg(values: ArgValues): number {
+  return intArg(values['max-bytes'], 'max-bytes', DEFAULT_MAX_DOCUMENT_BYTES, 1, MAX_DOCUMENT_BYTES_CEILING);
+}
+
+export interface TextFile {
+  text: string;
+  /** The file began with a UTF-8 byte-order mark, which is not part of text. */
+  byteOrderMark: boolean;
+}
+
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/**
+ * Reads a source file of at most maxBytes. Refuses what is not a regular file without a blocking open
+ * (a FIFO with no writer, /dev/zero), files over the limit before reading them, and binary files
+ * (NUL bytes, invalid UTF-8). A leading byte-order mark is taken off the text and reported.
+ */
+export function readTextFile(file: string, maxBytes: number = DEFAULT_MAX_DOCUMENT_BYTES): TextFile {
   let buf: Buffer;
+  let fd: number | undefined;
   try {
-    const st = fs.statSync(file);
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new UsageError(`${file} is a folder, not a text file`);
-    buf = fs.readFileSync(file);
+    if (!st.isFile()) throw new UsageError(`${file} is not a regular file (a device, pipe or socket); only files are read`);
+    if (st.size > maxBytes) {
+      throw new UsageError(`${file} is ${st.size.toLocaleString('en-US')} bytes, more than the limit of ${maxBytes.toLocaleString('en-US')}; --max-bytes N raises it (up to ${MAX_DOCUMENT_BYTES_CEILING.toLocaleString('en-US')})`);
+    }
+    buf = fs.readFileSync(fd);
   } catch (e) {
     if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `${file} does not exist` : `${file} could not be read: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
   }
+  if (buf.length > maxBytes) throw new UsageError(`${file} grew past the limit of ${maxBytes.toLocaleString('en-US')} bytes while it was read`);
   if (buf.subarray(0, 65536).includes(0)) throw new UsageError(`${file} looks like a binary file (it contains NUL bytes)`);
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
   } catch {
     throw new UsageError(`${file} is not UTF-8 text`);
   }
+  const byteOrderMark = text.startsWith(BYTE_ORDER_MARK);
+  return { text: byteOrderMark ? text.slice(1) : text, byteOrderMark };
 }

@@ -8,10 +8,12 @@
 //                 is the mean of the per-token figure the panel shows
 // l0.<hook>       mean number of non-zero features per token
 import type { Engine } from '../engine';
-import { parse, readTextFile, UsageError } from './args';
+import { escapeInvisible } from '../shared/present';
+import { inputOptions, maxBytesArg, parse, readTextFile, UsageError } from './args';
 import { openEngine } from './open-engine';
+import { progressReporter, type ProgressReporter } from './progress';
 
-export const EVAL_USAGE = 'activation-inspector eval FILE... [--model DIR] [--sae DIR]... [--threads N]';
+export const EVAL_USAGE = 'activation-inspector eval FILE... [--model DIR] [--sae DIR]... [--threads N] [--max-bytes N] [--progress]';
 
 interface HookAcc {
   sqErr: number;
@@ -22,7 +24,11 @@ interface HookAcc {
   n: number;
 }
 
-export async function evaluate(engine: Engine, files: { name: string; text: string }[]): Promise<Record<string, number>> {
+/**
+ * The figures above over `files`. Throws a UsageError when no token is predicted (every file empty or a
+ * single token): there is nothing to score, and the ratios would be 0/0.
+ */
+export async function evaluate(engine: Engine, files: { name: string; text: string }[], progressFor?: (file: string) => ProgressReporter): Promise<Record<string, number>> {
   let nll = 0;
   let bytes = 0;
   let predicted = 0;
@@ -31,7 +37,11 @@ export async function evaluate(engine: Engine, files: { name: string; text: stri
   const acc = new Map<string, HookAcc>();
   const enc = new TextEncoder();
   for (const f of files) {
-    const r = await engine.analyze(`eval:${f.name}`, f.text, { topK: 1, featuresPerToken: 1, hooks: [], includeActivations: true, includeStats: true });
+    const progress = progressFor?.(f.name);
+    const r = await engine.analyze(`eval:${f.name}`, f.text, { topK: 1, featuresPerToken: 1, hooks: [], includeActivations: true, includeStats: true }, undefined, (p) =>
+      progress?.update(p.done, p.total),
+    );
+    progress?.finish();
     if (!r.ok) throw new UsageError(`${f.name}: ${r.error.message}`);
     const res = r.value;
     engine.forget(`eval:${f.name}`);
@@ -64,17 +74,23 @@ export async function evaluate(engine: Engine, files: { name: string; text: stri
       a.n += n;
     }
   }
+  if (predicted === 0) {
+    const what = files.length === 1 ? `${files[0].name} holds` : `the ${files.length} files hold`;
+    const count = `${tokens} token${tokens === 1 ? '' : 's'}${files.length === 1 ? '' : ' in all'}`;
+    throw new UsageError(`nothing to score: ${what} ${count}, and a file's first token has no prediction (a file needs at least two tokens)`);
+  }
   const out: Record<string, number> = {
     files: files.length,
     tokens,
-    bits_per_byte: bytes ? nll / bytes : NaN,
-    top1_accuracy: predicted ? top1 / predicted : NaN,
+    bits_per_byte: nll / bytes,
+    top1_accuracy: top1 / predicted,
   };
   for (const [h, a] of acc) {
     let meanSq = 0;
     for (const s of a.sumX) meanSq += (s / a.n) ** 2;
     const total = a.sumSq - a.n * meanSq;
-    out[`explained_variance.${h}`] = 1 - a.sqErr / total;
+    // With no variance across tokens (one token, or all alike) there is nothing to explain.
+    if (total > 0) out[`explained_variance.${h}`] = 1 - a.sqErr / total;
     out[`mean_token_explained_variance.${h}`] = a.evTok / a.n;
     out[`l0.${h}`] = a.l0 / a.n;
   }
@@ -82,16 +98,17 @@ export async function evaluate(engine: Engine, files: { name: string; text: stri
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {});
+  const { values, positionals } = parse(argv, { progress: { type: 'boolean' }, ...inputOptions });
   if (values.help) {
     console.log(EVAL_USAGE);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError(`eval needs at least one FILE (usage: ${EVAL_USAGE})`);
-  const files = positionals.map((name) => ({ name, text: readTextFile(name) }));
+  const maxBytes = maxBytesArg(values);
+  const files = positionals.map((name) => ({ name, text: readTextFile(name, maxBytes).text }));
   const engine = await openEngine(values);
   try {
-    const r = await evaluate(engine, files);
+    const r = await evaluate(engine, files, (name) => progressReporter(`scoring ${escapeInvisible(name)}`, !!values.progress));
     for (const [k, v] of Object.entries(r)) console.log(`${k}: ${Number.isInteger(v) ? v : v.toFixed(4)}`);
     return 0;
   } finally {

@@ -51,7 +51,7 @@ export type { Bundle, Manifest } from './bundle';
 
 // Snapshots (docs/snapshot-format.md): built from a finished analysis, written atomically, read back
 // without a model.
-export { buildSnapshot, readSnapshot, readSnapshotActivations, writeSnapshotAtomic } from './snapshot';
+export { buildSnapshot, checkSnapshotTargets, readSnapshot, readSnapshotActivations, writeSnapshotAtomic } from './snapshot';
 export type { BuildSnapshotInput, HookActivations, Snapshot, SnapshotProvenance, SnapshotToken } from './snapshot';
 
 // For the benchmark: the windowing plan (to count the FLOPs of an analysis) and a same-settings ONNX

@@ -65,9 +65,15 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
   const widths = new Map(b.hooks.map((h) => [h.name, h.d]));
   const byHook = new Map<string, Dictionary>(b.dictionaries.map((d) => [d.hookName, d]));
   const attached: Dictionary[] = [];
+  const attachedFrom = new Map<string, string>();
   for (const sae of extraSaeDirs) {
     const r = await loadSaeFolder(sae);
     if (!r.ok) return r;
+    const earlier = attachedFrom.get(r.value.hookName);
+    if (earlier !== undefined) {
+      return { ok: false, error: { kind: 'bad-dictionary', file: sae, message: `${sae}: a second dictionary for hook ${r.value.hookName} (${earlier} is attached there already); attach one per hook` } };
+    }
+    attachedFrom.set(r.value.hookName, sae);
     const w = widths.get(r.value.hookName);
     if (w === undefined) {
       return { ok: false, error: { kind: 'bad-dictionary', file: sae, message: `${sae}: hook ${r.value.hookName} is not one this model outputs` } };
