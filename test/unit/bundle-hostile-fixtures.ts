@@ -1,6 +1,7 @@
 // Hostile and inconsistent bundles, applied to a copy of any bundle (synthetic or the real default one):
 // files that link outside the bundle, tensors that alias each other, weights too large to encode with,
 // manifest figures that disagree with model.onnx's graph, and files over the size limits.
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -40,7 +41,7 @@ export const HOSTILE_BREAKAGES: Record<string, (dir: string) => HostileBreakage>
     fs.rmSync(path.join(dir, rel));
     fs.symlinkSync(privateFileBeside(dir), path.join(dir, rel));
     resign(dir, [rel]); // the manifest even vouches for the target's bytes
-    return { kind: 'unreadable-file', file: rel, says: /outside the bundle folder/, never: /PRIVATE-KEY/ };
+    return { kind: 'unreadable-file', file: rel, says: /outside the bundle folder/, never: /PRIVATE/ };
   },
   'a folder that is a link to a folder outside the bundle': (dir) => {
     const d = readManifest(dir).dictionaries[0];
@@ -56,13 +57,19 @@ export const HOSTILE_BREAKAGES: Record<string, (dir: string) => HostileBreakage>
     const outside = privateFileBeside(dir);
     fs.rmSync(p);
     fs.symlinkSync(outside, p);
-    return { kind: 'unreadable-file', file: 'manifest.json', says: /outside the bundle folder/, never: /PRIVATE-KEY/ };
+    return { kind: 'unreadable-file', file: 'manifest.json', says: /outside the bundle folder/, never: /PRIVATE/ };
+  },
+  'a manifest.json that is a FIFO (reading it would wait for a writer forever)': (dir) => {
+    const p = path.join(dir, 'manifest.json');
+    fs.rmSync(p);
+    execFileSync('mkfifo', [p]);
+    return { kind: 'unreadable-file', file: 'manifest.json', says: /not a regular file/ };
   },
   'a tokenizer.json that is not JSON (its content is not quoted)': (dir) => {
     const rel = readManifest(dir).tokenizer.file;
     fs.writeFileSync(path.join(dir, rel), 'PRIVATE-KEY-9f2c do not quote me\n');
     resign(dir, [rel]);
-    return { kind: 'bad-tokenizer', file: rel, says: /not valid JSON/, never: /PRIVATE-KEY/ };
+    return { kind: 'bad-tokenizer', file: rel, says: /not valid JSON/, never: /PRIVATE/ };
   },
   'overlapping tensors (b_enc aliases W_enc)': (dir) => {
     const rel = `${readManifest(dir).dictionaries[0].path}/sae_weights.safetensors`;
@@ -150,7 +157,7 @@ export const HOSTILE_CARDS: Record<string, HostileCard> = {
   'a card that is not JSON (its content is not quoted)': {
     blob: () => zlib.deflateRawSync(Buffer.from('PRIVATE-KEY-9f2c do not quote me')),
     says: /is not valid JSON/,
-    never: /PRIVATE-KEY/,
+    never: /PRIVATE/,
   },
 };
 
