@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadBundle, loadSaeFolder, normalizeSaeConfig } from '../../src/engine/bundle';
+import { BUNDLE_LIMITS, loadBundle, loadSaeFolder, normalizeSaeConfig } from '../../src/engine/bundle';
 import { BREAKAGES, SYN_HOOKS, copyBundle, expectBroken, writeSyntheticBundle } from './bundle-fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-bundle-'));
@@ -84,6 +84,18 @@ describe('a good bundle', () => {
     expect(r.ok === false && r.error.file).toBe('parity.json');
   });
 
+  it('loads through a link to the bundle folder, and with links that stay inside it', async () => {
+    const link = path.join(tmp, 'link-to-good');
+    fs.symlinkSync(good, link);
+    expect((await loadBundle(link)).ok).toBe(true);
+    const dir = path.join(tmp, 'inner-links');
+    copyBundle(good, dir);
+    fs.renameSync(path.join(dir, 'parity.json'), path.join(dir, 'saes', 'parity-real.json'));
+    fs.symlinkSync(path.join('saes', 'parity-real.json'), path.join(dir, 'parity.json'));
+    const r = await loadBundle(dir);
+    expect(r.ok, r.ok ? '' : r.error.message).toBe(true);
+  });
+
   it('a folder that does not exist is an error value', async () => {
     const r = await loadBundle(path.join(tmp, 'nope'));
     expect(r.ok === false && r.error.kind).toBe('missing-file');
@@ -99,6 +111,21 @@ describe('broken bundles: each names the file and the problem', () => {
       expectBroken(await loadBundle(dir), want);
     });
   }
+});
+
+describe('limits', () => {
+  it('docs/bundle-format.md states each size limit the loader applies', () => {
+    const doc = fs.readFileSync(path.resolve(__dirname, '../../docs/bundle-format.md'), 'utf8');
+    const mib = (bytes: number) => `${bytes / 1024 / 1024} MiB`;
+    expect(doc).toContain(`| \`manifest.json\` | ${mib(BUNDLE_LIMITS.manifestBytes)} |`);
+    expect(doc).toContain(`| \`tokenizer.json\` | ${mib(BUNDLE_LIMITS.tokenizerBytes)} |`);
+    expect(doc).toContain(`| \`saes/<hook>/cfg.json\` | ${mib(BUNDLE_LIMITS.saeConfigBytes)} |`);
+    expect(doc).toContain(`| \`cards/<hook>/labels.json\` | ${mib(BUNDLE_LIMITS.labelsBytes)} |`);
+    expect(doc).toContain(`${mib(BUNDLE_LIMITS.cardBytes)} stored, and ${mib(BUNDLE_LIMITS.cardBytes)} once inflated`);
+    expect(doc).toContain(`| \`cards.dict\` | ${BUNDLE_LIMITS.cardsDictionaryBytes / 1024} KiB`);
+    expect(doc).toContain('at most 1e8 in magnitude');
+    expect(BUNDLE_LIMITS.dictionaryWeightAbs).toBe(1e8);
+  });
 });
 
 describe('SAELens folders outside the bundle (--sae)', () => {
