@@ -94,7 +94,8 @@ describe('analyze', () => {
 
   it.each([
     [['analyze', '/no/such/file.py'], /does not exist/],
-    [['analyze', process.execPath], /binary/],
+    [['analyze', 'BINARY'], /binary/],
+    [['analyze', process.execPath], /more than the limit of 200,000/],
     [['analyze', 'SAMPLE', '--model', os.tmpdir()], /manifest/],
     [['analyze', 'SAMPLE', '--top-k', '0'], /--top-k/],
     [['analyze', 'SAMPLE', '--hooks', 'blocks.7.nope'], /no dictionary/],
@@ -103,7 +104,9 @@ describe('analyze', () => {
     [['frobnicate'], /unknown command/],
     [['eval'], /at least one FILE/],
   ])('bad input %j exits non-zero with one line', (args, msg) => {
-    const a = (args as string[]).map((x) => (x === 'SAMPLE' ? sample : x));
+    const binary = path.join(tmp, 'small.bin');
+    fs.writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]));
+    const a = (args as string[]).map((x) => (x === 'SAMPLE' ? sample : x === 'BINARY' ? binary : x));
     if (!a.includes('--model') && a[0] !== 'frobnicate' && a.length > 1) a.push('--model', bundle);
     const r = run(...a);
     expect(r.code).not.toBe(0);
