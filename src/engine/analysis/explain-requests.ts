@@ -1,6 +1,8 @@
 // Explain requests on the main thread: at most one per document, the newest wins (the older one resolves
-// 'superseded' at once and is told to stop), an AbortSignal cancels, and the worker's typed reply settles
-// the caller. Ids are negative so they never collide with analysis ids on the shared abort flag.
+// 'superseded' at once; the worker drops it when it sees the newer one arrive), an AbortSignal cancels
+// through the shared abort flag, and the worker's typed reply settles the caller. Ids are negative so
+// they never collide with analysis ids on that flag. Superseding does not raise the flag: it holds one
+// id, and an explain (at most one window pass) is not worth overwriting an analysis's stop request.
 import type { ExplainAt, ExplainOptions, Explanation } from '../explain';
 import type { WorkerExplain, WorkerExplainReply } from '../inference';
 import type { EngineError, Result } from '../types';
@@ -34,10 +36,7 @@ export class ExplainRequests {
     if (this.closedWith) return Promise.resolve({ ok: false, error: this.closedWith });
     if (signal?.aborted) return Promise.resolve(failure('cancelled', 'explain cancelled'));
     const older = this.byDoc.get(docKey);
-    if (older !== undefined) {
-      this.worker.abort(older);
-      this.settle(older, failure('superseded', 'a newer explain of this document replaced this one'));
-    }
+    if (older !== undefined) this.settle(older, failure('superseded', 'a newer explain of this document replaced this one'));
     const id = -++this.seq;
     return new Promise((resolve) => {
       const entry: Pending = { docKey, resolve };

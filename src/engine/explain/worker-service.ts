@@ -28,7 +28,8 @@ export class ExplainService {
   async handle(msg: WorkerExplain): Promise<WorkerExplainReply> {
     const fail = (kind: EngineError['kind'], message: string): WorkerExplainReply => ({ type: 'explanation', id: msg.id, result: { ok: false, error: { kind, message } } });
     const checkStop = () => {
-      if (this.newest.get(msg.docKey) !== msg.id) throw new Stopped('superseded');
+      const newest = this.newest.get(msg.docKey);
+      if (newest !== undefined && newest !== msg.id) throw new Stopped('superseded');
       if (Atomics.load(this.abortFlag, 0) === msg.id) throw new Stopped('cancelled');
     };
     try {
