@@ -140,16 +140,21 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
     if (!r.ok) throw new UsageError(`bench: ${r.error.message}`);
     return [ms, r.value];
   };
-  const fresh = async (t: string): Promise<number> => {
+  const split: Record<number, { model: number[]; dictionaries: number[]; worker: number[] }> = {};
+  const fresh = async (t: string, n = 0): Promise<number> => {
     const key = `bench-${seq++}`;
-    const [ms] = await run(key, t);
+    const [ms, r] = await run(key, t);
     engine.forget(key);
+    const s = (split[n] ??= { model: [], dictionaries: [], worker: [] });
+    s.model.push(r.timings.modelMs);
+    s.dictionaries.push(r.timings.dictionaryMs);
+    s.worker.push(r.timings.totalMs);
     return ms;
   };
   const timeFull = async (n: number, reps: number) => {
     const t = prefix(n);
     const times: number[] = [];
-    for (let i = 0; i < reps; i++) times.push(await fresh(t));
+    for (let i = 0; i < reps; i++) times.push(await fresh(t, n));
     return median(times);
   };
   out('bundle', engine.info.bundleDir);
@@ -164,6 +169,11 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
     out(`full_analysis_${n}_tokens_ms`, times[n]);
     out(`full_analysis_${n}_tokens_per_s`, (n / times[n]) * 1000);
   }
+  // Where the 1,024-token analysis goes: model session runs, dictionary session runs, all the worker's work
+  // (the rest of the end-to-end time is the hop to and from the worker and building the result).
+  out('engine_model_ms_1024', median(split[BASELINE_TOKENS].model));
+  out('engine_dictionaries_ms_1024', median(split[BASELINE_TOKENS].dictionaries));
+  out('engine_worker_ms_1024', median(split[BASELINE_TOKENS].worker));
   if (full) await editAndHover(engine, prefix(2000), run, out);
   if (full) await benchExplain(engine, prefix(2000), out);
   // Achieved GFLOP/s against a same-run matmul baseline.

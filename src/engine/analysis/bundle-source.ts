@@ -11,8 +11,8 @@
 // and layer_norm), and what training/sae_reference.py, the parity tests' reference, does.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadBundle, loadSaeFolder, type Bundle, type Dictionary } from '../bundle';
-import type { DictionarySpec } from '../dictionary';
+import { loadBundle, loadSaeFolder, type Bundle, type Dictionary, type Manifest } from '../bundle';
+import type { DictionarySpec, EncoderPrecision } from '../dictionary';
 import type { Result } from '../types';
 import type { WorkerInit } from '../inference';
 
@@ -44,8 +44,15 @@ function scalingFactor(d: Dictionary): number | undefined {
   return undefined;
 }
 
-export function toSpec(d: Dictionary): DictionarySpec {
+/** int8 only for the bundle's own dictionaries whose manifest entry says so; attached folders are float32. */
+function encoderPrecision(manifest: Manifest, d: Dictionary): EncoderPrecision {
+  if (d.source !== 'bundle') return 'float32';
+  return manifest.dictionaries?.find((m) => m.hook_name === d.hookName)?.encoder?.precision ?? 'float32';
+}
+
+export function toSpec(d: Dictionary, precision: EncoderPrecision = 'float32'): DictionarySpec {
   return {
+    precision,
     hookName: d.hookName,
     architecture: d.cfg.architecture,
     dIn: d.cfg.d_in,
@@ -105,7 +112,7 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
       modelPath: b.modelPath, tokenizerJson,
       nLayers: a.n_layers, nHeads: a.n_heads, dHead: a.d_head, dModel: a.d_model, nCtx: a.n_ctx, dVocab: a.d_vocab,
       topkMax: b.manifest.model.topk_max,
-      dictionaries: [...byHook.values()].map(toSpec),
+      dictionaries: [...byHook.values()].map((d) => toSpec(d, encoderPrecision(b.manifest, d))),
       labels,
       densities,
     },

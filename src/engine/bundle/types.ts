@@ -13,6 +13,9 @@ export interface ManifestDictionary {
   path: string;
   /** Folder relative to the bundle: labels.json, cards.bin, cards.offsets. */
   cards?: string;
+  /** int8: the encoder runs quantised (its features agree with float32 on held-out text; `agreement`
+   *  has the figures). Absent: float32. */
+  encoder?: { precision: 'float32' | 'int8'; agreement?: Record<string, unknown> };
 }
 
 export interface ManifestFileEntry {

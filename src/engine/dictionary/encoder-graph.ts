@@ -9,13 +9,15 @@
 //                                                 and x̂ the reconstruction in x's own (unscaled) units
 //                sq_err float32 [n]               ||x - x̂||² (for corpus-level explained variance)
 //                l0 float32 [n]                   number of non-zero features
-//                feature_acts float32 [n, d_sae]  all features (fetched only when asked)
+//                feature_acts float32 [n, d_sae]  all features (fetched only when asked; absent from graphs
+//                                                 built with featureActs: false)
 //
 // Encode (SAELens): x' = x·s (s = norm scaling factor, 1 unless normalize_activations is
 // expected_average_only_in), pre = (x' - b_dec·apply_b_dec_to_input) @ W_enc + b_enc;
 // standard relu(pre); topk keeps the k largest then relu (scattered into a dense row); jumprelu
 // relu(pre)·(pre > threshold). Decode x̂' = f @ W_dec + b_dec, x̂ = x̂' / s.
 import { DataType, encodeModel, type NodeSpec, type TensorInit } from '../onnx';
+import { int8MatMul } from './quantized-matmul';
 
 export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu';
 
@@ -35,6 +37,9 @@ export interface DictionarySpec {
   b_enc: Float32Array; // [d_sae]
   b_dec: Float32Array; // [d_in]
   threshold?: Float32Array; // [d_sae], jumprelu
+  /** The encoder's matrix product: int8 only where the bundle's manifest says the features it selects
+   *  agree with float32 (default float32). */
+  precision?: EncoderPrecision;
 }
 
 export const ENCODER_OUTPUTS = ['top_idx', 'top_val', 'explained_variance', 'sq_err', 'l0', 'feature_acts'] as const;
@@ -42,11 +47,22 @@ export const ENCODER_OUTPUTS = ['top_idx', 'top_val', 'explained_variance', 'sq_
 const scalar = (name: string, v: number): TensorInit => ({ name, dims: [], data: new Float32Array([v]) });
 const int64s = (name: string, v: number[]): TensorInit => ({ name, dims: [v.length], data: BigInt64Array.from(v.map(BigInt)) });
 
-export function buildEncoderModel(d: DictionarySpec): Uint8Array {
+/** How the encoder's matrix product runs: float32, or int8 weights (quantized-matmul.ts). */
+export type EncoderPrecision = 'float32' | 'int8';
+
+export interface EncoderGraphOptions {
+  /** Default float32. */
+  precision?: EncoderPrecision;
+  /** Output the dense feature_acts [n, d_sae] (default true). For topk dictionaries it exists only as an
+   *  output, and ONNX Runtime computes every node whether fetched or not: leave it out where never read. */
+  featureActs?: boolean;
+}
+
+export function buildEncoderModel(d: DictionarySpec, options: EncoderGraphOptions = {}): Uint8Array {
   const { dIn, dSae } = d;
+  const withFeatureActs = options.featureActs ?? true;
   const scale = d.normalizeActivations === 'expected_average_only_in' ? d.scalingFactor ?? 1 : 1;
   const inits: TensorInit[] = [
-    { name: 'W_enc', dims: [dIn, dSae], data: d.W_enc },
     { name: 'W_dec', dims: [dSae, dIn], data: d.W_dec },
     { name: 'b_enc', dims: [dSae], data: d.b_enc },
     { name: 'b_dec', dims: [dIn], data: d.b_dec },
@@ -66,7 +82,14 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
     nodes.push({ op: 'Sub', inputs: [xs, 'b_dec'], outputs: ['x_centered'] });
     xin = 'x_centered';
   }
-  nodes.push({ op: 'Gemm', inputs: [xin, 'W_enc', 'b_enc'], outputs: ['pre'] });
+  if (options.precision === 'int8') {
+    const q = int8MatMul(xin, d.W_enc, dIn, dSae, 'b_enc', 'pre');
+    inits.push(...q.inits);
+    nodes.push(...q.nodes);
+  } else {
+    inits.push({ name: 'W_enc', dims: [dIn, dSae], data: d.W_enc });
+    nodes.push({ op: 'Gemm', inputs: [xin, 'W_enc', 'b_enc'], outputs: ['pre'] });
+  }
   if (d.architecture === 'standard') {
     nodes.push({ op: 'Relu', inputs: ['pre'], outputs: ['feature_acts'] });
   } else if (d.architecture === 'jumprelu') {
@@ -84,10 +107,6 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
     nodes.push(
       { op: 'TopK', inputs: ['pre', 'k_arch'], outputs: ['k_val', 'k_idx'], intAttrs: { axis: 1, largest: 1, sorted: 1 } },
       { op: 'Relu', inputs: ['k_val'], outputs: ['k_val_relu'] },
-      // Dense feature_acts for the output only (ORT computes every node; a memset and a scatter).
-      { op: 'Shape', inputs: ['pre'], outputs: ['pre_shape'] },
-      { op: 'ConstantOfShape', inputs: ['pre_shape'], outputs: ['dense_zeros'], attrs: { value: { tensor: { name: 'v', dims: [1], data: new Float32Array([0]) } } } },
-      { op: 'ScatterElements', inputs: ['dense_zeros', 'k_idx', 'k_val_relu'], outputs: ['feature_acts'], intAttrs: { axis: 1 } },
       // Decode from the k active rows only: x̂' = Σ_j f_j W_dec[idx_j] + b_dec, a [1, k] @ [k, d_in] per
       // row instead of the dense [d_sae] @ [d_sae, d_in] (k ≪ d_sae).
       { op: 'Gather', inputs: ['W_dec', 'k_idx'], outputs: ['dec_rows'], intAttrs: { axis: 0 } },
@@ -96,6 +115,14 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
       { op: 'Squeeze', inputs: ['recon_rows', 'axis1'], outputs: ['recon_nobias'] },
       { op: 'Add', inputs: ['recon_nobias', 'b_dec'], outputs: ['recon_scaled'] },
     );
+    if (withFeatureActs) {
+      // Dense feature_acts for the output only (a memset and a scatter).
+      nodes.push(
+        { op: 'Shape', inputs: ['pre'], outputs: ['pre_shape'] },
+        { op: 'ConstantOfShape', inputs: ['pre_shape'], outputs: ['dense_zeros'], attrs: { value: { tensor: { name: 'v', dims: [1], data: new Float32Array([0]) } } } },
+        { op: 'ScatterElements', inputs: ['dense_zeros', 'k_idx', 'k_val_relu'], outputs: ['feature_acts'], intAttrs: { axis: 1 } },
+      );
+    }
   }
   if (d.architecture !== 'topk') nodes.push({ op: 'Gemm', inputs: ['feature_acts', 'W_dec', 'b_dec'], outputs: ['recon_scaled'] });
   // Features that fire, and the top-n of them. For topk only the k kept values can be non-zero.
@@ -137,7 +164,7 @@ export function buildEncoderModel(d: DictionarySpec): Uint8Array {
       { name: 'explained_variance', type: DataType.FLOAT, shape: ['n'] },
       { name: 'sq_err', type: DataType.FLOAT, shape: ['n'] },
       { name: 'l0', type: DataType.FLOAT, shape: ['n'] },
-      { name: 'feature_acts', type: DataType.FLOAT, shape: ['n', dSae] },
+      ...(withFeatureActs ? [{ name: 'feature_acts', type: DataType.FLOAT, shape: ['n', dSae] }] : []),
     ],
     initializers: inits,
     nodes,

@@ -13,15 +13,24 @@ export interface EncodedRows {
 }
 
 export class DictionaryEncoder {
+  /** Float32 graph with the dense feature_acts output, made on first request (explanations). */
+  private full: Promise<ort.InferenceSession> | null = null;
+
   private constructor(
     readonly spec: DictionarySpec,
     private readonly session: ort.InferenceSession,
+    private readonly tuning: SessionTuning,
   ) {}
 
   static async create(spec: DictionarySpec, tuning: SessionTuning): Promise<DictionaryEncoder> {
-    const bytes = buildEncoderModel(spec);
+    const bytes = buildEncoderModel(spec, { precision: spec.precision, featureActs: false });
     const session = await ort.InferenceSession.create(bytes, sessionOptions(tuning));
-    return new DictionaryEncoder(spec, session);
+    return new DictionaryEncoder(spec, session, tuning);
+  }
+
+  private fullSession(): Promise<ort.InferenceSession> {
+    this.full ??= ort.InferenceSession.create(buildEncoderModel(this.spec, { featureActs: true }), sessionOptions(this.tuning));
+    return this.full;
   }
 
   get hookName(): string {
@@ -34,7 +43,8 @@ export class DictionaryEncoder {
     const fetch = ['top_idx', 'top_val', 'explained_variance'];
     if (opts.stats) fetch.push('sq_err', 'l0');
     if (opts.featureActs) fetch.push('feature_acts');
-    const out = await this.session.run(
+    const session = opts.featureActs ? await this.fullSession() : this.session;
+    const out = await session.run(
       {
         x: new ort.Tensor('float32', rows, [m, this.spec.dIn]),
         n_top: new ort.Tensor('int64', BigInt64Array.from([BigInt(k)]), [1]),
@@ -63,6 +73,7 @@ export class DictionaryEncoder {
 
   async release(): Promise<void> {
     await this.session.release();
+    if (this.full) await (await this.full).release();
   }
 }
 

@@ -89,7 +89,7 @@ const descriptor = {
 const root = protobuf.Root.fromJSON(descriptor);
 export const ModelProto = root.lookupType('onnx.ModelProto');
 
-export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10 } as const;
 export const AttributeType = { FLOAT: 1, INT: 2, TENSOR: 4, INTS: 7 } as const;
 
 export type Dim = number | string;
@@ -97,7 +97,7 @@ export type Dim = number | string;
 export interface TensorInit {
   name: string;
   dims: number[];
-  data: Float32Array | BigInt64Array;
+  data: Float32Array | BigInt64Array | Int8Array | Uint8Array;
 }
 
 export interface NodeSpec {
@@ -118,12 +118,19 @@ export interface GraphSpec {
   opset?: number;
 }
 
+function dataType(data: TensorInit['data']): number {
+  if (data instanceof Float32Array) return DataType.FLOAT;
+  if (data instanceof Int8Array) return DataType.INT8;
+  if (data instanceof Uint8Array) return DataType.UINT8;
+  return DataType.INT64;
+}
+
 function tensorProto(t: TensorInit): Record<string, unknown> {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
   return {
     name: t.name,
     dims: t.dims,
-    data_type: t.data instanceof Float32Array ? DataType.FLOAT : DataType.INT64,
+    data_type: dataType(t.data),
     // raw_data is little-endian; so are typed arrays on every platform Node runs on here (x64/arm64).
     raw_data: bytes,
   };
