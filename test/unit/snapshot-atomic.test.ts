@@ -78,7 +78,7 @@ writeSnapshotAtomic(${JSON.stringify(file)}, snap, { h: { shape: [n, d], data } 
     if (!said && target.endsWith(${JSON.stringify(which === 'json' ? '.json' : '.safetensors')}) && written >= total / 2) {
       said = true;
       process.stdout.write('HALF\\n');
-      await new Promise(() => {}); // hold the write open until killed
+      await new Promise(() => setInterval(() => {}, 1000)); // hold the write open until killed (an empty event loop would exit)
     }
   },
 }).then(() => process.stdout.write('DONE\\n'));
