@@ -22,6 +22,14 @@
  *                                                      // (or { token: index }); 'cannot-explain' for bundles
  *                                                      // that lack what it needs; superseded per docKey
  * lensMilestones(e.lens), featureEffect(e, hook, i)    // pure helpers for the hover and the feature card
+ * await engine.analyzeEdited(docUri, text, [{ hook, feature: 12, op: 'ablate' }], analysisOptions, abortSignal)
+ *                                                      // Result<EditedAnalysis>: edited: true, the edit list,
+ *                                                      // per token logprob and logprobOriginal, topk and
+ *                                                      // topkOriginal, totalDeltaBits; superseded per docKey
+ * await engine.continue(docUri, text, offset, { tokens: 20, temperature?, seed?, edits? }, abortSignal)
+ *                                                      // Result<Continuation>: generated tokens and their
+ *                                                      // probabilities; the document is not changed
+ * parseEdit('blocks.0.hook_resid_post:12=x2@0-40')     // the CLI's edit syntax -> FeatureEdit
  * engine.forget(docUri)                                // drop a closed document's caches
  * await engine.dispose()                               // stops the worker; pending calls resolve 'cancelled'
  * ```
@@ -45,6 +53,11 @@ export type {
   AttributionGroup, AttributionKind, AttributionTerm, ExplainAt, ExplainOptions, Explanation, HeadAttention, LensLayer, LensMilestone, TokenRef,
 } from './explain';
 
+// Editing features and continuing the text (docs/engine.md, "Editing features"). The edit syntax and its
+// checks are shared by the command line and the editor.
+export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit } from './edit';
+export type { Continuation, ContinuationToken, ContinueOptions, EditableDictionary, EditedAnalysis, EditedToken, FeatureEdit, TextRange } from './edit';
+
 // Bundles without a model: the editor's "Select Model" validates a folder before switching to it.
 export { loadBundle } from './bundle';
 export type { Bundle, Manifest } from './bundle';
@@ -60,3 +73,7 @@ export { planWindows } from './inference';
 export type { Window } from './inference';
 export { DataType, encodeModel, sessionOptions } from './onnx';
 export type { GraphSpec, SessionTuning } from './onnx';
+// The analysis's ONNX Runtime work alone (same graphs, windows and session options), for the engine's
+// overhead figure.
+export { BareOrt } from './analysis/bare-ort';
+export type { BareOrtOptions } from './analysis/bare-ort';

@@ -10,6 +10,8 @@ import { openBundleSource, type BundleSource } from './bundle-source';
 import type { FeatureCard } from './card';
 import { CardRequests } from './card-requests';
 import { ExplainRequests } from './explain-requests';
+import { EditRequests } from './edit-requests';
+import { editProblem, type Continuation, type ContinueOptions, type EditedAnalysis, type FeatureEdit } from '../edit';
 import type { ExplainAt, ExplainOptions, Explanation } from '../explain';
 import { failure } from './failure';
 import { AnalysisQueue, type RunProgress } from './job-queue';
@@ -73,6 +75,7 @@ export class Engine {
   private readonly results: ResultAssembler;
   private readonly cards: CardRequests;
   private readonly explains: ExplainRequests;
+  private readonly edits: EditRequests;
 
   private constructor(
     private readonly host: WorkerHost,
@@ -99,6 +102,7 @@ export class Engine {
       { timeoutMs: opts.cardTimeoutMs },
     );
     this.explains = new ExplainRequests({ post: (r) => host.post(r), abort: (id) => host.abort(id) }, info.modelId);
+    this.edits = new EditRequests({ post: (r) => host.post(r), abort: (id) => host.abort(id) }, info.modelId, (id) => results.tokenText(id));
     host.listen((m) => this.route(m));
     // Registered first, so every waiting caller has its error before the owner's stop listeners run.
     host.onStopped((e) => this.close(e));
@@ -197,6 +201,31 @@ export class Engine {
     return this.explains.submit(docKey, text, at, { ...options }, signal);
   }
 
+  /**
+   * The analysis with dictionary features edited (docs/engine.md, "Editing features"): every token's
+   * log-prob and next-token distribution under the edited model beside the unedited ones. Brings the
+   * document's plain analysis up to date first (nothing to do when it is current; pass the options the
+   * plain analysis uses, so its cache is kept). A newer analyzeEdited() for the same docKey supersedes.
+   */
+  analyzeEdited(docKey: string, text: string, edits: FeatureEdit[], options: AnalysisOptions, signal?: AbortSignal): Promise<Result<EditedAnalysis>> {
+    if (this.host.ended) return Promise.resolve({ ok: false, error: this.host.ended });
+    const checked = this.runOptions(text, options);
+    if (!checked.ok) return Promise.resolve(checked);
+    const bad = editProblem(edits, this.info.dictionaries, text.length) ?? (edits.length ? null : 'no edits given');
+    if (bad) return Promise.resolve(failure('bad-input', bad));
+    const { topK, featuresPerToken, hooks } = checked.value;
+    return this.edits.edit({ docKey, text, edits, options: { topK, featuresPerToken, hooks } }, signal);
+  }
+
+  /** A continuation of `options.tokens` tokens from UTF-16 `offset` (greedy, or sampled with a seed),
+   *  with or without edits; the document is not changed. Superseded per docKey by a newer continue(). */
+  continue(docKey: string, text: string, offset: number, options: ContinueOptions, signal?: AbortSignal): Promise<Result<Continuation>> {
+    if (this.host.ended) return Promise.resolve({ ok: false, error: this.host.ended });
+    const bad = continueProblem(text, offset, options) ?? editProblem(options.edits ?? [], this.info.dictionaries, text.length);
+    if (bad) return Promise.resolve(failure('bad-input', bad));
+    return this.edits.continue({ docKey, text, offset, options }, signal);
+  }
+
   forget(docKey: string): void {
     this.results.forget(docKey);
     this.host.post({ type: 'forget', docKey });
@@ -214,6 +243,7 @@ export class Engine {
     this.queue.close(e);
     this.cards.close(e);
     this.explains.close(e);
+    this.edits.close(e);
   }
 
   private explainProblem(text: string, at: ExplainAt, o: ExplainOptions): string | null {
@@ -259,8 +289,21 @@ export class Engine {
       case 'explanation':
         this.explains.reply(m);
         return;
+      case 'edit-result':
+      case 'continue-result':
+        this.edits.reply(m);
+        return;
     }
   }
+}
+
+function continueProblem(text: string, offset: number, o: ContinueOptions): string | null {
+  if (typeof text !== 'string') return 'text is not a string';
+  if (!(Number.isInteger(offset) && offset > 0 && offset <= text.length)) return `offset must be a whole number in 1..${text.length} (the text before it is continued)`;
+  if (!(Number.isInteger(o?.tokens) && o.tokens >= 1 && o.tokens <= 4096)) return 'tokens must be a whole number in 1..4096';
+  if (o.temperature !== undefined && !(Number.isFinite(o.temperature) && o.temperature >= 0 && o.temperature <= 100)) return 'temperature must be a number in 0..100';
+  if (o.seed !== undefined && !(Number.isInteger(o.seed) && o.seed >= 0 && o.seed < 2 ** 32)) return 'seed must be a whole number in 0..2^32-1';
+  return null;
 }
 
 function hasBundleCards(b: BundleSource, hook: string): boolean {

@@ -2,6 +2,7 @@
 // transferables; the worker keeps every cache, the main thread keeps the last delivered TokenResults.
 import type { DictionarySpec } from '../dictionary';
 import type { ExplainAt, ExplainOptions, Explanation } from '../explain/types';
+import type { WorkerContinue, WorkerEdit, WorkerEditReply } from '../edit/types';
 import type { EngineError, Result } from '../types';
 
 export interface WorkerInit {
@@ -86,6 +87,8 @@ export type ToWorker =
   | { type: 'forget'; docKey: string }
   | WorkerCardRequest
   | WorkerExplain
+  | WorkerEdit
+  | WorkerContinue
   | { type: 'dispose' };
 
 export interface FeatureRows {
@@ -137,4 +140,5 @@ export type FromWorker =
   | { type: 'result'; id: number; payload: AnalyzePayload }
   | { type: 'failed'; id: number; error: EngineError }
   | WorkerCardReply
-  | WorkerExplainReply;
+  | WorkerExplainReply
+  | WorkerEditReply;

@@ -6,12 +6,14 @@ import { parentPort } from 'node:worker_threads';
 import { Cancelled, InferenceCore } from './core';
 import type { FromWorker, ToWorker } from './protocol';
 import { ExplainService } from '../explain/worker-service';
+import { EditService } from '../edit/worker-service';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
 
 let core: InferenceCore | null = null;
 let explain: ExplainService | null = null;
+let edits: EditService | null = null;
 // Messages are handled strictly in order: an analyze request never overlaps another.
 let chain: Promise<void> = Promise.resolve();
 
@@ -34,6 +36,7 @@ async function handle(msg: ToWorker): Promise<void> {
       try {
         core = await InferenceCore.create(msg);
         explain = new ExplainService(core);
+        edits = new EditService(core);
         send({ type: 'ready', info: core.info() });
       } catch (e) {
         send({ type: 'init-error', error: { kind: 'internal', message: `could not start the model: ${(e as Error).message}` } });
@@ -72,12 +75,21 @@ async function handle(msg: ToWorker): Promise<void> {
       send(await explain.handle(msg));
       return;
     }
+    case 'edit':
+    case 'continue': {
+      if (!edits) return send({ type: msg.type === 'edit' ? 'edit-result' : 'continue-result', id: msg.id, result: { ok: false, error: { kind: 'internal', message: 'engine not started' } } });
+      const reply = await edits.handle(msg);
+      send(reply, reply.result.ok ? buffersOf(reply.result.value) : []);
+      return;
+    }
     case 'forget':
       core?.forget(msg.docKey);
       explain?.forget(msg.docKey);
+      edits?.forget(msg.docKey);
       return;
     case 'dispose':
       await explain?.release();
+      await edits?.release();
       await core?.dispose();
       core = null;
       port!.close();
@@ -88,5 +100,6 @@ async function handle(msg: ToWorker): Promise<void> {
 port.on('message', (msg: ToWorker) => {
   // An explain supersedes older ones for its document as soon as it arrives, before it waits its turn.
   if (msg.type === 'explain') explain?.arrived(msg);
+  if (msg.type === 'edit' || msg.type === 'continue') edits?.arrived(msg);
   chain = chain.then(() => handle(msg));
 });

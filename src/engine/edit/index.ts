@@ -1,0 +1,8 @@
+// Feature edits (ablate, scale, clamp, splice) and continuations. The main thread needs the types, the
+// edit syntax and its checks; the worker side (worker-service.ts and what it runs) is imported by the
+// inference worker only.
+export type {
+  ContinuationToken, Continuation, ContinueOptions, ContinuePayload, EditedAnalysis, EditedToken, EditPayload, EditRunOptions, FeatureEdit, PositionArrays, TextRange, WorkerContinue, WorkerEdit, WorkerEditReply,
+} from './types';
+export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit } from './spec';
+export type { EditableDictionary } from './spec';
