@@ -279,6 +279,8 @@ describe('where an export may go', () => {
   it('refuses the activations on the JSON path, and an activations path that is not an activations file', async () => {
     const same = await checkSnapshotTargets(path.join(tmp, 'x.safetensors'), { withActivations: true });
     expect(same.ok === false && same.error.message).toMatch(/ends in \.safetensors/);
+    const upper = await checkSnapshotTargets(path.join(tmp, 'x.SafeTensors'), { withActivations: true });
+    expect(upper.ok === false && upper.error.message).toMatch(/ends in \.safetensors/);
     fs.writeFileSync(path.join(tmp, 'y.safetensors'), 'weights');
     const other = await checkSnapshotTargets(path.join(tmp, 'y.json'), { withActivations: true });
     expect(other.ok === false && other.error.message).toMatch(/y\.safetensors .*not an Activation Inspector activations file/);

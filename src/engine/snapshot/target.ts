@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Result } from '../types';
-import { ACTIVATIONS_FORMAT, activationsPathFor } from './write';
+import { ACTIVATIONS_FORMAT, activationsCollide, activationsPathFor } from './write';
 import { SNAPSHOT_FORMAT } from './types';
 
 /** How every snapshot this tool writes begins (JSON.stringify keeps the key order of build.ts). */
@@ -92,7 +92,7 @@ export async function checkSnapshotTargets(jsonPath: string, options: { inputs?:
   if (jsonPath.trim() === '') return refuse(`${flag} is empty; name the snapshot file to write`);
   const inputs = options.inputs ?? [];
   const activationsPath = options.withActivations ? activationsPathFor(jsonPath) : undefined;
-  if (activationsPath !== undefined && path.resolve(activationsPath) === path.resolve(jsonPath)) {
+  if (activationsPath !== undefined && activationsCollide(jsonPath)) {
     return refuse(`${flag} ${jsonPath} ends in .safetensors, where the activations would be written too; give the snapshot a .json name (the activations go beside it)`);
   }
   const jsonProblem = await targetProblem(jsonPath, 'snapshot', inputs, flag);

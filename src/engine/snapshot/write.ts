@@ -24,6 +24,11 @@ export function activationsPathFor(jsonPath: string): string {
   return (ext ? jsonPath.slice(0, -ext.length) : jsonPath) + '.safetensors';
 }
 
+/** The activations would land on the JSON itself (`x.safetensors`; case-blind, as on macOS and Windows). */
+export function activationsCollide(jsonPath: string): boolean {
+  return path.resolve(activationsPathFor(jsonPath)).toLowerCase() === path.resolve(jsonPath).toLowerCase();
+}
+
 /** Lock folder `<snapshot>.lock`: a writer that dies leaves it, and it counts as stale after this long. */
 const LOCK_STALE_MS = 10_000;
 // Waiting for another writer: up to about a minute (a large export takes seconds).
@@ -81,7 +86,7 @@ export async function writeSnapshotAtomic(
     const files: { target: string; data: Uint8Array | string }[] = [];
     if (activations && Object.keys(activations).length > 0) {
       activationsPath = activationsPathFor(jsonPath);
-      if (path.resolve(activationsPath) === path.resolve(jsonPath)) return refuse('its activations would be written to the same path (.safetensors); give the snapshot a .json name');
+      if (activationsCollide(jsonPath)) return refuse('its activations would be written to the same path (.safetensors); give the snapshot a .json name');
       const n = snapshot.tokens.length;
       const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
       for (const [hook, a] of Object.entries(activations)) {
