@@ -4,6 +4,7 @@ import { analyzeCommand, ANALYZE_USAGE } from './analyze';
 import { evalCommand, EVAL_USAGE } from './eval';
 import { benchCommand, BENCH_USAGE } from './bench';
 import { explainCommand, EXPLAIN_USAGE } from './explain';
+import { escapeInvisible } from '../shared/present';
 import { UsageError } from './args';
 
 const USAGE = `usage:
@@ -46,7 +47,8 @@ main(process.argv.slice(2)).then(
   },
   (e) => {
     const msg = e instanceof UsageError ? e.message : `internal error: ${(e as Error)?.message ?? String(e)}`;
-    process.stderr.write(`activation-inspector: ${msg.replace(/\s*\n\s*/g, ' ')}\n`);
+    // One line, and no raw control characters (a file name can hold any) reach the terminal.
+    process.stderr.write(`activation-inspector: ${escapeInvisible(msg.replace(/\s*\n\s*/g, ' '))}\n`);
     process.exitCode = e instanceof UsageError ? 1 : 70;
   },
 );

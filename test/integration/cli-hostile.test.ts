@@ -143,6 +143,12 @@ describe('output that says what it means', () => {
     expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
   });
 
+  it('escapes control characters of a file name in an error message', () => {
+    const r = run(['analyze', path.join(tmp, 'a\u001b[2Jb\u009b.py'), '--model', bundle]);
+    expectOneLineError(r, /a\\u\{001B\}\[2Jb\\u\{009B\}\.py does not exist/);
+    expect(r.err).not.toMatch(/[\u001b\u009b]/);
+  });
+
   it('records a dropped byte-order mark: the file is EF BB BF + the snapshot text, whose sha256 it records', async () => {
     const f = path.join(tmp, 'bom.py');
     fs.writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(SOURCE_TEXT)]));
