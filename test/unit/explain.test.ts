@@ -26,7 +26,7 @@ const vocab = 30;
 
 function weights(r: () => number): ExplainWeights {
   const layer = (): LayerWeights => ({
-    ln1W: rand(r, d), ln1B: rand(r, d), attnW: rand(r, d * 3 * d, 0.3), attnB: rand(r, 3 * d, 0.1),
+    ln1W: rand(r, d), ln1B: rand(r, d), qW: rand(r, d * d, 0.3), qB: rand(r, d, 0.1),
     outW: rand(r, d * d, 0.3), outB: rand(r, d, 0.1), mlpOutW: rand(r, dMlp * d, 0.3), mlpOutB: rand(r, d, 0.1),
   });
   return { wte: rand(r, vocab * d), wpe: rand(r, 8 * d), lnfW: rand(r, d), lnfB: rand(r, d), eps: 1e-5, layers: [layer(), layer()] };
@@ -51,8 +51,8 @@ describe('direct logit attribution', () => {
   const mlpOut = post.map((p, l) => {
     const o = new Float64Array(d);
     for (let j = 0; j < d; j++) {
-      o[j] = w.layers[l].mlpOutB[j];
-      for (let i = 0; i < dMlp; i++) o[j] += p[i] * w.layers[l].mlpOutW[i * d + j];
+      o[j] = w.layers[l].mlpOutB![j];
+      for (let i = 0; i < dMlp; i++) o[j] += p[i] * w.layers[l].mlpOutW![i * d + j];
     }
     return o;
   });
@@ -99,7 +99,7 @@ describe('attention row', () => {
     const rows = headRows(resid, w, keys, values, len, { nHeads: H, dHead: dh, eps: 1e-5 });
     const ln = layerNorm(resid, w.ln1W, w.ln1B, 1e-5);
     for (let h = 0; h < H; h++) {
-      const q = Array.from({ length: dh }, (_, k) => w.attnB[h * dh + k] + sum(Array.from(ln, (v, i) => v * w.attnW[i * 3 * d + h * dh + k])));
+      const q = Array.from({ length: dh }, (_, k) => w.qB[h * dh + k] + sum(Array.from(ln, (v, i) => v * w.qW[i * d + h * dh + k])));
       const scores = Array.from({ length: len }, (_, j) => sum(q.map((qk, k) => qk * keys[(h * len + j) * dh + k])) / Math.sqrt(dh));
       const e = scores.map((s) => Math.exp(s - Math.max(...scores)));
       e.forEach((v, j) => expect(rows[h].pattern[j]).toBeCloseTo(v / sum(e), 12));

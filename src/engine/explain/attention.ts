@@ -39,12 +39,10 @@ export function headRows(residPre: ArrayLike<number>, w: LayerWeights, keys: Flo
   const { nHeads: H, dHead: dh } = s;
   const d = H * dh;
   const h1 = layerNorm(residPre, w.ln1W, w.ln1B, s.eps);
-  const q = new Float64Array(d);
-  // c_attn is [d, 3d] (in x out); the query is its first d columns.
-  for (let o = 0; o < d; o++) {
-    let acc = w.attnB[o];
-    for (let i = 0; i < d; i++) acc += h1[i] * w.attnW[i * 3 * d + o];
-    q[o] = acc;
+  const q = Float64Array.from(w.qB);
+  for (let i = 0; i < d; i++) {
+    const row = i * d;
+    for (let o = 0; o < d; o++) q[o] += h1[i] * w.qW[row + o];
   }
   const scale = 1 / Math.sqrt(dh);
   const rows: HeadRow[] = [];

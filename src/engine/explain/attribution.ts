@@ -102,6 +102,7 @@ export function dictionaryGroup(dict: DictionaryAtPosition, model: StagedTerm[],
   let hv: Float64Array = dir.v;
   if (mlp) {
     const W = w.layers[layer].mlpOutW;
+    if (!W) return null;
     const dIn = dict.b_dec.length;
     hv = new Float64Array(dIn);
     for (let i = 0; i < dIn; i++) hv[i] = dot(W, dir.v, d, i * d);
@@ -121,7 +122,7 @@ export function dictionaryGroup(dict: DictionaryAtPosition, model: StagedTerm[],
   const bias = dot(dict.b_dec, hv) / dict.scale;
   terms.push({ group, kind: 'sae_bias', hook: dict.hook, value: bias });
   terms.push({ group, kind: 'sae_error', hook: dict.hook, value: dot(dict.x, hv) - explained - bias });
-  if (mlp) terms.push({ group, kind: 'mlp_bias', hook: dict.hook, layer, value: dot(w.layers[layer].mlpOutB, dir.v) });
+  if (mlp) terms.push({ group, kind: 'mlp_bias', hook: dict.hook, layer, value: dot(w.layers[layer].mlpOutB!, dir.v) });
   const cut = at.kind === 'hook_resid_pre' ? 2 * layer : at.kind === 'hook_resid_mid' ? 2 * layer + 1 : 2 * layer + 2;
   for (const { stage, ...term } of model) {
     const keep = mlp ? !(term.kind === 'mlp' && term.layer === layer) : stage >= cut;

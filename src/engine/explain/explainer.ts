@@ -181,7 +181,12 @@ export class Explainer {
   private load(): Promise<{ weights: ExplainWeights; lens: LensSession }> {
     this.resources ??= (async () => {
       const { init } = this.host;
-      const weights = readExplainWeights(init.modelPath, init.nLayers);
+      const mlpLayers = new Set<number>();
+      for (const h of this.host.dicts.keys()) {
+        const m = /^blocks\.(\d+)\.mlp\.hook_post$/.exec(h);
+        if (m) mlpLayers.add(Number(m[1]));
+      }
+      const weights = readExplainWeights(init.modelPath, init.nLayers, mlpLayers);
       const lens = await LensSession.create(weights, init.dVocab, init.dModel, { threads: init.threads });
       return { weights, lens };
     })();

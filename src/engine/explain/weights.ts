@@ -10,15 +10,16 @@ import { ModelProto, toFloat32 } from '../onnx';
 export interface LayerWeights {
   ln1W: Float32Array; // [d]
   ln1B: Float32Array;
-  /** c_attn weight [d, 3d] (Conv1D layout: in x out; q | k | v) and bias [3d]. */
-  attnW: Float32Array;
-  attnB: Float32Array;
+  /** The query's share of c_attn (Conv1D layout, in x out; c_attn is q | k | v): [d, d] and bias [d]. */
+  qW: Float32Array;
+  qB: Float32Array;
   /** c_proj weight [d, d] (rows h*d_head.. are head h's share of W_O) and bias [d]. */
   outW: Float32Array;
   outB: Float32Array;
-  /** MLP output projection [d_mlp, d] and bias [d] (for dictionaries on mlp.hook_post). */
-  mlpOutW: Float32Array;
-  mlpOutB: Float32Array;
+  /** MLP output projection [d_mlp, d] and bias [d]: read only for layers with a dictionary on
+   *  mlp.hook_post (the largest matrix explain would otherwise hold). */
+  mlpOutW?: Float32Array;
+  mlpOutB?: Float32Array;
 }
 
 export interface ExplainWeights {
@@ -56,8 +57,16 @@ export function layerPrefix(l: number): string {
   return `model.h.${l}.`;
 }
 
-/** Reads every weight explain uses; throws CannotExplain naming the first one missing. */
-export function readExplainWeights(modelPath: string, nLayers: number): ExplainWeights {
+/** The first d columns of a [d, 3d] row-major matrix. */
+function queryColumns(attnW: Float32Array, d: number): Float32Array {
+  const out = new Float32Array(d * d);
+  for (let i = 0; i < d; i++) out.set(attnW.subarray(i * 3 * d, i * 3 * d + d), i * d);
+  return out;
+}
+
+/** Reads every weight explain uses (MLP output projections only for `mlpLayers`); throws CannotExplain
+ *  naming the first one missing. */
+export function readExplainWeights(modelPath: string, nLayers: number, mlpLayers: ReadonlySet<number>): ExplainWeights {
   const msg = ModelProto.decode(fs.readFileSync(modelPath)) as unknown as { graph?: { initializer?: TensorMsg[]; node?: NodeMsg[] } };
   const byName = new Map<string, TensorMsg>();
   for (const t of msg.graph?.initializer ?? []) if (t.name) byName.set(t.name, t);
@@ -78,17 +87,19 @@ export function readExplainWeights(modelPath: string, nLayers: number): ExplainW
     if (!values) throw new CannotExplain(`this bundle cannot explain predictions: model.onnx has no float weight named ${name}; ${REEXPORT_HINT}`);
     return values;
   };
+  const wte = get('model.wte.weight');
+  const d = get('model.ln_f.weight').length;
   const layers: LayerWeights[] = [];
   for (let l = 0; l < nLayers; l++) {
     const p = layerPrefix(l);
     layers.push({
       ln1W: get(`${p}ln_1.weight`), ln1B: get(`${p}ln_1.bias`),
-      attnW: get(`${p}attn.c_attn.weight`), attnB: get(`${p}attn.c_attn.bias`),
+      qW: queryColumns(get(`${p}attn.c_attn.weight`), d), qB: get(`${p}attn.c_attn.bias`).slice(0, d),
       outW: get(`${p}attn.c_proj.weight`), outB: get(`${p}attn.c_proj.bias`),
-      mlpOutW: get(`${p}mlp.c_proj.weight`), mlpOutB: get(`${p}mlp.c_proj.bias`),
+      ...(mlpLayers.has(l) ? { mlpOutW: get(`${p}mlp.c_proj.weight`), mlpOutB: get(`${p}mlp.c_proj.bias`) } : {}),
     });
   }
   const lnf = (msg.graph?.node ?? []).find((n) => n.op_type === 'LayerNormalization' && n.input?.[1] === 'model.ln_f.weight');
   const eps = lnf?.attribute?.find((a) => a.name === 'epsilon')?.f;
-  return { wte: get('model.wte.weight'), wpe: get('model.wpe.weight'), lnfW: get('model.ln_f.weight'), lnfB: get('model.ln_f.bias'), eps: eps ?? DEFAULT_EPS, layers };
+  return { wte, wpe: get('model.wpe.weight'), lnfW: get('model.ln_f.weight'), lnfB: get('model.ln_f.bias'), eps: eps ?? DEFAULT_EPS, layers };
 }
