@@ -6,10 +6,11 @@ import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visi
 import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
 import { openEngine } from './open-engine';
+import { checkEdits, editArgs, editOption, formatEditedTable } from './edits';
 
 export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
                              [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]
-                             [--max-bytes N] [--progress]`;
+                             [--max-bytes N] [--progress] [--edit HOOK:FEATURE=SPEC[@START-END]]...`;
 
 const LANGUAGES: Record<string, string> = {
   '.py': 'python', '.ts': 'typescript', '.tsx': 'typescriptreact', '.js': 'javascript', '.mjs': 'javascript',
@@ -61,6 +62,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     'include-activations': { type: 'boolean' },
     out: { type: 'string' },
     progress: { type: 'boolean' },
+    ...editOption,
     ...inputOptions,
   });
   if (values.help) {
@@ -71,6 +73,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const file = positionals[0];
   const out = stringArg(values.out);
   const includeActivations = !!values['include-activations'];
+  const edits = editArgs(values);
   // Where the snapshot goes is checked before any work: never over the input or a file that is not ours.
   if (out !== undefined) {
     const target = await checkSnapshotTargets(out, { inputs: [file], withActivations: includeActivations, flag: '--out' });
@@ -83,17 +86,21 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     const featuresPerToken = intArg(values.features, 'features', 8, 1, 1000);
     const hooks = listArg(values.hooks);
     for (const h of hooks) if (!engine.info.hooks.includes(h)) throw new UsageError(`--hooks: no dictionary for ${h} (have: ${engine.info.hooks.join(', ')})`);
+    checkEdits(engine, edits, text.length);
     const options = { topK, featuresPerToken, hooks, includeActivations };
     const progress = progressReporter(`analyzing ${escapeInvisible(file)}`, !!values.progress);
     const r = await engine.analyze(path.resolve(file), text, options, undefined, (p) => progress.update(p.done, p.total));
     progress.finish();
     if (!r.ok) throw new UsageError(r.error.message);
+    const edited = edits.length ? await engine.analyzeEdited(path.resolve(file), text, edits, options) : undefined;
+    if (edited && !edited.ok) throw new UsageError(edited.error.message);
     if (out !== undefined) {
       const snap = buildSnapshot({
         result: r.value,
         provenance: engine.provenance(),
         document: { path: path.resolve(file), languageId: LANGUAGES[path.extname(file).toLowerCase()] ?? null, text, byteOrderMark },
         options: { topK, featuresPerToken, hooks: r.value.hooks },
+        edited: edited?.value,
       });
       if (!snap.ok) throw new UsageError(snap.error.message);
       let activations: HookActivations | undefined;
@@ -106,7 +113,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       if (!w.ok) throw new UsageError(w.error.message);
       console.log(`wrote ${w.value.jsonPath}${w.value.activationsPath ? ` and ${w.value.activationsPath}` : ''} (${r.value.tokens.length} tokens)`);
     } else {
-      console.log(formatTable(engine, r.value));
+      console.log(edited ? formatEditedTable(edited.value) : formatTable(engine, r.value));
     }
     return 0;
   } finally {

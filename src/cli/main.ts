@@ -3,12 +3,14 @@
 import { analyzeCommand, ANALYZE_USAGE } from './analyze';
 import { evalCommand, EVAL_USAGE } from './eval';
 import { benchCommand, BENCH_USAGE } from './bench';
+import { continueCommand, CONTINUE_USAGE } from './continue';
 import { explainCommand, EXPLAIN_USAGE } from './explain';
 import { escapeInvisible } from '../shared/present';
 import { UsageError } from './args';
 
 const USAGE = `usage:
   ${ANALYZE_USAGE}
+  ${CONTINUE_USAGE}
   ${EVAL_USAGE}
   ${EXPLAIN_USAGE}
   ${BENCH_USAGE}`;
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'analyze':
       return analyzeCommand(rest);
+    case 'continue':
+      return continueCommand(rest);
     case 'eval':
       return evalCommand(rest);
     case 'bench':
@@ -31,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command "${cmd}" (analyze, eval, explain or bench)`);
+      throw new UsageError(`unknown command "${cmd}" (analyze, continue, eval, explain or bench)`);
   }
 }
 

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import pkg from '../../../package.json';
 import { storedExplainedVariance, storedLogprob } from '../../shared/finiteNumbers';
+import type { EditedAnalysis } from '../edit';
 import type { AnalysisResult, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot, type SnapshotProvenance, type SnapshotToken } from './types';
 
@@ -15,6 +16,9 @@ export interface BuildSnapshotInput {
   /** byteOrderMark: the file began with a UTF-8 BOM that is not part of text (recorded, not hashed). */
   document: { path: string | null; languageId: string | null; text: string; byteOrderMark?: boolean };
   options: { topK: number; featuresPerToken: number; hooks: string[] };
+  /** The same text analysed with feature edits: the snapshot then holds the edited predictions, each
+   *  token's logprobOriginal, and the edits in its provenance (features stay the unedited analysis's). */
+  edited?: EditedAnalysis;
 }
 
 export function sha256Text(text: string): string {
@@ -34,7 +38,12 @@ function prob(x: number): number {
   return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : x > 0 ? 1 : 0;
 }
 
-function toSnapshotToken(t: TokenResult): SnapshotToken {
+/** The plain token with the edited analysis's predictions in place of its own. */
+function editedToken(t: TokenResult, e: EditedAnalysis['tokens'][number]): TokenResult & { logprobOriginal: number | null } {
+  return { ...t, logprob: e.logprob, rank: e.rank, entropy: e.entropy, nextEntropy: e.nextEntropy, topk: e.topk, logprobOriginal: e.logprobOriginal };
+}
+
+function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): SnapshotToken {
   const features: Record<string, FeatureHit[]> = {};
   for (const [hook, hits] of Object.entries(t.features)) features[hook] = hits.map((h) => ({ index: h.index, activation: finite(h.activation) }));
   const reconstruction: Record<string, number> = {};
@@ -51,6 +60,7 @@ function toSnapshotToken(t: TokenResult): SnapshotToken {
     topk: t.topk.map((e: TopKEntry) => ({ id: e.id, text: e.text, prob: prob(e.prob) })),
     features,
     reconstruction,
+    ...(t.logprobOriginal !== undefined ? { logprobOriginal: storedLogprob(t.logprobOriginal) } : {}),
   };
 }
 
@@ -66,6 +76,10 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
       },
     };
   }
+  const { edited } = input;
+  if (edited && (edited.textSha256 !== sha || edited.tokens.length !== result.tokens.length || edited.tokens.some((t, i) => t.id !== result.tokens[i].id))) {
+    return { ok: false, error: { kind: 'bad-input', message: 'the edited analysis is of other text or tokens than the analysis; re-run both before exporting' } };
+  }
   if (result.modelId !== provenance.model.id) {
     return { ok: false, error: { kind: 'bad-input', message: `the analysis was made with model ${result.modelId}, the provenance names ${provenance.model.id}` } };
   }
@@ -80,6 +94,7 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
         dictionaries: provenance.dictionaries.map((d) => ({ ...d })),
         tool: provenance.tool ?? { name: TOOL_NAME, version: TOOL_VERSION },
         createdAt: provenance.createdAt ?? new Date().toISOString(),
+        ...(edited ? { edits: structuredClone(edited.edits) } : {}),
       },
       document: {
         path: document.path,
@@ -91,7 +106,7 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
       },
       options: { topK: options.topK, featuresPerToken: options.featuresPerToken, hooks: [...options.hooks] },
       hooks: [...result.hooks],
-      tokens: result.tokens.map(toSnapshotToken),
+      tokens: result.tokens.map((t, i) => toSnapshotToken(edited ? editedToken(t, edited.tokens[i]) : t)),
     },
   };
 }

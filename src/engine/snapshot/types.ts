@@ -1,5 +1,6 @@
 // Snapshot format, version 1: schemas/snapshot.schema.json, docs/snapshot-format.md. Field names match
 // the engine's TokenResult so a snapshot token is a TokenResult plus nothing. No `vscode` import.
+import type { FeatureEdit } from '../edit';
 import type { TokenResult } from '../types';
 
 export const SNAPSHOT_FORMAT = 'activation-inspector-snapshot';
@@ -20,6 +21,8 @@ export interface SnapshotProvenance {
   tool: { name: string; version: string };
   /** ISO 8601 UTC. */
   createdAt: string;
+  /** Present only in a snapshot of an edited analysis: the feature edits its numbers were made with. */
+  edits?: FeatureEdit[];
 }
 
 export interface SnapshotDocument {
@@ -46,7 +49,10 @@ export interface SnapshotDocument {
 export type SnapshotToken = Pick<
   TokenResult,
   'id' | 'text' | 'start' | 'end' | 'logprob' | 'rank' | 'entropy' | 'nextEntropy' | 'topk' | 'features' | 'reconstruction'
->;
+> & {
+  /** Edited snapshots only: log p of the token under the unedited model (logprob is the edited one). */
+  logprobOriginal?: number | null;
+};
 
 export interface SnapshotActivationsRef {
   /** Base name of the .safetensors file beside the JSON. */
