@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
-import { DataType, encodeModel, Engine, planWindows, sessionOptions, tokenAtOffset, type AnalysisResult } from '../engine';
+import { BareOrt, DataType, encodeModel, Engine, planWindows, sessionOptions, tokenAtOffset, type AnalysisResult } from '../engine';
 import { intArg, parse, UsageError } from './args';
 import { interleaveWithPytorch, median } from './bench-pytorch';
 import { openEngine } from './open-engine';
@@ -184,8 +184,9 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
   out('achieved_gflops_1024', achieved);
   out('matmul_baseline_gflops', mm);
   out('achieved_fraction_of_matmul', achieved / mm);
-  if (!s.pytorch) return true;
   const text1024 = prefix(BASELINE_TOKENS);
+  await overheadVsBareOrt(engine, s, engine.bundle.tokenizer.encode(text1024).map((t) => t.id), () => fresh(text1024), out);
+  if (!s.pytorch) return true;
   const job = {
     bundle: engine.info.bundleDir,
     ids: engine.bundle.tokenizer.encode(text1024).map((t) => t.id),
@@ -213,6 +214,29 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
   out('speedup_vs_pytorch_eager_1024', median(r.ratios));
   out('speedup_vs_pytorch_eager_range', `${Math.min(...r.ratios).toFixed(2)}-${Math.max(...r.ratios).toFixed(2)}`);
   return true;
+}
+
+/** The engine end to end against ONNX Runtime doing the same model and dictionary session runs alone
+ *  (BareOrt), interleaved round by round: engine_overhead_vs_bare_ort = median(engine) / median(bare) - 1. */
+async function overheadVsBareOrt(engine: Engine, s: Settings, ids: number[], engineRun: () => Promise<number>, out: Out): Promise<void> {
+  const opened = await BareOrt.open(engine.info.bundleDir, { threads: s.threads, extraDictionaries: engine.attachedDictionaries.map((d) => d.dir) });
+  if (!opened.ok) throw new UsageError(`bench: ${opened.error.message}`);
+  const bare = opened.value;
+  try {
+    const input = Int32Array.from(ids);
+    await bare.run(input, s.features); // warm-up
+    const bareMs: number[] = [];
+    const engineMs: number[] = [];
+    for (let i = 0; i < s.rounds; i++) {
+      bareMs.push(await bare.run(input, s.features));
+      engineMs.push(await engineRun());
+    }
+    out('bare_ort_1024_ms', median(bareMs));
+    out('engine_vs_bare_ort_1024_ms', median(engineMs));
+    out('engine_overhead_vs_bare_ort', median(engineMs) / median(bareMs) - 1);
+  } finally {
+    await bare.release();
+  }
 }
 
 /** One-character edits near the end of a document, each on top of the previous one; then hover lookups. */

@@ -6,15 +6,12 @@ import { TextTokenizer } from '../tokens';
 import { ModelRunner, type WindowKv } from './model-runner';
 import { DictionaryEncoder, LogitLens } from '../dictionary';
 import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
-import { planRuns, type Window } from './windows';
+import { DICTIONARY_BATCH_ROWS, planRuns, type Window } from './windows';
 import { readInitializerByShape } from '../onnx';
 import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
 import type { TokenSpan } from '../types';
 
 export class Cancelled extends Error {}
-
-/** Rows per dictionary session run. */
-const DICTIONARY_BATCH = 512;
 
 export class InferenceCore {
   private docs = new Map<string, DocState>();
@@ -185,7 +182,7 @@ export class InferenceCore {
         a = b;
       }
       if (past) st.kv.set(run.index, { kv: past, usable: past.len });
-      if (pendingEnd - flushedTo >= DICTIONARY_BATCH) await flush();
+      if (pendingEnd - flushedTo >= DICTIONARY_BATCH_ROWS) await flush();
     }
     await flush();
     st.valid = n;

@@ -4,5 +4,5 @@
 export type {
   AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerExplain, WorkerExplainReply, WorkerInfo, WorkerInit,
 } from './protocol';
-export { planRuns, planWindows, windowCount } from './windows';
+export { DICTIONARY_BATCH_ROWS, planRuns, planWindows, windowCount } from './windows';
 export type { Window, WindowRun } from './windows';

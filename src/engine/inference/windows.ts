@@ -9,6 +9,9 @@
 // A token's own log-prob/rank/entropy are those of the position before it, which may belong to the
 // previous window when the token is the first one a window owns.
 
+/** Owned rows gathered, window after window, before the dictionaries encode them in one session run each. */
+export const DICTIONARY_BATCH_ROWS = 512;
+
 export interface Window {
   index: number;
   /** First token the window covers (its position 0). */
