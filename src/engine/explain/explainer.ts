@@ -186,7 +186,7 @@ export class Explainer {
         const m = /^blocks\.(\d+)\.mlp\.hook_post$/.exec(h);
         if (m) mlpLayers.add(Number(m[1]));
       }
-      const weights = readExplainWeights(init.modelPath, init.nLayers, mlpLayers);
+      const weights = await readExplainWeights(init.modelPath, init.nLayers, mlpLayers);
       const lens = await LensSession.create(weights, init.dVocab, init.dModel, { threads: init.threads });
       return { weights, lens };
     })();

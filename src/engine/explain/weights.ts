@@ -1,11 +1,11 @@
 // The weights explain needs, read out of model.onnx by the names training/export_onnx.py gives them
 // (`model.` + the Hugging Face GPT-2 parameter name, the same for the default bundle and converted
-// checkpoints), including the `<name>__fp16` + Cast convention for weights stored as float16. The
-// LayerNorm epsilon comes from the graph's own LayerNormalization node for ln_f. The exporter folds
-// identical tensors (e.g. the all-zero biases of an untrained model) into one initializer that Identity
-// nodes hand on under the other names, so a name is followed through Identity and Cast nodes.
-import fs from 'node:fs';
-import { ModelProto, toFloat32 } from '../onnx';
+// checkpoints), with positioned reads of just those tensors (onnx/tensor-reader.ts). Weights stored as
+// float16 are `<name>__fp16` initializers that a Cast widens; the exporter also folds identical tensors
+// (e.g. the all-zero biases of an untrained model) into one initializer that Identity nodes hand on under
+// the other names: a name is followed through Identity and Cast nodes. The LayerNorm epsilon comes from
+// the graph's own LayerNormalization node for ln_f.
+import { ModelTensors, type StoredTensor } from '../onnx';
 
 export interface LayerWeights {
   ln1W: Float32Array; // [d]
@@ -39,20 +39,6 @@ export const REEXPORT_HINT =
 
 const DEFAULT_EPS = 1e-5;
 
-interface TensorMsg {
-  name?: string;
-  dims: (number | { toNumber(): number })[];
-  data_type: number;
-  raw_data?: Uint8Array;
-  float_data?: number[];
-}
-interface NodeMsg {
-  op_type?: string;
-  input?: string[];
-  output?: string[];
-  attribute?: { name?: string; f?: number }[];
-}
-
 export function layerPrefix(l: number): string {
   return `model.h.${l}.`;
 }
@@ -66,40 +52,47 @@ function queryColumns(attnW: Float32Array, d: number): Float32Array {
 
 /** Reads every weight explain uses (MLP output projections only for `mlpLayers`); throws CannotExplain
  *  naming the first one missing. */
-export function readExplainWeights(modelPath: string, nLayers: number, mlpLayers: ReadonlySet<number>): ExplainWeights {
-  const msg = ModelProto.decode(fs.readFileSync(modelPath)) as unknown as { graph?: { initializer?: TensorMsg[]; node?: NodeMsg[] } };
-  const byName = new Map<string, TensorMsg>();
-  for (const t of msg.graph?.initializer ?? []) if (t.name) byName.set(t.name, t);
-  const aliasOf = new Map<string, string>();
-  for (const n of msg.graph?.node ?? []) {
-    if ((n.op_type === 'Identity' || n.op_type === 'Cast') && n.input?.[0] && n.output?.[0]) aliasOf.set(n.output[0], n.input[0]);
+export async function readExplainWeights(modelPath: string, nLayers: number, mlpLayers: ReadonlySet<number>): Promise<ExplainWeights> {
+  let model: ModelTensors;
+  try {
+    model = await ModelTensors.open(modelPath);
+  } catch (e) {
+    throw new CannotExplain(`this bundle cannot explain predictions: its model.onnx could not be read (${(e as Error).message})`);
   }
-  const find = (name: string): TensorMsg | undefined => {
-    for (let hops = 0, at: string | undefined = name; at !== undefined && hops < 8; hops++, at = aliasOf.get(at)) {
-      const t = byName.get(at);
-      if (t) return t;
+  try {
+    const aliasOf = new Map<string, string>();
+    for (const n of model.nodes) if ((n.op === 'Identity' || n.op === 'Cast') && n.inputs[0] && n.outputs[0]) aliasOf.set(n.outputs[0], n.inputs[0]);
+    const find = (name: string): StoredTensor | undefined => {
+      for (let hops = 0, at: string | undefined = name; at !== undefined && hops < 8; hops++, at = aliasOf.get(at)) {
+        const t = model.tensors.get(at);
+        if (t) return t;
+      }
+      return undefined;
+    };
+    const get = async (name: string): Promise<Float32Array> => {
+      const t = find(name);
+      const values = t ? await model.read(t) : null;
+      if (!values) throw new CannotExplain(`this bundle cannot explain predictions: model.onnx has no float weight named ${name}; ${REEXPORT_HINT}`);
+      return values;
+    };
+    const lnfW = await get('model.ln_f.weight');
+    const d = lnfW.length;
+    const layers: LayerWeights[] = [];
+    for (let l = 0; l < nLayers; l++) {
+      const p = layerPrefix(l);
+      layers.push({
+        ln1W: await get(`${p}ln_1.weight`), ln1B: await get(`${p}ln_1.bias`),
+        qW: queryColumns(await get(`${p}attn.c_attn.weight`), d), qB: (await get(`${p}attn.c_attn.bias`)).slice(0, d),
+        outW: await get(`${p}attn.c_proj.weight`), outB: await get(`${p}attn.c_proj.bias`),
+        ...(mlpLayers.has(l) ? { mlpOutW: await get(`${p}mlp.c_proj.weight`), mlpOutB: await get(`${p}mlp.c_proj.bias`) } : {}),
+      });
     }
-    return undefined;
-  };
-  const get = (name: string): Float32Array => {
-    const t = find(name);
-    const values = t ? toFloat32(t) : null;
-    if (!values) throw new CannotExplain(`this bundle cannot explain predictions: model.onnx has no float weight named ${name}; ${REEXPORT_HINT}`);
-    return values;
-  };
-  const wte = get('model.wte.weight');
-  const d = get('model.ln_f.weight').length;
-  const layers: LayerWeights[] = [];
-  for (let l = 0; l < nLayers; l++) {
-    const p = layerPrefix(l);
-    layers.push({
-      ln1W: get(`${p}ln_1.weight`), ln1B: get(`${p}ln_1.bias`),
-      qW: queryColumns(get(`${p}attn.c_attn.weight`), d), qB: get(`${p}attn.c_attn.bias`).slice(0, d),
-      outW: get(`${p}attn.c_proj.weight`), outB: get(`${p}attn.c_proj.bias`),
-      ...(mlpLayers.has(l) ? { mlpOutW: get(`${p}mlp.c_proj.weight`), mlpOutB: get(`${p}mlp.c_proj.bias`) } : {}),
-    });
+    const lnf = model.nodes.find((n) => n.op === 'LayerNormalization' && n.inputs[1] === 'model.ln_f.weight');
+    return {
+      wte: await get('model.wte.weight'), wpe: await get('model.wpe.weight'), lnfW, lnfB: await get('model.ln_f.bias'),
+      eps: lnf?.floats.epsilon ?? DEFAULT_EPS, layers,
+    };
+  } finally {
+    await model.close();
   }
-  const lnf = (msg.graph?.node ?? []).find((n) => n.op_type === 'LayerNormalization' && n.input?.[1] === 'model.ln_f.weight');
-  const eps = lnf?.attribute?.find((a) => a.name === 'epsilon')?.f;
-  return { wte, wpe: get('model.wpe.weight'), lnfW: get('model.ln_f.weight'), lnfB: get('model.ln_f.bias'), eps: eps ?? DEFAULT_EPS, layers };
 }

@@ -50,8 +50,9 @@ interface Field {
   varint?: number;
 }
 
-/** Positioned reads through one cached block: walking field headers costs one read per 64 KB, not per field. */
-class BlockReader {
+/** Positioned reads through one cached block: walking field headers costs one read per 64 KB, not per field.
+ *  Also used by tensor-reader.ts, which reads chosen weights the same way. */
+export class BlockReader {
   private blockStart = -1;
   private block = Buffer.alloc(0);
 
@@ -95,7 +96,7 @@ class BlockReader {
 }
 
 /** An int64 as protobufjs reads it (a number, or a Long when long.js is installed) as a number. */
-function toNumber(v: number | protobuf.Long): number {
+export function toNumber(v: number | protobuf.Long): number {
   return typeof v === 'number' ? v : protobuf.util.LongBits.from(v).toNumber();
 }
 

@@ -1,11 +1,14 @@
 // ONNX as the engine uses it, apart from running it (ONNX Runtime): the protobuf subset it writes and
-// reads (proto.ts), reading initializers out of model.onnx (initializer.ts), the bundle's cheap
+// reads (proto.ts), reading initializers out of model.onnx (initializer.ts; chosen ones by positioned
+// reads, tensor-reader.ts), the bundle's cheap
 // structural check of model.onnx (structure-check.ts), and the session options every session shares.
 export { AttributeType, DataType, encodeModel, ModelProto } from './proto';
 export type { Dim, GraphSpec, NodeSpec, TensorInit } from './proto';
-export { halfToFloat, readInitializerByShape, toFloat32 } from './initializer';
+export { halfToFloat, readInitializerByShape } from './initializer';
 export { checkOnnxStructure } from './structure-check';
 export { sessionOptions } from './session-options';
 export type { SessionTuning } from './session-options';
 export { readGraphInterface } from './graph-interface';
+export { ModelTensors } from './tensor-reader';
+export type { StoredNode, StoredTensor } from './tensor-reader';
 export type { GraphDim, GraphInitializer, GraphInterface, GraphValue } from './graph-interface';
