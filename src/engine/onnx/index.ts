@@ -1,7 +1,7 @@
 // ONNX as the engine uses it, apart from running it (ONNX Runtime): the protobuf subset it writes and
 // reads (proto.ts), reading initializers out of model.onnx (initializer.ts; chosen ones by positioned
-// reads, tensor-reader.ts), the bundle's cheap
-// structural check of model.onnx (structure-check.ts), and the session options every session shares.
+// reads, tensor-reader.ts), the bundle's cheap structural check of model.onnx (structure-check.ts), and
+// the session options every session shares.
 export { AttributeType, DataType, encodeModel, ModelProto } from './proto';
 export type { Dim, GraphSpec, NodeSpec, TensorInit } from './proto';
 export { halfToFloat, readInitializerByShape } from './initializer';
