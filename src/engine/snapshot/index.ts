@@ -6,7 +6,7 @@ import type { SnapshotProvenance } from './types';
 export * from './types';
 export { buildSnapshot, sha256Text, TOOL_NAME, TOOL_VERSION } from './build';
 export type { BuildSnapshotInput } from './build';
-export { validateSnapshot } from './validate';
+export { validateSnapshot, validateSnapshotInSlices } from './validate';
 export { writeFileAtomic, writeFilesAtomic, prepareAtomicWrite, removeStaleTempFiles } from './atomic';
 export type { AtomicWriteOptions } from './atomic';
 export { ACTIVATIONS_FORMAT, activationsPathFor, writeSnapshotAtomic } from './write';

@@ -10,7 +10,7 @@ import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../../shared/finiteNumb
 import { decodeUtf8InSlices, JsonSliceError, parseJsonInSlices, type SliceOptions } from './json-slices';
 import { parseSafetensorsHeader, readSafetensors } from '../safetensors';
 import type { EngineErrorKind, Result } from '../types';
-import { validateSnapshot } from './validate';
+import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
 
 export interface ReadSnapshotOptions extends SliceOptions {
@@ -71,7 +71,7 @@ export async function readSnapshot(jsonPath: string, options: ReadSnapshotOption
     return { ok: false, error: { kind: 'bad-snapshot', file: jsonPath, message: `${jsonPath} is not valid JSON${e instanceof JsonSliceError ? ` (${e.message})` : ''}` } };
   }
   try {
-    const valid = validateSnapshot(json, jsonPath);
+    const valid = await validateSnapshotInSlices(json, jsonPath, options.sliceMs);
     if (valid.ok) raiseToFloors(valid.value);
     return valid;
   } catch (e) {

@@ -8,20 +8,67 @@ import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateSchema = ajv.compile(snapshotSchema);
+const validateToken = ajv.getSchema(`${snapshotSchema.$id}#/definitions/token`)!;
+/** Schema problems listed in a message. */
+const MAX_PROBLEMS = 5;
 
-export function validateSnapshot(json: unknown, file = 'snapshot'): Result<Snapshot> {
-  const bad = (message: string): Result<Snapshot> => ({ ok: false, error: { kind: 'bad-snapshot', file, message: `${file}: ${message}` } });
+type Bad = (message: string) => Result<Snapshot>;
+
+function badFor(file: string): Bad {
+  return (message) => ({ ok: false, error: { kind: 'bad-snapshot', file, message: `${file}: ${message}` } });
+}
+
+/** Format and version, before anything else; never quotes a value of a file that is not a snapshot. */
+function checkHead(json: unknown, file: string, bad: Bad): Result<Snapshot> | null {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return bad('is not a JSON object');
   const j = json as { format?: unknown; version?: unknown };
-  if (j.format !== SNAPSHOT_FORMAT) return bad(`is not an Activation Inspector snapshot (format is ${JSON.stringify(j.format)}, expected "${SNAPSHOT_FORMAT}")`);
+  if (j.format !== SNAPSHOT_FORMAT) return bad(`is not an Activation Inspector snapshot (it has no "format": "${SNAPSHOT_FORMAT}")`);
   if (j.version !== SNAPSHOT_VERSION) {
-    return { ok: false, error: { kind: 'unknown-schema-version', file, message: `${file}: snapshot version ${JSON.stringify(j.version)}; this version of Activation Inspector reads version ${SNAPSHOT_VERSION}` } };
+    const version = typeof j.version === 'number' ? `snapshot version ${j.version}` : 'a snapshot without a numeric version';
+    return { ok: false, error: { kind: 'unknown-schema-version', file, message: `${file}: ${version}; this version of Activation Inspector reads version ${SNAPSHOT_VERSION}` } };
   }
-  if (!validateSchema(json)) {
-    const problems = (validateSchema.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(top level)'} ${e.message}`);
-    return bad(`does not match the snapshot schema: ${problems.join('; ')}`);
+  return null;
+}
+
+function schemaProblems(errors: typeof validateSchema.errors, prefix = ''): string[] {
+  return (errors ?? []).map((e) => `${prefix + e.instancePath || '(top level)'} ${e.message}`);
+}
+
+export function validateSnapshot(json: unknown, file = 'snapshot'): Result<Snapshot> {
+  const bad = badFor(file);
+  const head = checkHead(json, file, bad);
+  if (head) return head;
+  if (!validateSchema(json)) return bad(`does not match the snapshot schema: ${schemaProblems(validateSchema.errors).slice(0, MAX_PROBLEMS).join('; ')}`);
+  return checkContent(json as unknown as Snapshot, bad);
+}
+
+/**
+ * validateSnapshot, yielding to the event loop every `sliceMs` while it checks the tokens against the
+ * schema (a snapshot of a large document has tens of thousands), so the editor keeps working.
+ */
+export async function validateSnapshotInSlices(json: unknown, file = 'snapshot', sliceMs = 8): Promise<Result<Snapshot>> {
+  const bad = badFor(file);
+  const head = checkHead(json, file, bad);
+  if (head) return head;
+  const tokens = (json as { tokens?: unknown }).tokens;
+  const problems: string[] = [];
+  if (!validateSchema({ ...(json as object), tokens: Array.isArray(tokens) ? [] : tokens })) problems.push(...schemaProblems(validateSchema.errors));
+  if (Array.isArray(tokens)) {
+    let sliceStart = Date.now();
+    for (let i = 0; i < tokens.length && problems.length < MAX_PROBLEMS; i++) {
+      if (!validateToken(tokens[i])) problems.push(...schemaProblems(validateToken.errors, `/tokens/${i}`));
+      if (Date.now() - sliceStart >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+    }
   }
-  const s = json as unknown as Snapshot;
+  if (problems.length > 0) return bad(`does not match the snapshot schema: ${problems.slice(0, MAX_PROBLEMS).join('; ')}`);
+  return checkContent(json as unknown as Snapshot, bad);
+}
+
+/** What a schema cannot say: text against its hash and length, tokens tiling the text, declared hooks. */
+function checkContent(s: Snapshot, bad: Bad): Result<Snapshot> {
   const text = s.document.text;
   if (s.document.length !== text.length) return bad(`document.length is ${s.document.length} but document.text has ${text.length} UTF-16 code units`);
   if (sha256Text(text) !== s.document.sha256) return bad('document.sha256 does not match document.text (the text was edited after export?)');

@@ -7,7 +7,7 @@ import { MAX_SNAPSHOT_BYTES } from '../../shared/limits';
 import { writeSafetensors } from '../safetensors';
 import type { Result } from '../types';
 import { removeStaleTempFiles, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
-import { validateSnapshot } from './validate';
+import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
 
 export interface WriteSnapshotOptions extends AtomicWriteOptions {
@@ -107,7 +107,7 @@ export async function writeSnapshotAtomic(
       };
     }
     // NaN and ±Infinity fail the schema's number checks here (JSON would turn them into null).
-    const valid = validateSnapshot(toWrite, path.basename(jsonPath));
+    const valid = await validateSnapshotInSlices(toWrite, path.basename(jsonPath));
     if (!valid.ok) return refuse(`the snapshot is not valid, so no reader would open it (${valid.error.message})`);
     const json = JSON.stringify(toWrite);
     const maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
