@@ -9,6 +9,7 @@ the tied token embedding.
   /usr/bin/python3 training/reference_gpt2.py --checkpoint DIR --ids IDS.json --out OUT.json
       [--hook blocks.8.hook_resid_pre --hook-out H.f32]
       [--explain POS [--target ID] [--versus ID] [--topk K] --explain-out EXPLAIN.json]
+      [--edits EDITS.json --sae HOOK=SAELENS_DIR ...]
 IDS.json is a JSON list of token ids. OUT.json holds, for each position i < n-1, target_logprob[i] =
 log p(ids[i+1] | ids[..i]) and entropy[i] of that prediction. --hook writes that TransformerLens hook's
 activations for all n positions as float32 [n, d] to --hook-out.
@@ -20,6 +21,13 @@ and rank), every head's attention row (blocks.L.attn.hook_pattern[head, POS, :PO
 logit attribution of logit(target) (minus logit(versus)) with ln_f's scale frozen at POS: embed,
 pos_embed, each head (z_h @ W_O[h]), each attention output bias, each MLP output, ln_f's bias. The target
 defaults to ids[POS+1].
+
+--edits runs the forward pass with dictionary feature edits, from the SAE's own safetensors (SAELens's
+encode in numpy, sae_reference.py): EDITS.json is a list of {"hook", "op": "ablate"|"scale"|"clamp"|"splice",
+"feature", "factor" (scale), "value" (clamp), "from", "to"} over token positions [from, to). At each edited
+hook, in the order the model computes them, a row x becomes x + sum_i (f_i' - f_i) W_dec[i] / s for the
+edited features (f = the SAE's encoding of x as the edits before it left it, s its input scaling), or, with
+a splice, the reconstruction (f' W_dec + b_dec) / s: the error term dropped.
 """
 import argparse
 import json
@@ -59,9 +67,45 @@ def gelu_tanh(x):
     return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def forward(config, w, ids, hook=None, trace=None):
+def feature_editor(edits, saes):
+    """edit(hook, x) -> x with the edits at that hook applied (see the module docstring)."""
+    from sae_reference import encode  # SAELens's encode in numpy (not the engine's)
+
+    def edit(hook, x):
+        mine = [e for e in edits if e["hook"] == hook]
+        if not mine:
+            return x
+        cfg, sw = saes[hook]
+        s = cfg["scaling_factor"] if cfg["normalize_activations"] == "expected_average_only_in" and cfg.get("scaling_factor") else 1.0
+        acts, _ = encode(x, cfg, sw)
+        w_dec, b_dec = sw["W_dec"].astype(np.float64), sw["b_dec"].astype(np.float64)
+        x = x.copy()
+        for p in range(x.shape[0]):
+            here = [e for e in mine if e["from"] <= p < e["to"]]
+            if not here:
+                continue
+            f = acts[p]
+            new = f.copy()
+            for e in here:
+                if e["op"] == "ablate":
+                    new[e["feature"]] = 0.0
+                elif e["op"] == "scale":
+                    new[e["feature"]] *= e["factor"]
+                elif e["op"] == "clamp":
+                    new[e["feature"]] = e["value"]
+            if any(e["op"] == "splice" for e in here):
+                x[p] = (new @ w_dec + b_dec) / s
+            else:
+                x[p] = x[p] + (new - f) @ w_dec / s
+        return x
+    return edit
+
+
+def forward(config, w, ids, hook=None, trace=None, edit=None):
     """Returns (log-probs [n, vocab] float64, the named hook's activations or None). With a list as
-    `trace`, appends per block: resid_pre, pattern [H, n, n], z [H, n, d_head], resid_mid, resid_post."""
+    `trace`, appends per block: resid_pre, pattern [H, n, n], z [H, n, d_head], resid_mid, resid_post.
+    `edit(hook name, activation) -> activation`, when given, replaces each hook's activation."""
+    edit = edit or (lambda name, t: t)
     n_layer, n_head, d = config["n_layer"], config["n_head"], config["n_embd"]
     eps = config.get("layer_norm_epsilon", 1e-5)
     dh = d // n_head
@@ -71,6 +115,7 @@ def forward(config, w, ids, hook=None, trace=None):
     captured = None
     for L in range(n_layer):
         p = f"h.{L}."
+        x = edit(f"blocks.{L}.hook_resid_pre", x)
         if hook == f"blocks.{L}.hook_resid_pre":
             captured = x.copy()
         h = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
@@ -84,14 +129,15 @@ def forward(config, w, ids, hook=None, trace=None):
         y = z.transpose(1, 0, 2).reshape(n, d)
         resid_pre = x
         x = x + y @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        x = edit(f"blocks.{L}.hook_resid_mid", x)
         resid_mid = x
         if hook == f"blocks.{L}.hook_resid_mid":
             captured = x.copy()
         h = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
-        post = gelu_tanh(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
+        post = edit(f"blocks.{L}.mlp.hook_post", gelu_tanh(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"]))
         if hook == f"blocks.{L}.mlp.hook_post":
             captured = post.copy()
-        x = x + post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        x = edit(f"blocks.{L}.hook_resid_post", x + post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"])
         if hook == f"blocks.{L}.hook_resid_post":
             captured = x.copy()
         if trace is not None:
@@ -156,11 +202,26 @@ def main():
     ap.add_argument("--versus", type=int)
     ap.add_argument("--topk", type=int, default=10)
     ap.add_argument("--explain-out")
+    ap.add_argument("--edits", metavar="EDITS.json")
+    ap.add_argument("--sae", action="append", default=[], metavar="HOOK=DIR")
     a = ap.parse_args()
     config, w = load_checkpoint(a.checkpoint)
     with open(a.ids) as f:
         ids = json.load(f)
-    logp, captured = forward(config, w, np.asarray(ids, dtype=np.int64), a.hook)
+    edit = None
+    if a.edits:
+        from saelens_folder import load_weights, read_cfg
+        with open(a.edits) as f:
+            edits = json.load(f)
+        saes = {}
+        for item in a.sae:
+            hook, _, folder = item.partition("=")
+            saes[hook] = (read_cfg(folder), load_weights(folder))
+        missing = sorted({e["hook"] for e in edits} - set(saes))
+        if missing:
+            sys.exit(f"--edits: no --sae for {', '.join(missing)}")
+        edit = feature_editor(edits, saes)
+    logp, captured = forward(config, w, np.asarray(ids, dtype=np.int64), a.hook, edit=edit)
     tgt = [float(logp[i, ids[i + 1]]) for i in range(len(ids) - 1)]
     ent = (-(np.exp(logp) * logp).sum(-1)).tolist()
     with open(a.out, "w") as f:

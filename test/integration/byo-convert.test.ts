@@ -13,20 +13,11 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundle } from '../../src/engine/bundle';
 import { TextTokenizer } from '../../src/engine/tokens';
-import { maxAbsDiff, openModel, PYTHON, py, pyFails, pythonMissing, runModel, TRAINING } from './byo-helpers';
+import { maxAbsDiff, openModel, PYTHON, py, pyFails, pythonMissing, runModel, SAMPLE_TEXT, TRAINING } from './byo-helpers';
 
 const gpt3Encoder = createRequire(import.meta.url)('gpt-3-encoder') as { encode(text: string): number[] };
 const missing = pythonMissing(['numpy', 'torch', 'onnx']);
 if (missing) console.warn(`byo-convert skipped: ${missing}`);
-
-export const SAMPLE_TEXT = [
-  'def parse(line: str) -> dict:',
-  '    """Split a "key = value" line; it\'s fine if value is empty."""',
-  "    key, _, value = line.partition('=')",
-  '    return {key.strip(): value.strip()}  # café, naïve, 東京, 🙂',
-  '',
-  '\tif x<|endoftext|>y != 3.14e-2: print(x)',
-].join('\n');
 
 type Manifest = {
   id: string;

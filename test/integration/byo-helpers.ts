@@ -14,6 +14,16 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const PYTHON = process.env.PYTHON ?? '/usr/bin/python3';
 export const TRAINING = path.join(ROOT, 'training');
 
+/** Code and prose with quotes, non-ASCII, an emoji and the end-of-text marker inside a line. */
+export const SAMPLE_TEXT = [
+  'def parse(line: str) -> dict:',
+  '    """Split a "key = value" line; it\'s fine if value is empty."""',
+  "    key, _, value = line.partition('=')",
+  '    return {key.strip(): value.strip()}  # café, naïve, 東京, 🙂',
+  '',
+  '\tif x<|endoftext|>y != 3.14e-2: print(x)',
+].join('\n');
+
 /** Why the Python side cannot run here, or null when it can (`need`: modules it must import). */
 export function pythonMissing(need: string[] = ['numpy']): string | null {
   const r = spawnSync(PYTHON, ['-c', need.map((m) => `import ${m}`).join('; ')], { encoding: 'utf8' });
