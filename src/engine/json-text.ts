@@ -21,3 +21,9 @@ export function parseJsonText(text: string): JsonParsed {
     return { ok: false, message: jsonSyntaxProblem(e) };
   }
 }
+
+/** A value from a file, as JSON, cut to `max` characters: messages name what is wrong without carrying a huge value. */
+export function quoted(value: unknown, max = 60): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

@@ -3,7 +3,7 @@
 // then the raw little-endian tensor bytes. F32, F16, BF16 and F64 tensors are read as Float32Array.
 // Refused as the reference implementation refuses them: a header over 100 MB (checked before parsing),
 // offsets outside the data, and tensors whose byte ranges overlap (one tensor aliasing another).
-import { parseJsonText } from './json-text';
+import { parseJsonText, quoted } from './json-text';
 
 export interface TensorF32 {
   dtype: string;
@@ -60,16 +60,16 @@ export function parseSafetensorsHeader(buf: Uint8Array): Parsed<{ entries: Recor
     }
     const e = raw as Partial<SafetensorsHeaderEntry>;
     if (typeof e !== 'object' || e === null || typeof e.dtype !== 'string' || !Array.isArray(e.shape) || !Array.isArray(e.data_offsets) || e.data_offsets.length !== 2) {
-      return { ok: false, message: `has a malformed header entry for tensor "${name}"` };
+      return { ok: false, message: `has a malformed header entry for tensor ${quoted(name)}` };
     }
-    if (!e.shape.every((x) => Number.isInteger(x) && x >= 0)) return { ok: false, message: `tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}` };
+    if (!e.shape.every((x) => Number.isInteger(x) && x >= 0)) return { ok: false, message: `tensor ${quoted(name)} has an invalid shape ${quoted(e.shape)}` };
     const [a, b] = e.data_offsets;
-    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a) return { ok: false, message: `tensor "${name}" has invalid data_offsets ${JSON.stringify(e.data_offsets)}` };
-    if (b > dataLen) return { ok: false, message: `tensor "${name}" ends at byte ${b} of the data but the data is only ${dataLen} bytes (file truncated)` };
+    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < a) return { ok: false, message: `tensor ${quoted(name)} has invalid data_offsets ${quoted(e.data_offsets)}` };
+    if (b > dataLen) return { ok: false, message: `tensor ${quoted(name)} ends at byte ${b} of the data but the data is only ${dataLen} bytes (file truncated)` };
     const per = BYTES_PER[e.dtype];
     if (per !== undefined) {
       const count = e.shape.reduce((x: number, y: number) => x * y, 1);
-      if (count * per !== b - a) return { ok: false, message: `tensor "${name}" (${e.dtype} ${JSON.stringify(e.shape)}) needs ${count * per} bytes but has ${b - a}` };
+      if (count * per !== b - a) return { ok: false, message: `tensor ${quoted(name)} (${e.dtype} ${quoted(e.shape)}) needs ${count * per} bytes but has ${b - a}` };
     }
     entries[name] = { dtype: e.dtype, shape: e.shape, data_offsets: [a, b] };
   }
@@ -87,7 +87,7 @@ function firstOverlap(entries: Record<string, SafetensorsHeaderEntry>): string |
     const [prevName, prev] = ranges[i - 1];
     const [name, e] = ranges[i];
     if (e.data_offsets[0] < prev.data_offsets[1]) {
-      return `tensors "${prevName}" ${JSON.stringify(prev.data_offsets)} and "${name}" ${JSON.stringify(e.data_offsets)} have overlapping data_offsets; each tensor must own its bytes`;
+      return `tensors ${quoted(prevName)} ${quoted(prev.data_offsets)} and ${quoted(name)} ${quoted(e.data_offsets)} have overlapping data_offsets; each tensor must own its bytes`;
     }
   }
   return undefined;
@@ -128,7 +128,7 @@ export function readSafetensors(buf: Uint8Array): Parsed<Map<string, TensorF32>>
         data = Float32Array.from(new Float64Array(bytes.buffer, bytes.byteOffset, count));
         break;
       default:
-        return { ok: false, message: `tensor "${name}" has dtype ${e.dtype}; only F32, F16, BF16 and F64 are read` };
+        return { ok: false, message: `tensor ${quoted(name)} has dtype ${quoted(e.dtype)}; only F32, F16, BF16 and F64 are read` };
     }
     out.set(name, { dtype: e.dtype, shape: e.shape, data });
   }

@@ -163,9 +163,11 @@ describe('SAELens config normalization', () => {
     ['d_in not a number', { d_in: '8', d_sae: 16, hook_name: 'h' }, /d_in "8"/],
     ['layer_norm normalization', { ...base, hook_name: 'h', normalize_activations: 'layer_norm' }, /layer_norm/],
     ['unknown activation', { ...base, hook_name: 'h', activation_fn_str: 'tanh-relu' }, /tanh-relu/],
+    ['a 100,000-character architecture (quoted cut short)', { ...base, hook_name: 'h', architecture: 'x'.repeat(100_000) }, /^has architecture "x{59}…; supported/],
   ])('rejects %s', (_n, cfg, says) => {
     const r = normalizeSaeConfig(cfg);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.message).toMatch(says);
+    if (!r.ok) expect(r.message.length).toBeLessThan(200);
   });
 });

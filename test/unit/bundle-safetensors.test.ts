@@ -96,4 +96,16 @@ describe('safetensors', () => {
       expect(r.message).not.toMatch(/PRIVATE/);
     }
   });
+
+  it('names a tensor without carrying a huge name or shape into the message', () => {
+    const header = Buffer.from(JSON.stringify({ ['n'.repeat(100_000)]: { dtype: 'F32', shape: Array(50_000).fill(-1), data_offsets: [0, 0] } }));
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(header.length));
+    const r = readSafetensors(Buffer.concat([len, header]));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.message).toMatch(/tensor "n+… has an invalid shape \[-1,-1,/);
+      expect(r.message.length).toBeLessThan(200);
+    }
+  });
 });

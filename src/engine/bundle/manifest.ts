@@ -2,6 +2,7 @@
 // of schema complaints), then schemas/manifest.schema.json with ajv, one readable sentence per problem.
 import Ajv from 'ajv';
 import manifestSchema from '../../../schemas/manifest.schema.json';
+import { quoted } from '../json-text';
 import type { Result } from '../types';
 import type { Manifest } from './types';
 
@@ -22,7 +23,7 @@ export function validateManifest(json: unknown, file = 'manifest.json'): Result<
       error: {
         kind: 'unknown-schema-version',
         file,
-        message: `${file} has schema_version ${JSON.stringify(version)}; this version of Activation Inspector reads schema_version ${MANIFEST_SCHEMA_VERSION}`,
+        message: `${file} has schema_version ${quoted(version)}; this version of Activation Inspector reads schema_version ${MANIFEST_SCHEMA_VERSION}`,
       },
     };
   }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Result } from '../types';
 import { readSafetensors, type TensorF32 } from '../safetensors';
-import { parseJsonText } from '../json-text';
+import { parseJsonText, quoted } from '../json-text';
 import { fail, ok, readFileResult, sha256Hex } from './files';
 import { BUNDLE_LIMITS } from './limits';
 import type { Dictionary, SaeArchitecture, SaeConfig, SaeWeights } from './types';
@@ -35,24 +35,24 @@ export function normalizeSaeConfig(raw: unknown): { ok: true; value: SaeConfig }
   let arch = raw.architecture ?? (actFn === 'topk' ? 'topk' : 'standard');
   if (arch === 'standard' && actFn === 'topk') arch = 'topk';
   if (typeof arch !== 'string' || !ARCHITECTURES.includes(arch as SaeArchitecture)) {
-    return { ok: false, message: `has architecture ${JSON.stringify(arch)}; supported: ${ARCHITECTURES.join(', ')}` };
+    return { ok: false, message: `has architecture ${quoted(arch)}; supported: ${ARCHITECTURES.join(', ')}` };
   }
   if (actFn !== undefined && actFn !== 'relu' && actFn !== 'topk' && !(arch === 'jumprelu' && actFn === 'jumprelu')) {
-    return { ok: false, message: `has activation function ${JSON.stringify(actFn)}; supported: relu, topk` };
+    return { ok: false, message: `has activation function ${quoted(actFn)}; supported: relu, topk` };
   }
-  if (!posInt(raw.d_in)) return { ok: false, message: `has d_in ${JSON.stringify(raw.d_in)}, not a positive integer` };
-  if (!posInt(raw.d_sae)) return { ok: false, message: `has d_sae ${JSON.stringify(raw.d_sae)}, not a positive integer` };
+  if (!posInt(raw.d_in)) return { ok: false, message: `has d_in ${quoted(raw.d_in)}, not a positive integer` };
+  if (!posInt(raw.d_sae)) return { ok: false, message: `has d_sae ${quoted(raw.d_sae)}, not a positive integer` };
   let k: number | undefined;
   if (arch === 'topk') {
     const kRaw = raw.k ?? kwargs.k;
-    if (!posInt(kRaw) || kRaw > raw.d_sae) return { ok: false, message: `is a topk dictionary with k ${JSON.stringify(kRaw)}; k must be an integer in 1..d_sae (${raw.d_sae})` };
+    if (!posInt(kRaw) || kRaw > raw.d_sae) return { ok: false, message: `is a topk dictionary with k ${quoted(kRaw)}; k must be an integer in 1..d_sae (${raw.d_sae})` };
     k = kRaw;
   }
   const applyBDec = raw.apply_b_dec_to_input ?? true;
-  if (typeof applyBDec !== 'boolean') return { ok: false, message: `has apply_b_dec_to_input ${JSON.stringify(applyBDec)}, not true/false` };
+  if (typeof applyBDec !== 'boolean') return { ok: false, message: `has apply_b_dec_to_input ${quoted(applyBDec)}, not true/false` };
   const norm = raw.normalize_activations ?? 'none';
   if (!NORMALIZATIONS.includes(norm as (typeof NORMALIZATIONS)[number])) {
-    return { ok: false, message: `has normalize_activations ${JSON.stringify(norm)}; supported: ${NORMALIZATIONS.join(', ')}` };
+    return { ok: false, message: `has normalize_activations ${quoted(norm)}; supported: ${NORMALIZATIONS.join(', ')}` };
   }
   return {
     ok: true,
