@@ -13,6 +13,7 @@ import { intArg, parse, UsageError } from './args';
 import { interleaveWithPytorch, median } from './bench-pytorch';
 import { openEngine } from './open-engine';
 import { benchExplain } from './bench-explain';
+import { benchEdit } from './bench-edit';
 
 export const BENCH_USAGE = 'activation-inspector bench [--bundle DIR] [--threads N] [--features N] [--rounds N] [--no-pytorch]';
 
@@ -176,6 +177,7 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
   out('engine_worker_ms_1024', median(split[BASELINE_TOKENS].worker));
   if (full) await editAndHover(engine, prefix(2000), run, out);
   if (full) await benchExplain(engine, prefix(2000), out);
+  if (full) await benchEdit(engine, prefix, out);
   // Achieved GFLOP/s against a same-run matmul baseline.
   const flops = analysisFlops(engine, BASELINE_TOKENS, engine.info.hooks);
   const achieved = flops / (times[BASELINE_TOKENS] / 1000) / 1e9;
