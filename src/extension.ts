@@ -59,7 +59,8 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const statusBar = new StatusBar();
   const labelOf = (hook: string, index: number) => model.loaded?.featureLabel(hook, index) || undefined;
   const densityOf = (hook: string, index: number) => model.loaded?.featureDensity(hook, index);
-  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf);
+  // The hover's lens line comes from what the inspector explained (inspector is built just below).
+  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index));
   const inspector = new InspectorViewProvider({ extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf });
 
   const updateStatus = () => {
@@ -107,6 +108,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     tracker.onDidChangeStatus(updateStatus),
     vscode.window.onDidChangeActiveTextEditor(updateStatus),
     run(COMMANDS.openInspector, (arg) => inspector.reveal(offsetArg(arg))),
+    run(COMMANDS.explainPrediction, (arg) => inspector.reveal(offsetArg(arg), true)),
     run(COMMANDS.toggleHeatmap, () => {
       const mode = settings().heatmapMode;
       const view = heatmap.view;

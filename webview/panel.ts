@@ -8,10 +8,14 @@ import { controls, emptyState, errorBanner, legend, readOnlyBanner, statusLine }
 import { details } from './components/details';
 import { featureCardView } from './components/featureCard';
 import { featureFocusKey } from './components/features';
+import { headFocusKey } from './components/headGrid';
+import { whySection, type WhyEvents } from './components/whySection';
+import { ExplainRequests } from './explainRequests';
 import { TokenStrip } from './components/tokenStrip';
 import { isInOpenDropdown, registerToolkit } from './components/toolkit';
 import type { Host } from './host';
 import { fromPersisted, type PanelState, reduce, toPersisted } from './state';
+import { featureEffect, readyExplanation } from './whyState';
 
 const CARD_TIMEOUT_MS = 15_000;
 /** Arrow keys held down: tell the host about the token the user stops on, not every one passed. */
@@ -27,6 +31,7 @@ interface Section {
 export class Panel {
   private state: PanelState;
   private readonly cards = new PendingRequests<CardMessage>({ timeoutMs: CARD_TIMEOUT_MS, idPrefix: 'card-' });
+  private readonly explains: ExplainRequests;
   private readonly strip: TokenStrip;
   private readonly sections: Section[];
   private readonly layout: HTMLElement;
@@ -41,6 +46,7 @@ export class Panel {
   ) {
     registerToolkit();
     ({ state: this.state, reopenCard: this.reopenCard } = fromPersisted(host.getState()));
+    this.explains = new ExplainRequests({ state: () => this.state, update: (n) => this.update(n), post: (m) => this.host.post(m) });
     this.strip = new TokenStrip({ select: (i, via) => this.select(i, via), reveal: (i) => this.reveal(i) });
     const slot = (cls: string) => h('div', { class: cls });
     const sec = (cls: string, deps: Section['deps'], draw: Section['draw']): Section => ({ el: slot(cls), deps, draw });
@@ -66,7 +72,7 @@ export class Panel {
         return s.analysis ? this.strip.root : null;
       }),
     ];
-    const cardSection = sec('slot-card', (s) => [s.card, s.highlight, s.init, s.analysis], (s) =>
+    const cardSection = sec('slot-card', (s) => [s.card, s.highlight, s.init, s.analysis, s.why.view], (s) =>
       s.card
         ? featureCardView(s.card, this.isHighlighted(s.card.ref), s.init?.readOnly ?? false, s.analysis, {
             close: () => this.closeCard(),
@@ -75,15 +81,16 @@ export class Panel {
               this.reveal(i);
             },
             toggleHighlight: (ref, on) => this.setHighlight(on ? ref : null),
-          })
+          }, this.directEffect(s, s.card.ref))
         : null,
     );
     const detailsSection = sec('slot-details', (s) => [s.analysis, s.selection, s.selectedIndex, s.options, s.highlight, s.init], (s) =>
       details(s, (ref) => this.openCard(ref)),
     );
-    this.sections.push(detailsSection, cardSection);
-    this.layout = h('div', { class: 'layout' }, h('div', { class: 'main-col' }, detailsSection.el), h('div', { class: 'card-col' }, cardSection.el));
-    const top = this.sections.filter((x) => x !== cardSection && x !== detailsSection).map((x) => x.el);
+    const whySlot = sec('slot-why', (s) => [s.why, s.selection, s.selectedIndex, s.analysis === null, s.init, s.options.topK], (s) => whySection(s, this.whyEvents()));
+    this.sections.push(detailsSection, whySlot, cardSection);
+    this.layout = h('div', { class: 'layout' }, h('div', { class: 'main-col' }, detailsSection.el, whySlot.el), h('div', { class: 'card-col' }, cardSection.el));
+    const top = this.sections.filter((x) => x !== cardSection && x !== detailsSection && x !== whySlot).map((x) => x.el);
     replaceChildren(root, [h('main', { class: 'panel', attrs: { 'aria-label': 'Activation Inspector' } }, ...top, this.layout)]);
     document.addEventListener('keydown', (e) => this.onGlobalKey(e));
   }
@@ -95,6 +102,7 @@ export class Panel {
       (reason, requestId) => {
         // A reply we were waiting for arrived broken: fail that request now rather than at timeout.
         if (requestId) this.cards.fail(requestId, `malformed reply: ${reason}`);
+        if (requestId) this.explains.fail(requestId, `malformed reply: ${reason}`);
       },
     );
     this.host.post({ type: 'ready', protocol: PROTOCOL_VERSION });
@@ -104,12 +112,17 @@ export class Panel {
 
   dispose(): void {
     this.cards.dispose('panel closed');
+    this.explains.dispose();
     this.stopListening?.();
   }
 
   private onMessage(m: ToWebviewMessage): void {
     if (m.type === 'card') {
       if (!this.cards.resolve(m.requestId, m)) this.host.post({ type: 'log', level: 'info', message: `ignored card reply ${m.requestId}: no request waiting` });
+      return;
+    }
+    if (m.type === 'explanation') {
+      if (!this.explains.resolve(m)) this.host.post({ type: 'log', level: 'info', message: `ignored explanation reply ${m.requestId}: no request waiting` });
       return;
     }
     this.update(reduce(this.state, m));
@@ -126,6 +139,7 @@ export class Panel {
     this.render();
     clearTimeout(this.persistTimer);
     this.persistTimer = setTimeout(() => this.host.setState(toPersisted(this.state)), 150);
+    this.explains.sync();
   }
 
   private render(): void {
@@ -192,6 +206,43 @@ export class Panel {
         this.update({ ...this.state, card: { state: 'error', ref, error: err.message } });
       },
     );
+  }
+
+  private whyEvents(): WhyEvents {
+    const setWhy = (w: Partial<PanelState['why']>) => this.update({ ...this.state, why: { ...this.state.why, ...w } });
+    return {
+      toggle: (open) => {
+        if (!open && this.state.why.head) this.host.post({ type: 'clearAttention' });
+        setWhy(open ? { open } : { open, head: null });
+      },
+      setTarget: (target) => setWhy({ target }),
+      setVersus: (versus) => setWhy({ versus }),
+      setGroup: (group) => setWhy({ group }),
+      setShade: (shade) => setWhy({ shade }),
+      chooseHead: (layer, head) => this.chooseHead(layer, head),
+      openFeature: (ref) => this.openCard(ref),
+      peek: (index) => {
+        if (!this.state.init?.readOnly) this.host.post({ type: 'peekToken', index });
+      },
+    };
+  }
+
+  /** Chooses a head (its attended tokens listed and tinted in the editor), or un-chooses it. */
+  private chooseHead(layer: number, head: number): void {
+    const v = this.state.why.view;
+    const cur = this.state.why.head;
+    const again = cur !== null && cur.layer === layer && cur.head === head;
+    this.update({ ...this.state, why: { ...this.state.why, head: again ? null : { layer, head } } });
+    if (again || v.state !== 'ready') this.host.post({ type: 'clearAttention' });
+    else this.host.post({ type: 'showAttention', requestId: v.requestId, layer, head });
+    this.focusKey(headFocusKey({ layer, head }));
+  }
+
+  /** The open card's feature's direct effect on the explained prediction, when one is on screen. */
+  private directEffect(s: PanelState, ref: FeatureRef) {
+    const e = readyExplanation(s.why);
+    const value = e ? featureEffect(e, ref.hook, ref.index) : undefined;
+    return e && value !== undefined ? { value, target: e.target.text, versus: e.versus?.text ?? null, position: e.position } : null;
   }
 
   private closeCard(): void {

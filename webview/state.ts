@@ -14,6 +14,7 @@ import {
   type StatusMessage,
   type ToWebviewMessage,
 } from '../src/protocol';
+import { type HeadShade, initialWhy, whyForSelection, type WhyState } from './whyState';
 
 export type CardView =
   | { state: 'loading'; ref: FeatureRef; requestId: string }
@@ -36,6 +37,8 @@ export interface PanelState {
   options: PanelSettings;
   legend: HeatmapLegend;
   includeActivations: boolean;
+  /** The "Why this prediction" section. */
+  why: WhyState;
 }
 
 export const DEFAULT_OPTIONS: PanelSettings = { topK: 10, featuresPerToken: 8, hook: null };
@@ -54,10 +57,11 @@ export function initialState(): PanelState {
     options: { ...DEFAULT_OPTIONS },
     legend: DEFAULT_LEGEND,
     includeActivations: false,
+    why: initialWhy(),
   };
 }
 
-/** Applies one validated host message. Card replies are routed through PendingRequests instead. */
+/** Applies one validated host message. Card and explanation replies are routed through PendingRequests instead. */
 export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
   switch (msg.type) {
     case 'init': {
@@ -80,12 +84,13 @@ export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
         card: sameDoc ? state.card : null,
         cleared: null,
         error: null,
+        why: whyForSelection(state.why, selection),
       };
     }
     case 'selection': {
       const a = state.analysis;
       if (!a || a.docUri !== msg.docUri || a.version !== msg.version) return state; // stale answer
-      return { ...state, selection: msg, selectedIndex: msg.index };
+      return { ...state, selection: msg, selectedIndex: msg.index, why: whyForSelection(state.why, msg) };
     }
     case 'status':
       return { ...state, status: msg };
@@ -94,8 +99,11 @@ export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
     case 'highlight':
       return { ...state, highlight: msg.feature };
     case 'clear':
-      return { ...state, analysis: null, selection: null, selectedIndex: null, card: null, cleared: msg.reason };
+      return { ...state, analysis: null, selection: null, selectedIndex: null, card: null, cleared: msg.reason, why: whyForSelection(state.why, null) };
+    case 'showWhy':
+      return { ...state, why: { ...state.why, open: true } };
     case 'card':
+    case 'explanation':
       return state;
   }
 }
@@ -121,6 +129,8 @@ export interface PersistedState {
   init: InitMessage | null;
   analysis: AnalysisMessage | null;
   selection: SelectionMessage | null;
+  /** The "Why" section's choices (not its explanation: that is asked for again). */
+  why?: { open: boolean; shade: HeadShade; group: string };
 }
 
 const PERSIST_MAX_TOKENS = 3000;
@@ -135,6 +145,7 @@ export function toPersisted(s: PanelState): PersistedState {
     init: s.init,
     analysis: s.analysis && s.analysis.tokens.length <= PERSIST_MAX_TOKENS ? s.analysis : null,
     selection: s.selection,
+    why: { open: s.why.open, shade: s.why.shade, group: s.why.group },
   };
 }
 
@@ -151,6 +162,9 @@ export function fromPersisted(raw: unknown): { state: PanelState; reopenCard: Fe
   if (o && Number.isInteger(o.topK) && Number.isInteger(o.featuresPerToken) && (o.hook === null || typeof o.hook === 'string'))
     state.options = { topK: o.topK, featuresPerToken: o.featuresPerToken, hook: o.hook };
   if (typeof p.includeActivations === 'boolean') state.includeActivations = p.includeActivations;
+  const w = p.why;
+  if (w && typeof w === 'object' && typeof w.open === 'boolean' && (w.shade === 'distance' || w.shade === 'focus') && typeof w.group === 'string' && w.group.length <= 200)
+    state.why = { ...state.why, open: w.open, shade: w.shade, group: w.group };
   if (typeof p.selectedIndex === 'number' && Number.isInteger(p.selectedIndex) && p.selectedIndex >= 0) state.selectedIndex = p.selectedIndex;
   const c = p.card;
   const reopenCard = c && typeof c.hook === 'string' && Number.isInteger(c.index) ? { hook: c.hook, index: c.index } : null;

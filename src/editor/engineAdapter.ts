@@ -1,6 +1,6 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
-import { Engine, loadBundle, type AnalysisOptions, type EngineError, type FeatureCard, type Result } from '../engine';
+import { Engine, loadBundle, type AnalysisOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type Result } from '../engine';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
 
@@ -34,6 +34,10 @@ class EngineAdapter implements AnalysisEngine {
 
   getCard(hook: string, index: number): Promise<Result<FeatureCard>> {
     return this.engine.getCard(hook, index);
+  }
+
+  explain(docKey: string, text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>> {
+    return this.engine.explain(docKey, text, { token: index }, options, signal);
   }
 
   forget(docKey: string): void {

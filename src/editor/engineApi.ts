@@ -2,7 +2,7 @@
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
 // Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
-import type { AnalysisOptions, AnalysisResult, EngineError, FeatureCard, Result } from '../engine';
+import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, Result } from '../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
@@ -39,6 +39,13 @@ export interface AnalysisEngine {
   ): Promise<Result<AnalysisResult>>;
   /** A feature card (bundle cards/ or computed); plain JSON for the panel. */
   getCard(hook: string, index: number): Promise<Result<FeatureCard>>;
+  /**
+   * Why the model predicts what it does after token `index` of `text` (the document `docKey`): logit
+   * lens, attention rows, direct logit attribution. Runs in the worker for that one position; a newer
+   * call for the same docKey supersedes this one. Error kind 'cannot-explain' for a bundle without
+   * what it needs.
+   */
+  explain(docKey: string, text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>>;
   /** Drops cached state for a closed document. */
   forget(docKey: string): void;
   /** Called once if the engine stops by itself (its worker crashed); it answers only errors after that. */

@@ -2,11 +2,13 @@
 // fast because it only reads a finished analysis (the model is never called from a hover).
 import type { AnalysisResult, TokenResult } from '../engine';
 import { COMMANDS } from '../shared/commands';
+import type { LensSummary } from '../shared/lensSummary';
+import { lensLine } from './hoverLens';
 import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
-export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature];
+export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction];
 
 export interface HoverInput {
   result: AnalysisResult;
@@ -24,6 +26,8 @@ export interface HoverInput {
   maxExpected?: number;
   /** Next-token rows shown. */
   maxNext?: number;
+  /** The logit-lens summary of this token's prediction when the inspector explained it. */
+  lens?: LensSummary;
 }
 
 const BAR_WIDTH = 10;
@@ -102,7 +106,7 @@ export function buildHoverMarkdown(input: HoverInput): string {
   if (token.topk.length > 0) {
     out.push(`**Predicts next** (entropy ${formatBits(token.nextEntropy)})`, '');
     out.push(...distributionLines(token.topk.slice(0, maxNext), next?.id));
-    out.push('');
+    out.push('', lensLine(input.lens, uri, token.start, { codeSpan, commandUri }), '');
   }
 
   const hooks = input.hooks.length > 0 ? result.hooks.filter((h) => input.hooks.includes(h)) : result.hooks;

@@ -1,6 +1,7 @@
 // Hover: reads the stored analysis valid for the hovered document version; never runs the model.
 import * as vscode from 'vscode';
 import type { Settings } from '../settings';
+import type { LensSummary } from '../shared/lensSummary';
 import type { AnalysisStore } from './analysisStore';
 import { key } from './documentKey';
 import { buildHoverMarkdown, HOVER_COMMANDS } from './hoverBuilder';
@@ -12,6 +13,8 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
     private readonly settings: () => Settings,
     private readonly labelOf: (hook: string, index: number) => string | undefined,
     private readonly densityOf: (hook: string, index: number) => number | undefined = () => undefined,
+    /** The inspector's logit-lens summary of a token it explained (never computed for a hover). */
+    private readonly lensOf: (docKey: string, version: number, index: number) => LensSummary | undefined = () => undefined,
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -35,6 +38,7 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
       // A hover has little room: the first few rows here, all top-k in the inspector.
       maxExpected: Math.min(settings.topK, 5),
       maxNext: Math.min(settings.topK, 3),
+      lens: this.lensOf(key(document), document.version, index),
     });
     const md = new vscode.MarkdownString(markdown);
     md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };

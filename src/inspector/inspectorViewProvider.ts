@@ -2,7 +2,8 @@
 // It serves the HTML page, listens to the editor, the store, the tracker and the model, and posts
 // what the panel shows. The rules live beside it, each testable alone: what to show (panelContent),
 // the status line (panelStatus), message validation and dispatch (messageRouter), card answers
-// (cardAnswers), and the bounded log of malformed messages (rateLimitedLog).
+// (cardAnswers), the "Why this prediction" section's requests and editor tints (panelExplain), and the
+// bounded log of malformed messages (rateLimitedLog).
 import * as vscode from 'vscode';
 import { type AnalysisStore } from '../editor/analysisStore';
 import { key } from '../editor/documentKey';
@@ -14,8 +15,10 @@ import type { LoadedSnapshot } from '../editor/engineApi';
 import type { ModelHost } from '../editor/modelHost';
 import { tokenIndexAtOffset } from '../editor/tokenLookup';
 import { type AnalysisMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
+import type { LensSummary } from '../shared/lensSummary';
 import { updateSetting, type Settings } from '../settings';
 import { CardAnswers } from './cardAnswers';
+import { PanelExplain } from './panelExplain';
 import { makeNonce, panelHtml } from './html';
 import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
 import {
@@ -70,12 +73,22 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private prefixSource: AnalysisSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly cards: CardAnswers;
+  /** The "Why" section's requests, and the editor's picture of the head chosen there. */
+  readonly explain: PanelExplain;
+  /** "Explain this prediction" asked before the panel was ready: open its "Why" section once it is. */
+  private whyRequested = false;
   private readonly receive: (raw: unknown) => void;
   /** Messages sent, by type (tests and the output channel's debug line read it). */
   readonly sent: Record<string, number> = {};
 
   constructor(private readonly deps: InspectorDeps) {
     this.cards = new CardAnswers({ loaded: () => deps.model.loaded, load: () => deps.model.get() });
+    this.explain = new PanelExplain({
+      ...deps,
+      source: () => this.source(),
+      showingSnapshot: () => this.snapshot !== undefined,
+      post: (m) => this.post(m),
+    });
     const rejections = new RateLimitedLog({
       limit: MAX_REJECTIONS_LOGGED_PER_MINUTE,
       windowMs: 60_000,
@@ -110,6 +123,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       modelSub,
       vscode.window.onDidChangeActiveTextEditor(() => {
         this.snapshot = undefined;
+        this.explain.clearAttention();
         this.pushInit();
         this.pushAnalysis(true);
       }),
@@ -148,9 +162,11 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     );
   }
 
-  /** Reveals the panel; with a token offset, selects that token. */
-  async reveal(target?: { uri?: string; offset?: number }): Promise<void> {
+  /** Reveals the panel; with a token offset, selects that token; with `why`, opens its "Why" section. */
+  async reveal(target?: { uri?: string; offset?: number }, why = false): Promise<void> {
     await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    if (why && this.canPost()) this.post({ type: 'showWhy' });
+    else if (why) this.whyRequested = true;
     if (target?.offset === undefined) return;
     const doc = this.activeDocument();
     const stored = doc && this.deps.store.get(key(doc), doc.version);
@@ -181,6 +197,11 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     return this.snapshot !== undefined;
   }
 
+  /** The hover's lens line for token `index` of a document version, when the panel explained it. */
+  lensSummary(docKey: string, version: number, index: number): LensSummary | undefined {
+    return this.explain.lensSummary(docKey, version, index);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Receiving
 
@@ -188,6 +209,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     return {
       ready: () => {
         this.ready = true;
+        if (this.whyRequested) this.post({ type: 'showWhy' });
+        this.whyRequested = false;
         this.refresh();
       },
       selectToken: (m) => this.select(m.index),
@@ -197,6 +220,10 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
         await vscode.commands.executeCommand(COMMANDS.highlightFeature, { hook: m.hook, index: m.index });
       },
       clearHighlight: () => this.deps.heatmap.setView(undefined),
+      requestExplain: (m) => this.explain.request(m),
+      showAttention: (m) => this.explain.showAttention(m),
+      clearAttention: () => this.explain.clearAttention(),
+      peekToken: (m) => this.explain.peek(m.index),
       setOptions: (m) => this.applyOptions(m.topK, m.featuresPerToken),
       exportSnapshot: async (m) => {
         await vscode.commands.executeCommand(COMMANDS.exportSnapshot, { includeActivations: m.includeActivations });
@@ -310,6 +337,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       ? buildSelectionMessage(source, index, () => undefined)
       : buildSelectionMessage(source, index, this.deps.labelOf, this.deps.densityOf);
     if (!msg) return;
+    if (index !== this.selectedIndex) this.explain.clearAttention();
     this.selectedIndex = index;
     this.post(msg);
   }
@@ -351,6 +379,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   dispose(): void {
     this.cancelEditPush();
     this.cards.dispose();
+    this.explain.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -83,6 +83,96 @@ export interface FeatureRef {
   index: number;
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Why this prediction (the panel's "Why" section; the engine's Explanation, fitted to the panel)
+
+export interface ExplainTokenRef {
+  id: number;
+  /** Decoded vocabulary text (raw; views escape it). */
+  text: string;
+}
+
+/** The next-token distribution read off the residual stream at one point (logit lens). */
+export interface LensRow {
+  /** The residual-stream hook read. */
+  hook: string;
+  /** Blocks applied before this read-out: 0 = the embeddings alone, nLayers = the model's output. */
+  afterBlocks: number;
+  topk: TopKEntry[];
+  /** Probability and 0-based rank of the explained target at this read-out. */
+  targetProb: number;
+  targetRank: number;
+}
+
+/** A token an attention head attends to from the explained position. */
+export interface AttendedToken {
+  /** Document token index. */
+  index: number;
+  text: string;
+  weight: number;
+}
+
+/** One head's attention from the explained token, summarised: the panel never needs every weight. */
+export interface HeadSummary {
+  layer: number;
+  head: number;
+  /** `L{layer}H{head}`. */
+  name: string;
+  /** Mean distance back in tokens (Σ w_j (position - j)). */
+  meanDistance: number;
+  /** Entropy of the row in nats (0 = all weight on one token). */
+  entropy: number;
+  maxWeight: number;
+  /** The most attended tokens, heaviest first. */
+  attended: AttendedToken[];
+}
+
+export type AttributionKind = 'embed' | 'pos_embed' | 'head' | 'attn_bias' | 'mlp' | 'mlp_bias' | 'feature' | 'sae_bias' | 'sae_error' | 'ln_bias';
+
+/** One direct contribution to the explained logit (absent fields are null). */
+export interface AttributionEntry {
+  /** 'model' or the hook of a dictionary's group. */
+  group: string;
+  kind: AttributionKind;
+  layer: number | null;
+  head: number | null;
+  feature: number | null;
+  activation: number | null;
+  /** Feature label ('feature' terms); null when the bundle has none. */
+  label: string | null;
+  value: number;
+}
+
+export interface AttributionGroupSummary {
+  /** 'model' or a dictionary hook. */
+  name: string;
+  /** Sum of the group's terms (the explained logit, up to rounding; a group with trimmed features says so with `omitted`). */
+  sum: number;
+  /** How a dictionary's terms reach the logit; null for 'model'. */
+  path: 'residual' | 'mlp-out' | null;
+  /** Feature terms left out of the message (the smallest by magnitude) and their total. */
+  omitted: { count: number; value: number } | null;
+}
+
+/** Why the model predicts what it does after one token: logit lens, attention, direct logit attribution. */
+export interface ExplanationView {
+  /** Document token index explained (the prediction made after it). */
+  position: number;
+  token: { id: number; text: string; start: number; end: number };
+  /** First token of the context window the model saw for this position. */
+  windowStart: number;
+  target: ExplainTokenRef;
+  /** True when the target is the token that actually follows. */
+  targetIsNext: boolean;
+  versus: ExplainTokenRef | null;
+  /** logit(target), or logit(target) - logit(versus). */
+  logit: number;
+  lens: LensRow[];
+  heads: HeadSummary[];
+  attribution: AttributionEntry[];
+  groups: AttributionGroupSummary[];
+}
+
 export type PanelStatusState = 'idle' | 'loading-model' | 'analysing' | 'ready' | 'not-analysed' | 'error';
 
 // ---------------------------------------------------------------------------------------------------
@@ -173,8 +263,28 @@ export interface ClearMessage {
   reason: string;
 }
 
+/** The answer to a requestExplain: exactly one of explanation / error is non-null. */
+export interface ExplanationMessage {
+  type: 'explanation';
+  requestId: string;
+  docUri: string;
+  version: number;
+  index: number;
+  explanation: ExplanationView | null;
+  error: string | null;
+  /** The engine's error kind ('cannot-explain' for a bundle made before explaining existed). */
+  errorKind: string | null;
+}
+
+/** Open the panel's "Why" section (the hover's "Explain this prediction"). */
+export interface ShowWhyMessage {
+  type: 'showWhy';
+}
+
 export type ToWebviewMessage =
   | InitMessage
+  | ExplanationMessage
+  | ShowWhyMessage
   | AnalysisMessage
   | SelectionMessage
   | CardMessage
@@ -196,6 +306,13 @@ export type FromWebviewMessage =
   /** Host answers with a card message carrying the same requestId. */
   | { type: 'requestCard'; requestId: string; hook: string; index: number }
   | { type: 'highlightFeature'; hook: string; index: number }
+  /** Explain the prediction after token `index` (target/versus: token ids, null = the default); host answers with an explanation message. */
+  | { type: 'requestExplain'; requestId: string; index: number; target: number | null; versus: number | null }
+  /** Decorate in the editor what head L{layer}H{head} attends to, in the explanation answered to requestId. */
+  | { type: 'showAttention'; requestId: string; layer: number; head: number }
+  | { type: 'clearAttention' }
+  /** Scroll the editor to this token without moving the cursor (the selection stays where it is). */
+  | { type: 'peekToken'; index: number }
   | { type: 'clearHighlight' }
   | { type: 'setOptions'; topK: number; featuresPerToken: number; hook: string | null }
   | { type: 'exportSnapshot'; includeActivations: boolean }

@@ -1,7 +1,7 @@
 // Run-time validation of every panel protocol message (messages.ts has the types). Both ends call
 // parseToWebview / parseFromWebview on receipt; what fails is logged and ignored, never thrown.
 import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './check';
-import type { AnalysisMessage, CardMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
+import type { AnalysisMessage, CardMessage, ExplanationMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../shared/finiteNumbers';
 
 /** Size limits: a message past them is rejected rather than rendered. */
@@ -17,6 +17,10 @@ export const LIMITS = {
   cardContexts: 64,
   contextTokens: 256,
   histogramBins: 200,
+  lensLayers: 256,
+  heads: 4_096,
+  attendedPerHead: 32,
+  attributionTerms: 8_192,
 } as const;
 
 // ---------------------------------------------------------------------------------------------------
@@ -86,6 +90,58 @@ const featureCard = refine(
 );
 
 const featureRef = obj({ hook: hookName, index: int() });
+
+const explainTokenRef = obj({ id: int(), text });
+
+const explanationView = refine(
+  obj({
+    position: tokenIndex,
+    token: refine(obj({ id: int(), text, start: offset, end: offset }), rangeRule),
+    windowStart: tokenIndex,
+    target: explainTokenRef,
+    targetIsNext: bool,
+    versus: nullable(explainTokenRef),
+    logit: num(),
+    lens: arr(obj({ hook: hookName, afterBlocks: int(0, 10_000), topk: arr(topKEntry, LIMITS.topK), targetProb: prob, targetRank: int() }), LIMITS.lensLayers),
+    heads: arr(
+      obj({
+        layer: int(0, 10_000),
+        head: int(0, 10_000),
+        name: str(40, 1),
+        meanDistance: nonNegative,
+        entropy: nonNegative,
+        maxWeight: prob,
+        attended: arr(obj({ index: tokenIndex, text, weight: prob }), LIMITS.attendedPerHead),
+      }),
+      LIMITS.heads,
+    ),
+    attribution: arr(
+      obj({
+        group: hookName,
+        kind: literal('embed', 'pos_embed', 'head', 'attn_bias', 'mlp', 'mlp_bias', 'feature', 'sae_bias', 'sae_error', 'ln_bias'),
+        layer: nullable(int(0, 10_000)),
+        head: nullable(int(0, 10_000)),
+        feature: nullable(int()),
+        activation: nullable(num()),
+        label: nullable(str(LIMITS.message)),
+        value: num(),
+      }),
+      LIMITS.attributionTerms,
+    ),
+    groups: arr(
+      obj({ name: hookName, sum: num(), path: nullable(literal('residual', 'mlp-out')), omitted: nullable(obj({ count: int(1), value: num() })) }),
+      LIMITS.hooks + 1,
+    ),
+  }),
+  (e: ExplanationMessage['explanation'] & object) => {
+    if (e.windowStart > e.position) return 'explanation windowStart is after its position';
+    const groups = new Set(e.groups.map((g) => g.name));
+    const stray = e.attribution.find((t) => !groups.has(t.group));
+    if (stray) return `explanation term of unknown group "${stray.group.slice(0, 40)}"`;
+    const late = e.heads.find((hd) => hd.attended.some((a) => a.index > e.position || a.index < e.windowStart));
+    return late ? `explanation head ${late.name.slice(0, 40)} attends outside the window` : null;
+  },
+);
 
 const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
   init: obj({
@@ -167,6 +223,23 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
   error: obj({ type: literal('error'), message: sentence, kind: nullable(str(100)) }),
   highlight: obj({ type: literal('highlight'), feature: nullable(featureRef) }),
   clear: obj({ type: literal('clear'), reason: sentence }),
+  explanation: refine(
+    obj({
+      type: literal('explanation'),
+      requestId,
+      docUri: str(LIMITS.uri, 1),
+      version: int(),
+      index: tokenIndex,
+      explanation: nullable(explanationView),
+      error: nullable(sentence),
+      errorKind: nullable(str(100)),
+    }),
+    (m: ExplanationMessage) => {
+      if ((m.explanation === null) === (m.error === null)) return 'explanation message needs exactly one of explanation / error';
+      return m.explanation && m.explanation.position !== m.index ? 'explanation position differs from its index' : null;
+    },
+  ),
+  showWhy: obj({ type: literal('showWhy') }),
 };
 
 const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
@@ -176,6 +249,10 @@ const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
   requestCard: obj({ type: literal('requestCard'), requestId, hook: hookName, index: int() }),
   highlightFeature: obj({ type: literal('highlightFeature'), hook: hookName, index: int() }),
   clearHighlight: obj({ type: literal('clearHighlight') }),
+  requestExplain: obj({ type: literal('requestExplain'), requestId, index: tokenIndex, target: nullable(int()), versus: nullable(int()) }),
+  showAttention: obj({ type: literal('showAttention'), requestId, layer: int(0, 10_000), head: int(0, 10_000) }),
+  clearAttention: obj({ type: literal('clearAttention') }),
+  peekToken: obj({ type: literal('peekToken'), index: tokenIndex }),
   setOptions: obj({
     type: literal('setOptions'),
     topK: int(1, LIMITS.topK),

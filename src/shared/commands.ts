@@ -3,6 +3,7 @@
 
 export const COMMANDS = Object.freeze({
   openInspector: 'activationInspector.openInspector',
+  explainPrediction: 'activationInspector.explainPrediction',
   toggleHeatmap: 'activationInspector.toggleHeatmap',
   highlightFeature: 'activationInspector.highlightFeature',
   exportSnapshot: 'activationInspector.exportSnapshot',

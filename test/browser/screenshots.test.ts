@@ -35,6 +35,14 @@ const openFirstCard = async (page: Page) => {
   return '#feature-card';
 };
 
+/** Opens "Why this prediction" and chooses head L1H0 (its attended tokens listed). */
+const openWhy = async (page: Page) => {
+  await page.getByRole('button', { name: /Why this prediction/ }).click();
+  await page.locator('[data-focus-key="head:L1H0"]').click();
+  await page.locator('ol.attended li').first().waitFor();
+  return '.lens-table';
+};
+
 const shots: Shot[] = [
   { name: 'connecting', host: () => ({ silent: true }), waitFor: '.empty-state' },
   { name: 'empty', host: () => ({ initOnly: true }), waitFor: '.empty-state' },
@@ -99,6 +107,34 @@ const shots: Shot[] = [
     await send({ type: 'status', state: 'not-analysed', message: 'Not analysed (binary file)', progress: null });
     return '.empty-state';
   } },
+  {
+    name: 'why',
+    host: () => ({ cursorIndex: tokenAt('read_lines') }),
+    viewport: { width: 460, height: 1400 },
+    act: openWhy,
+    themes: ['dark', 'light', 'hc'],
+  },
+  {
+    name: 'why-wide',
+    host: () => ({ cursorIndex: tokenAt('read_lines') }),
+    viewport: { width: 1200, height: 1100 },
+    act: async (page) => {
+      await openWhy(page);
+      await page.getByRole('combobox', { name: 'Split into' }).click();
+      await page.getByRole('combobox', { name: 'Split into' }).getByRole('option').nth(1).click();
+      await page.locator('.attribution button.term[data-focus-key*=":feature:"]').first().click();
+      await page.locator('#feature-card .direct-effect').waitFor();
+      return '#feature-card .direct-effect';
+    },
+  },
+  {
+    name: 'why-cannot-explain',
+    host: () => ({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'This bundle\'s model.onnx does not output the attention patterns explaining needs (blocks.0.attn.hook_pattern): re-export it with the current exporter (training/export_bundle.py) to explain predictions.' } }),
+    act: async (page) => {
+      await page.getByRole('button', { name: /Why this prediction/ }).click();
+      return '.why-error';
+    },
+  },
   {
     name: 'surprisal',
     host: () => ({ cursorIndex: tokenAt('read_lines'), legend: { mode: 'surprisal', rankBounds: [10, 100, 1000], maxSurprisal: 12 } }),

@@ -2,8 +2,9 @@
 // each a made-up prediction, takes `delayMs` per run, and supersedes older runs per document like the
 // real engine does.
 import { createHash } from 'node:crypto';
-import type { AnalysisOptions, AnalysisResult, EngineError, FeatureCard, Result, TokenResult } from '../../src/engine';
+import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, Result, TokenResult } from '../../src/engine';
 import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/engineApi';
+import { fakeExplanation } from './explainFixtures';
 
 export function fakeAnalysis(text: string, modelId = 'fake-model', hooks = ['blocks.0.hook_resid_post']): AnalysisResult {
   const tokens: TokenResult[] = [];
@@ -90,6 +91,18 @@ export class FakeEngine implements AnalysisEngine {
         promoted: [{ id: 1, text: ')', logit: 0.5 }], suppressed: [{ id: 2, text: '(', logit: -0.5 }],
       },
     };
+  }
+
+  explainCalls: { docKey: string; index: number; options: ExplainOptions }[] = [];
+  /** Makes every explain fail with this error (e.g. 'cannot-explain'). */
+  explainFailWith: EngineError | undefined;
+
+  async explain(docKey: string, _text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>> {
+    this.explainCalls.push({ docKey, index, options });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (signal?.aborted) return { ok: false, error: { kind: 'cancelled', message: 'explain cancelled' } };
+    if (this.explainFailWith) return { ok: false, error: this.explainFailWith };
+    return { ok: true, value: fakeExplanation(index) };
   }
 
   forget(docKey: string): void {

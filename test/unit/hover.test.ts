@@ -8,6 +8,8 @@ import { DEFAULT_SETTINGS } from '../../src/settings';
 import { COMMANDS } from '../../src/shared/commands';
 import { displayRank, formatProb } from '../../src/shared/present';
 import { fakeAnalysis } from './editorFakeEngine';
+import { lensLine } from '../../src/editor/hoverLens';
+import { lensMilestoneText, lensStage, lensSummary } from '../../src/shared/lensSummary';
 import { fake, type FakeDocument, type Hover, Position } from './editorFakeVscode';
 
 const labelOf = (_h: string, i: number) => (i === 99 ? undefined : `label ${i}`);
@@ -122,7 +124,7 @@ describe('hover provider', () => {
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
     const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover;
     expect(hover.contents.value.split('\n')[0]).toMatch(/^`os`/);
-    expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature] });
+    expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction] });
     expect(hover.range?.start).toEqual(new Position(0, 7));
     (doc as FakeDocument).edit(0, 0, '#');
     expect(provider.provideHover(doc as never, new Position(0, 8) as never)).toBeUndefined();
@@ -140,5 +142,52 @@ describe('hover provider', () => {
     expect((provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover).contents.value).toMatch(/^`os`/);
     expect(provider.provideHover(doc as never, doc.positionAt(at + 3) as never)).toBeUndefined();
     expect(provider.provideHover(doc as never, doc.positionAt(at - 3) as never)).toBeUndefined(); // 'sys' just before: may merge
+  });
+});
+
+describe('hover lens line', () => {
+  const kit = { codeSpan, commandUri: (c: string, a: unknown[]) => `command:${c}?${encodeURIComponent(JSON.stringify(a))}` };
+  const ranks = (...r: number[]) => r.map((targetRank) => ({ targetRank }));
+
+  it('says where the next token first reaches the top 10 and the top 1 of the lens, or that it never does', () => {
+    expect(lensMilestoneText(lensSummary(ranks(40, 3, 0), '_'))).toBe('reaches the top 10 after L0 and the top 1 after L1 (the output)');
+    expect(lensMilestoneText(lensSummary(ranks(40, 0, 0), '_'))).toBe('reaches the top 1 after L0');
+    expect(lensMilestoneText(lensSummary(ranks(0, 0, 0), '_'))).toBe('reaches the top 1 already at the embeddings');
+    expect(lensMilestoneText(lensSummary(ranks(400, 30, 5), '_'))).toBe('reaches the top 10 after L1 (the output) but never the top 1');
+    expect(lensMilestoneText(lensSummary(ranks(400, 30, 12), '_'))).toBe('never reaches the top 10');
+    expect(lensStage(0, 2)).toBe('the embeddings');
+    expect(lensStage(2, 2)).toBe('L1 (the output)');
+  });
+
+  it('shows the lens when the token was explained, else offers "Explain this prediction" (never runs the model)', () => {
+    const lens = lensSummary(ranks(40, 3, 0), '\n`x');
+    const line = lensLine(lens, 'file:///a.py', 7, kit);
+    expect(line).toMatch(/^\*\*Logit lens:\*\* `` ↵`x `` reaches the top 10 after L0 and the top 1 after L1 \(the output\)/);
+    expect(line).toContain(`command:${COMMANDS.explainPrediction}?`);
+    const offer = lensLine(undefined, 'file:///a.py', 7, kit);
+    expect(offer).toMatch(/^\[Explain this prediction\]\(command:activationInspector\.explainPrediction\?/);
+    expect(JSON.parse(decodeURIComponent(offer.split('?')[1]!.split(' ')[0]!.replace(/\)$/, '')))).toEqual([{ uri: 'file:///a.py', offset: 7 }]);
+  });
+
+  it('the hover carries it under "Predicts next", from what the provider is given', () => {
+    const result = fakeAnalysis('import os');
+    const plain = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 5 });
+    expect(plain).toContain('[Explain this prediction]');
+    expect(plain).not.toContain('**Logit lens:**');
+    const explained = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 5, lens: lensSummary(ranks(40, 0, 0), ' os') });
+    expect(explained).toContain('**Logit lens:** `·os` reaches the top 1 after L0');
+    expect(explained.indexOf('Logit lens')).toBeGreaterThan(explained.indexOf('Predicts next'));
+    fake.reset();
+    const store = new AnalysisStore();
+    const asked: [string, number, number][] = [];
+    const provider = new AnalysisHoverProvider(store, () => DEFAULT_SETTINGS, labelOf, undefined, (k, v, i) => {
+      asked.push([k, v, i]);
+      return i === 2 ? lensSummary(ranks(40, 0, 0), 'x') : undefined;
+    });
+    const { doc } = fake.open('/w/a.py', 'import os\nx = 1');
+    store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
+    const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover;
+    expect(asked).toEqual([[doc.uri.toString(), doc.version, 2]]);
+    expect(hover.contents.value).toContain('**Logit lens:** `x` reaches the top 1 after L0');
   });
 });

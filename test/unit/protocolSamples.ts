@@ -100,6 +100,52 @@ export const validToWebview: ToWebviewMessage[] = [
   { type: 'highlight', feature: { hook: 'h', index: 3 } },
   { type: 'highlight', feature: null },
   { type: 'clear', reason: 'Not analysed: the file is binary.' },
+  {
+    type: 'explanation',
+    requestId: 'explain-1',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    index: 1,
+    explanation: {
+      position: 1,
+      token: { id: 277, text: ' f', start: 3, end: 5 },
+      windowStart: 0,
+      target: { id: 8, text: '(' },
+      targetIsNext: true,
+      versus: { id: 9, text: '\n' },
+      logit: 2.5,
+      lens: [
+        { hook: 'blocks.0.hook_resid_pre', afterBlocks: 0, topk: [{ id: 9, text: '\n', prob: 0.3 }], targetProb: 0.01, targetRank: 12 },
+        { hook: 'blocks.0.hook_resid_post', afterBlocks: 1, topk: [{ id: 8, text: '(', prob: 0.6 }], targetProb: 0.6, targetRank: 0 },
+      ],
+      heads: [
+        { layer: 0, head: 0, name: 'L0H0', meanDistance: 0.4, entropy: 0.6, maxWeight: 0.6, attended: [{ index: 1, text: ' f', weight: 0.6 }, { index: 0, text: 'def', weight: 0.4 }] },
+      ],
+      attribution: [
+        { group: 'model', kind: 'head', layer: 0, head: 0, feature: null, activation: null, label: null, value: 1.5 },
+        { group: 'model', kind: 'mlp', layer: 0, head: null, feature: null, activation: null, label: null, value: 1 },
+        { group: 'blocks.0.hook_resid_post', kind: 'feature', layer: null, head: null, feature: 12, activation: 4.5, label: 'function names', value: 2 },
+        { group: 'blocks.0.hook_resid_post', kind: 'sae_error', layer: null, head: null, feature: null, activation: null, label: null, value: 0.5 },
+      ],
+      groups: [
+        { name: 'model', sum: 2.5, path: null, omitted: null },
+        { name: 'blocks.0.hook_resid_post', sum: 2.5, path: 'residual', omitted: { count: 3, value: 0.01 } },
+      ],
+    },
+    error: null,
+    errorKind: null,
+  },
+  {
+    type: 'explanation',
+    requestId: 'explain-2',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    index: 2,
+    explanation: null,
+    error: 'This bundle cannot explain predictions: re-export it.',
+    errorKind: 'cannot-explain',
+  },
+  { type: 'showWhy' },
 ];
 
 /** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
@@ -116,4 +162,9 @@ export const validFromWebview: FromWebviewMessage[] = [
   { type: 'exportSnapshot', includeActivations: false },
   { type: 'openSnapshot' },
   { type: 'log', level: 'warn', message: 'rejected a message' },
+  { type: 'requestExplain', requestId: 'explain-1', index: 1, target: 8, versus: null },
+  { type: 'requestExplain', requestId: 'explain-2', index: 2, target: null, versus: 9 },
+  { type: 'showAttention', requestId: 'explain-1', layer: 0, head: 3 },
+  { type: 'clearAttention' },
+  { type: 'peekToken', index: 0 },
 ];

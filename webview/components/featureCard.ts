@@ -15,7 +15,23 @@ export interface CardEvents {
 
 const MAX_OCCURRENCES_SHOWN = 50;
 
-export function featureCardView(view: CardView, highlighted: boolean, readOnly: boolean, analysis: AnalysisMessage | null, ev: CardEvents): HTMLElement {
+/** The feature's term in the prediction the "Why" section explains (its direct logit attribution). */
+export interface DirectEffect {
+  value: number;
+  target: string;
+  versus: string | null;
+  /** The explained token's index. */
+  position: number;
+}
+
+export function featureCardView(
+  view: CardView,
+  highlighted: boolean,
+  readOnly: boolean,
+  analysis: AnalysisMessage | null,
+  ev: CardEvents,
+  effect: DirectEffect | null = null,
+): HTMLElement {
   const { ref } = view;
   const title = h('h2', { attrs: { id: 'card-title', tabindex: -1, 'data-focus-key': 'card-title' } }, `Feature #${ref.index}`, h('span', { class: 'aside' }, ` ${shortHook(ref.hook)}`));
   const head = h(
@@ -27,11 +43,11 @@ export function featureCardView(view: CardView, highlighted: boolean, readOnly: 
   let body: (HTMLElement | null)[];
   if (view.state === 'loading') body = [h('p', { class: 'loading', attrs: { role: 'status' } }, 'Loading feature card…')];
   else if (view.state === 'error') body = [h('p', { class: 'card-error', attrs: { role: 'alert' } }, `Card unavailable: ${view.error}`)];
-  else body = cardBody(view.message, highlighted, readOnly, analysis, ev);
+  else body = cardBody(view.message, highlighted, readOnly, analysis, ev, effect);
   return h('section', { class: 'card', attrs: { 'aria-labelledby': 'card-title', id: 'feature-card' } }, head, ...body);
 }
 
-function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, analysis: AnalysisMessage | null, ev: CardEvents): HTMLElement[] {
+function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, analysis: AnalysisMessage | null, ev: CardEvents, effect: DirectEffect | null): HTMLElement[] {
   const ref = { hook: m.hook, index: m.index };
   const out: HTMLElement[] = [];
   const c = m.card;
@@ -46,10 +62,27 @@ function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, analy
     if (c.computed) out.push(h('p', { class: 'aside' }, 'Computed from the dictionary at load time: this bundle stores no card for it.'));
     if (c.histogram) out.push(histogram(c.histogram));
     if (c.top_contexts) out.push(contexts(c.top_contexts));
+    if (effect) out.push(directEffect(effect));
     out.push(h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')));
   }
   out.push(occurrences(m, highlighted, readOnly, ref, analysis, ev));
   return out;
+}
+
+function directEffect(e: DirectEffect): HTMLElement {
+  const label = h('strong', {}, 'Direct effect on this prediction: ');
+  if (e.value === 0) return h('p', { class: 'direct-effect' }, label, `none: it does not fire on token ${e.position + 1}.`);
+  const sign = e.value > 0 ? '+' : '−';
+  return h(
+    'p',
+    { class: 'direct-effect' },
+    label,
+    `${sign}${formatNumber(Math.abs(e.value))} on the logit of `,
+    h('code', { class: 'tok-text' }, visibleToken(e.target)),
+    e.versus !== null ? ' versus ' : null,
+    e.versus !== null ? h('code', { class: 'tok-text' }, visibleToken(e.versus)) : null,
+    ` (the prediction after token ${e.position + 1}).`,
+  );
 }
 
 function stat(name: string, value: string): HTMLElement[] {

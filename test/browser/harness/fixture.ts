@@ -2,7 +2,7 @@
 // real engine and bundle).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AnalysisResult } from '../../../src/engine';
+import type { AnalysisResult, Explanation } from '../../../src/engine';
 import type { FeatureCard, PanelModelInfo } from '../../../src/protocol';
 
 export interface PanelFixture {
@@ -16,6 +16,8 @@ export interface PanelFixture {
   labels: Record<string, Record<string, string>>;
   /** `${hook}#${index}` -> card */
   cards: Record<string, FeatureCard>;
+  /** Document token index -> the engine's explanation of the prediction after it. */
+  explanations: Record<string, Explanation>;
 }
 
 export const FIXTURE_PATH = path.resolve(__dirname, '../fixtures/panel-fixture.json');

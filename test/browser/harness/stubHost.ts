@@ -1,6 +1,7 @@
 // Plays the extension side of the protocol from a committed analysis, using the host's own message
 // builders (src/inspector/panelMessages.ts), so what the panel receives is what the extension sends.
 import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../../src/inspector/panelMessages';
+import { buildExplanationView } from '../../../src/inspector/explainMessages';
 import type { FromWebviewMessage, InitMessage, PanelSettings, ToWebviewMessage } from '../../../src/protocol';
 import { DEFAULT_LEGEND, PROTOCOL_VERSION } from '../../../src/protocol';
 import type { PanelFixture } from './fixture';
@@ -12,6 +13,10 @@ export interface StubHostOptions {
   readOnly?: boolean;
   /** Hold card replies until releaseCards() (to see the loading state). */
   holdCards?: boolean;
+  /** Hold explanation replies until releaseExplanations(). */
+  holdExplanations?: boolean;
+  /** Answer every explanation request with this engine error (e.g. a bundle that cannot explain). */
+  explainError?: { kind: string; message: string };
   legend?: InitMessage['legend'];
   snapshot?: InitMessage['snapshot'];
   /** Send only init (no analysis) on ready. */
@@ -25,6 +30,9 @@ export interface StubHostOptions {
 export class StubHost {
   settings: PanelSettings;
   private held: (() => Promise<void>)[] = [];
+  private heldExplanations: (() => Promise<void>)[] = [];
+  /** The head the editor would tint now (showAttention / clearAttention), as the host tracks it. */
+  attention: { requestId: string; layer: number; head: number } | null = null;
   cursor: number;
   readonly src;
   /** The window the panel was last sent (as the host tracks it). */
@@ -89,6 +97,21 @@ export class StubHost {
       : { type: 'card', requestId, hook, index, card: null, occurrences, error: `No card stored for feature ${index} of ${hook}.` };
   }
 
+  /** The host's reply to requestExplain, from the fixture's explanations (default target only). */
+  explanation(m: Extract<FromWebviewMessage, { type: 'requestExplain' }>): ToWebviewMessage {
+    const base = { type: 'explanation' as const, requestId: m.requestId, docUri: this.fixture.docUri, version: 1, index: m.index };
+    const e = this.fixture.explanations[String(m.index)];
+    if (this.o.explainError) return { ...base, explanation: null, error: this.o.explainError.message, errorKind: this.o.explainError.kind };
+    if (!e || m.target !== null || m.versus !== null) return { ...base, explanation: null, error: 'The test fixture has no explanation for this token and target.', errorKind: 'internal' };
+    return { ...base, explanation: buildExplanationView(e, this.label), error: null, errorKind: null };
+  }
+
+  releaseExplanations(): Promise<void[]> {
+    const held = this.heldExplanations;
+    this.heldExplanations = [];
+    return Promise.all(held.map((f) => f()));
+  }
+
   releaseCards(): Promise<void[]> {
     const held = this.held;
     this.held = [];
@@ -124,6 +147,18 @@ export class StubHost {
         return;
       case 'clearHighlight':
         await panel.send({ type: 'highlight', feature: null });
+        return;
+      case 'requestExplain': {
+        const reply = () => panel.send(this.explanation(m));
+        if (this.o.holdExplanations) this.heldExplanations.push(reply);
+        else await reply();
+        return;
+      }
+      case 'showAttention':
+        this.attention = { requestId: m.requestId, layer: m.layer, head: m.head };
+        return;
+      case 'clearAttention':
+        this.attention = null;
         return;
       case 'setOptions':
         this.settings = { topK: m.topK, featuresPerToken: m.featuresPerToken, hook: m.hook };
