@@ -11,6 +11,8 @@
  *                                (p) => progress(p.done / p.total));
  * // r.ok === false with error.kind 'superseded' when a newer analyze() for the same docKey arrived,
  * // 'cancelled' when the signal aborted. Otherwise r.value is an AnalysisResult (src/engine/types.ts).
+ * // Visible-first: options.priorityRange { start, end } (UTF-16) runs the windows covering it first; the
+ * // progress callback then gets p.partial, a PartialAnalysis (partial: true, textSha256, firstToken).
  * tokenAtOffset(r.value, offset)                       // hover: binary search offset -> TokenResult
  * engine.featureLabel(hook, index)                     // label from cards, or '' when the bundle has none
  * engine.featureDensity(hook, index)                   // fraction of card tokens it fires on, or undefined
@@ -45,6 +47,7 @@
 export { Engine, tokenAtOffset } from './analysis/engine';
 export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress, AnalysisStats } from './analysis/engine';
 export type { FeatureCard, TokenLogit } from './analysis/card';
+export type { PartialAnalysis } from './analysis/partial';
 export * from './types';
 
 // Why this prediction (docs/engine.md, "Explaining one prediction").

@@ -67,6 +67,9 @@ export interface AnalysisOptions {
   hooks: string[];
   /** Also return raw hook activations ([tokens, d] row-major per hook) for snapshots. */
   includeActivations?: boolean;
+  /** Visible-first (a document longer than one window): the UTF-16 range [start, end) whose windows run
+   *  first; their tokens reach the progress callback as `partial` before the whole result. */
+  priorityRange?: { start: number; end: number };
 }
 
 /** Errors are values at the engine boundary: a kind, the file involved, and a sentence for people. */

@@ -264,6 +264,8 @@ export class Engine {
     const per = Math.floor(options.featuresPerToken);
     if (!(per >= 1 && per <= 1000)) return failure('bad-input', 'featuresPerToken must be 1..1000');
     for (const h of options.hooks) if (!this.info.hooks.includes(h)) return failure('bad-input', `no dictionary for hook ${h}`);
+    const pr = options.priorityRange;
+    if (pr && !(Number.isInteger(pr.start) && Number.isInteger(pr.end) && pr.start >= 0 && pr.end >= pr.start)) return failure('bad-input', 'priorityRange must be whole numbers 0 <= start <= end');
     return {
       ok: true,
       value: {
@@ -271,6 +273,7 @@ export class Engine {
         hooks: options.hooks.length ? [...options.hooks] : [...this.info.hooks],
         includeActivations: !!options.includeActivations,
         includeStats: !!options.includeStats,
+        ...(options.priorityRange ? { priorityRange: { start: options.priorityRange.start, end: options.priorityRange.end } } : {}),
       },
     };
   }
@@ -281,6 +284,8 @@ export class Engine {
         return this.queue.progress(m.id, m.done, m.total);
       case 'result':
         return this.queue.completed(m.id, m.payload);
+      case 'partial':
+        return this.queue.partial(m.id, (run) => this.results.partial(run, m.payload));
       case 'failed':
         return this.queue.failed(m.id, m.error);
       case 'card':

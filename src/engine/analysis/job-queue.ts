@@ -5,6 +5,7 @@
 import type { RunOptions } from '../inference';
 import type { EngineError, Result } from '../types';
 import { failure } from './failure';
+import type { PartialAnalysis } from './partial';
 
 /** One request as the worker sees it. */
 export interface QueuedRun {
@@ -27,12 +28,15 @@ export interface QueueWorker<P, T> {
 export interface RunProgress {
   done: number;
   total: number;
+  /** Visible-first: the priority range's tokens, once they are done (sent once, before the result). */
+  partial?: PartialAnalysis;
 }
 
 interface Job<T> extends QueuedRun {
   settled: boolean;
   resolve: (r: Result<T>) => void;
   onProgress?: (p: RunProgress) => void;
+  lastProgress?: RunProgress;
   detach?: () => void;
 }
 
@@ -82,7 +86,17 @@ export class AnalysisQueue<P, T> {
 
   /** The worker's progress report for run `id`. */
   progress(id: number, done: number, total: number): void {
-    if (this.running?.id === id && !this.running.settled) this.running.onProgress?.({ done, total });
+    if (this.running?.id === id && !this.running.settled) {
+      this.running.lastProgress = { done, total };
+      this.running.onProgress?.({ done, total });
+    }
+  }
+
+  /** Visible-first: run `id`'s priority tokens, made by `make` only when its caller still waits. */
+  partial(id: number, make: (run: QueuedRun) => PartialAnalysis): void {
+    const job = this.running;
+    if (job?.id !== id || job.settled || !job.onProgress) return;
+    job.onProgress({ ...(job.lastProgress ?? { done: 0, total: 0 }), partial: make(job) });
   }
 
   /** The worker finished run `id`. The result is finished even when its caller has gone (superseded):

@@ -5,6 +5,7 @@
 import type { AnalyzePayload, RunOptions } from '../inference';
 import type { AnalysisResult, FeatureHit, TokenResult, TopKEntry } from '../types';
 import type { QueuedRun } from './job-queue';
+import type { PartialAnalysis } from './partial';
 
 /** Engine-internal extras (eval): per-token sq_err and L0 per dictionary. */
 export interface AnalysisStats {
@@ -78,6 +79,13 @@ export class ResultAssembler {
     this.delivered.set(run.docKey, { id: run.id, sig: signature(run.options), result });
     while (this.delivered.size > this.maxDocuments) this.delivered.delete(this.delivered.keys().next().value!);
     return result;
+  }
+
+  /** Visible-first: the payload's tokens as a PartialAnalysis (not recorded as delivered). */
+  partial(run: QueuedRun, p: AnalyzePayload): PartialAnalysis {
+    const tokens: TokenResult[] = [];
+    for (let r = 0; r < p.ids.length; r++) tokens.push(this.token(run.text, p, r));
+    return { partial: true, modelId: this.modelId, textSha256: p.textSha256, textLength: run.text.length, hooks: p.hooks, tokens, firstToken: p.fromToken, totalTokens: p.n };
   }
 
   /** Row `r` of the payload (token fromToken + r). */

@@ -7,6 +7,7 @@ import { ModelRunner, type WindowKv } from './model-runner';
 import { DictionaryEncoder, LogitLens } from '../dictionary';
 import { DocState, firstDiff, rebase, resizeHook } from './doc-state';
 import { DICTIONARY_BATCH_ROWS, planRuns, type Window } from './windows';
+import { Coverage, orderRuns, tokensOverlapping } from './priority';
 import { readInitializerByShape } from '../onnx';
 import type { AnalyzePayload, RunOptions, WorkerInit, WorkerInfo, FeatureRows } from './protocol';
 import type { TokenSpan } from '../types';
@@ -77,6 +78,8 @@ export class InferenceCore {
     opts: RunOptions,
     baseId: number | null,
     progress: (done: number, total: number) => void,
+    /** Visible-first: receives the priority range's complete tokens once its windows are done. */
+    partial?: (payload: AnalyzePayload) => void,
   ): Promise<AnalyzePayload> {
     const t0 = performance.now();
     const { nCtx, topkMax } = this.init;
@@ -105,7 +108,11 @@ export class InferenceCore {
 
     let modelMs = 0;
     let dictionaryMs = 0;
-    const runs = planRuns(n, nCtx, q);
+    // Visible-first: the windows meeting opts.priorityRange run first; coverage keeps st.valid to the
+    // positions really computed while windows complete out of order.
+    const priority = opts.priorityRange ? tokensOverlapping(starts, ends, opts.priorityRange) : null;
+    const { ordered: runs, priorityCount } = orderRuns(planRuns(n, nCtx, q), priority);
+    const coverage = new Coverage(n, q);
     const total = runs.reduce((a, r) => a + (r.end - r.runStart), 0);
     let done = 0;
     const chunk = Math.max(1, this.init.chunkTokens);
@@ -135,12 +142,19 @@ export class InferenceCore {
         if (arr.acts) arr.acts.set(rows, flushedTo * d);
       }
       dictionaryMs += performance.now() - td;
+      coverage.add(flushedTo, pendingEnd);
       flushedTo = pendingEnd;
-      st!.valid = flushedTo;
+      st!.valid = coverage.prefix;
       this.checkAbort(id);
     };
-    for (const run of runs) {
+    for (const [r, run] of runs.entries()) {
       this.checkAbort(id);
+      // Out of order (visible-first): rows waiting for the dictionaries must stay contiguous.
+      const ownedFrom = Math.max(run.ownedStart, q);
+      if (ownedFrom !== pendingEnd && ownedFrom < run.end) {
+        await flush();
+        flushedTo = pendingEnd = ownedFrom;
+      }
       let runStart = run.runStart;
       let past: WindowKv | null = null;
       if (runStart > run.start) {
@@ -183,6 +197,11 @@ export class InferenceCore {
       }
       if (past) st.kv.set(run.index, { kv: past, usable: past.len });
       if (pendingEnd - flushedTo >= DICTIONARY_BATCH_ROWS) await flush();
+      if (partial && priority && r === priorityCount - 1) {
+        await flush();
+        const complete = coverage.completeWithin(priority[0], priority[1]);
+        if (complete) partial(this.payload(st, text, hooks, per, { ...opts, includeActivations: false, includeStats: false }, complete[0], complete[1]));
+      }
     }
     await flush();
     st.valid = n;
@@ -200,9 +219,10 @@ export class InferenceCore {
     return payload;
   }
 
-  private payload(st: DocState, text: string, hooks: string[], per: number, opts: RunOptions, from: number): AnalyzePayload {
+  /** Tokens [from, to) (to: the end of the document unless a partial result asks less). */
+  private payload(st: DocState, text: string, hooks: string[], per: number, opts: RunOptions, from: number, to = st.ids.length): AnalyzePayload {
     const n = st.ids.length;
-    const m = n - from;
+    const m = to - from;
     const K = Math.min(opts.topK, this.init.topkMax);
     const topkMax = this.init.topkMax;
     const logprob = new Float32Array(m);
@@ -210,7 +230,7 @@ export class InferenceCore {
     const entropy = new Float32Array(m);
     const topkIds = new Int32Array(m * K);
     const topkLogprobs = new Float32Array(m * K);
-    for (let t = from; t < n; t++) {
+    for (let t = from; t < to; t++) {
       const r = t - from;
       logprob[r] = t === 0 ? NaN : st.targetLogprob[t - 1];
       rank[r] = t === 0 ? -1 : st.targetRank[t - 1];
@@ -225,14 +245,14 @@ export class InferenceCore {
     let stats: Record<string, { sqErr: Float32Array; l0: Float32Array }> | undefined;
     for (const h of hooks) {
       const a = st.hooks.get(h)!;
-      features[h] = { per, idx: a.idx.slice(from * per), act: a.act.slice(from * per), ev: a.ev.slice(from) };
+      features[h] = { per, idx: a.idx.slice(from * per, to * per), act: a.act.slice(from * per, to * per), ev: a.ev.slice(from, to) };
       if (opts.includeActivations && a.acts) (activations ??= {})[h] = a.acts.slice();
       if (opts.includeStats && a.sqErr && a.l0) (stats ??= {})[h] = { sqErr: a.sqErr.slice(), l0: a.l0.slice() };
     }
     return {
       n, fromToken: from, textSha256: createHash('sha256').update(text).digest('hex'), hooks, topK: K,
-      ids: st.ids.slice(from), starts: st.starts.slice(from), ends: st.ends.slice(from),
-      logprob, rank, entropy, topkIds, topkLogprobs, nextEntropy: st.entropy.slice(from, n),
+      ids: st.ids.slice(from, to), starts: st.starts.slice(from, to), ends: st.ends.slice(from, to),
+      logprob, rank, entropy, topkIds, topkLogprobs, nextEntropy: st.entropy.slice(from, to),
       features, activations, stats, modelMs: 0, dictionaryMs: 0, totalMs: 0, reusedTokens: 0, computedTokens: 0,
     };
   }

@@ -4,6 +4,7 @@ import type { DictionarySpec } from '../dictionary';
 import type { ExplainAt, ExplainOptions, Explanation } from '../explain/types';
 import type { WorkerContinue, WorkerEdit, WorkerEditReply } from '../edit/types';
 import type { EngineError, Result } from '../types';
+import type { OffsetRange } from './priority';
 
 export interface WorkerInit {
   type: 'init';
@@ -32,6 +33,9 @@ export interface RunOptions {
   includeActivations: boolean;
   /** Per-token sq_err and L0 per dictionary (eval). */
   includeStats: boolean;
+  /** UTF-16 range to analyse first (visible-first, inference/priority.ts): its windows run before the
+   *  others and a 'partial' message carries their tokens before the whole result. */
+  priorityRange?: OffsetRange;
 }
 
 export interface WorkerAnalyze {
@@ -138,6 +142,9 @@ export type FromWorker =
   | { type: 'init-error'; error: EngineError }
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'result'; id: number; payload: AnalyzePayload }
+  /** Visible-first: the complete tokens [payload.fromToken, payload.fromToken + payload.ids.length) of
+   *  the priority range, before the whole result (no activations or stats). */
+  | { type: 'partial'; id: number; payload: AnalyzePayload }
   | { type: 'failed'; id: number; error: EngineError }
   | WorkerCardReply
   | WorkerExplainReply

@@ -52,7 +52,7 @@ async function handle(msg: ToWorker): Promise<void> {
             last = now;
             send({ type: 'progress', id: msg.id, done, total });
           }
-        });
+        }, (partial) => send({ type: 'partial', id: msg.id, payload: partial }, buffersOf(partial)));
         send({ type: 'result', id: msg.id, payload }, buffersOf(payload));
       } catch (e) {
         if (e instanceof Cancelled) send({ type: 'failed', id: msg.id, error: { kind: 'cancelled', message: 'analysis cancelled' } });
