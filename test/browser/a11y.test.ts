@@ -31,6 +31,28 @@ describe('panel accessibility and theming', () => {
     await panel.close();
   });
 
+  it.each(['dark', 'light', 'hc'] as const)('axe: the "Why this prediction" section open, a head chosen, a card with its direct effect (%s theme)', async (theme) => {
+    const { panel, page } = await open({ cursorIndex: tokenAt('read_lines') }, { theme });
+    await page.getByRole('button', { name: /Why this prediction/ }).click();
+    await page.locator('[data-focus-key="head:L1H0"]').click();
+    await page.locator('ol.attended li').first().waitFor();
+    expect(serious(await runAxe(page))).toEqual([]);
+    await page.getByRole('combobox', { name: 'Split into' }).click();
+    await page.getByRole('combobox', { name: 'Split into' }).getByRole('option').nth(1).click();
+    await page.locator('.attribution button.term[data-focus-key*=":feature:"]').first().click();
+    await page.locator('#feature-card .direct-effect').waitFor();
+    expect(serious(await runAxe(page))).toEqual([]);
+    await panel.close();
+  });
+
+  it.each(['dark', 'light'] as const)('axe: a bundle that cannot explain (%s theme)', async (theme) => {
+    const { panel, page } = await open({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'Re-export this bundle to explain predictions.' } }, { theme });
+    await page.getByRole('button', { name: /Why this prediction/ }).click();
+    await page.locator('.why-error').waitFor();
+    expect(serious(await runAxe(page))).toEqual([]);
+    await panel.close();
+  });
+
   it.each(['dark', 'light'] as const)('axe: read-only snapshot, error and empty states (%s theme)', async (theme) => {
     const ro = await open(
       { cursorIndex: 10, readOnly: true, snapshot: { fileName: 's.json', createdAt: '2026-11-28T21:00:00Z', textMatches: false } },
