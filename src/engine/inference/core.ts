@@ -162,9 +162,22 @@ export class InferenceCore {
         if (cached && cached.usable >= runStart - run.start) past = this.model.slice(cached.kv, runStart - run.start);
         else runStart = run.start;
       }
+      // Positions before `outputsFrom` are only context here: their outputs come from the previous window
+      // (or are still valid from the last run). A chunk never straddles it, and one wholly before it
+      // runs for its KV alone.
+      const outputsFrom = Math.max(run.ownedStart, q);
       for (let a = runStart; a < run.end; ) {
         this.checkAbort(id);
-        const b = Math.min(run.end, a + chunk);
+        const b = a < outputsFrom ? Math.min(run.end, a + chunk, outputsFrom) : Math.min(run.end, a + chunk);
+        if (b <= outputsFrom) {
+          const tc = performance.now();
+          past = await this.model.runContext(ids.subarray(a, b), past);
+          modelMs += performance.now() - tc;
+          done += b - a;
+          progress(Math.min(done, total), total);
+          a = b;
+          continue;
+        }
         const targets = new Int32Array(b - a);
         for (let i = a; i < b; i++) targets[i - a] = i + 1 < n ? ids[i + 1] : 0;
         const tm = performance.now();

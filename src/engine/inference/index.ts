@@ -5,4 +5,7 @@ export type {
   AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerExplain, WorkerExplainReply, WorkerInfo, WorkerInit,
 } from './protocol';
 export { DICTIONARY_BATCH_ROWS, planRuns, planWindows, windowCount } from './windows';
+// The context-only model (KV outputs alone) the worker runs for positions whose outputs nobody reads; the
+// benchmark's bare ONNX Runtime baseline runs it too.
+export { contextModelBytes, kvOutputNames } from './model-runner';
 export type { Window, WindowRun } from './windows';
