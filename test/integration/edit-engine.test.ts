@@ -155,33 +155,49 @@ describe('feature edits', () => {
   });
 });
 
+/** A greedy continuation of `tokens` tokens from the end of `prefix` against the argmax of a full (with
+ *  edits: edited) analysis of the extended text, up to where that text tokenises differently from the
+ *  prefix's tokens followed by the generated ones (a generated "  " re-tokenises as one token). */
+async function greedyMatchesAnalysis(e: Engine, prefix: string, tokens: number, edits: FeatureEdit[]): Promise<{ start: number; matched: number }> {
+  const c = await e.continue('cont', prefix, prefix.length, { tokens, edits });
+  if (!c.ok) throw new Error(c.error.message);
+  expect(c.value.edited).toBe(edits.length > 0);
+  expect(c.value.tokens.length).toBe(tokens);
+  const extended = prefix + c.value.text;
+  const start = (await plain(e, 'pre', prefix)).tokens.length;
+  const whole = edits.map(({ range: _, ...rest }) => rest as FeatureEdit);
+  const full = edits.length ? (await edited(e, 'ext', extended, whole)).tokens : (await plain(e, 'ext', extended)).tokens;
+  let matched = 0;
+  while (matched < tokens && full[start + matched]?.id === c.value.tokens[matched].id) matched++;
+  for (let k = 0; k < matched; k++) {
+    const before = full[start + k - 1];
+    expect(before.topk[0].id).toBe(c.value.tokens[k].id);
+    expect(Math.abs(Math.log(before.topk[0].prob) - c.value.tokens[k].logprob)).toBeLessThanOrEqual(1e-4);
+  }
+  return { start, matched };
+}
+
 describe('continuations', () => {
-  const greedyMatchesAnalysis = async (edits: FeatureEdit[]) => {
-    const prefix = TEXT.slice(0, 900);
-    const c = await engine.continue('cont', prefix, prefix.length, { tokens: 60, edits });
-    if (!c.ok) throw new Error(c.error.message);
-    expect(c.value.edited).toBe(edits.length > 0);
-    expect(c.value.tokens.length).toBe(60);
-    const extended = prefix + c.value.text;
-    const start = (await plain(engine, 'pre', prefix)).tokens.length;
-    const full = edits.length ? (await edited(engine, 'ext', extended, edits.map((e) => ({ ...e, range: undefined })))).tokens : (await plain(engine, 'ext', extended)).tokens;
-    // The extended text tokenises back into the prefix's tokens followed by the generated ones.
-    expect(full.slice(start).map((t) => t.id)).toEqual(c.value.tokens.map((t) => t.id));
-    expect(start + 60).toBeGreaterThan(2 * engine.info.nCtx); // crosses window boundaries
-    for (let k = 0; k < 60; k++) {
-      const before = full[start + k - 1];
-      expect(before.topk[0].id).toBe(c.value.tokens[k].id);
-      expect(Math.abs(Math.log(before.topk[0].prob) - c.value.tokens[k].logprob)).toBeLessThanOrEqual(1e-4);
+  it('the first token is the argmax of the analysis before the offset, with and without edits, around window boundaries', async () => {
+    const a = await plain(engine, 'first', TEXT);
+    const C = engine.info.nCtx;
+    const f = await firingFeature('first', TEXT, hooks[0], 10);
+    const edit: FeatureEdit = { hook: hooks[0], feature: f, op: 'scale', factor: 4 };
+    for (const n of [1, C - 1, C, C + 1, C + C / 2 - 1, C + C / 2, 2 * C + 3]) {
+      const offset = a.tokens[n - 1].end;
+      const prefix = TEXT.slice(0, offset);
+      for (const edits of [[], [edit]]) {
+        // Once from a document the engine has analysed (its cached KV), once from one it has not.
+        for (const key of ['first', `fresh-${n}`]) {
+          const c = await engine.continue(key, TEXT, offset, { tokens: 1, edits });
+          if (!c.ok) throw new Error(c.error.message);
+          const base = edits.length ? (await edited(engine, 'first-base', prefix, edits)).tokens : (await plain(engine, 'first-base', prefix)).tokens;
+          const last = base[base.length - 1];
+          expect(c.value.tokens[0].id).toBe(last.topk[0].id);
+          expect(Math.abs(c.value.tokens[0].prob - last.topk[0].prob)).toBeLessThanOrEqual(1e-5);
+        }
+      }
     }
-  };
-
-  it('a greedy continuation equals, token by token, the argmax of a full analysis of the extended text', async () => {
-    await greedyMatchesAnalysis([]);
-  });
-
-  it('with edits, the argmax of the edited analysis of the extended text', async () => {
-    const f = await firingFeature('cont-e', TEXT.slice(0, 900), hooks[0], 10);
-    await greedyMatchesAnalysis([{ hook: hooks[0], feature: f, op: 'scale', factor: 4 }]);
   });
 
   it('sampling is reproducible with a seed and does not change the document', async () => {
@@ -207,7 +223,7 @@ describe('continuations', () => {
 });
 
 describe.skipIf(!realBundle())('the default bundle', () => {
-  it('identity, ablation and a greedy continuation', async () => {
+  it('identity, ablation, and greedy continuations across window boundaries', async () => {
     const r = await Engine.open(realBundle()!, { workerPath });
     if (!r.ok) throw new Error(r.error.message);
     const e = r.value;
@@ -223,12 +239,17 @@ describe.skipIf(!realBundle())('the default bundle', () => {
         expect(maxDelta(ab, 0, 31)).toBe(0);
         expect(maxDelta(ab, 31)).toBeGreaterThan(0);
       }
-      const c = await e.continue('d', text, 200, { tokens: 10 });
-      if (!c.ok) throw new Error(c.error.message);
-      const ext = text.slice(0, 200) + c.value.text;
-      const full = (await plain(e, 'x', ext)).tokens;
-      const start = full.length - 10;
-      c.value.tokens.forEach((t, k) => expect(full[start + k - 1].topk[0].id).toBe(t.id));
+      // Greedy continuations that cross window boundaries (n_ctx 512: a new window's owned range starts
+      // at 512 and 768), without and with an edit.
+      const long = SAMPLE.slice(0, 6000);
+      const tokens = (await plain(e, 'long', long)).tokens;
+      const prefix = long.slice(0, tokens[Math.min(tokens.length, e.info.nCtx + e.info.nCtx / 2) - 20].end);
+      const f = a.tokens[30].features[e.info.hooks[0]][0].index;
+      for (const edits of [[], [{ hook: e.info.hooks[0], feature: f, op: 'scale' as const, factor: 3 }]]) {
+        const { start, matched } = await greedyMatchesAnalysis(e, prefix, 40, edits);
+        expect(start).toBeLessThan(e.info.nCtx + e.info.nCtx / 2);
+        expect(start + matched).toBeGreaterThan(e.info.nCtx + e.info.nCtx / 2);
+      }
     } finally {
       await e.dispose();
     }

@@ -33,7 +33,7 @@ describe('EditRequests', () => {
   it('labels a reply with a copy of its own edits and both sets of numbers', async () => {
     const f = fakeWorker();
     const r = new EditRequests(f.worker, 'm', (id) => `t${id}`);
-    const edits = [EDIT];
+    const edits: FeatureEdit[] = [EDIT];
     const p = r.edit({ docKey: 'd', text: 'abc', edits, options: OPTIONS });
     edits.push({ hook: 'x', op: 'splice' }); // the caller's list changing later changes nothing
     r.reply({ type: 'edit-result', id: f.posted[0].id, result: { ok: true, value: payload(3) } });

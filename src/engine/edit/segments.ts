@@ -1,7 +1,9 @@
 // The model run in segments that start and end at hooks, so an edited activation can be fed in between:
 // head (model inputs -> first edited hook), middle segments (hook -> next edited hook) and tail (last
 // edited hook -> the model's outputs). Each segment is model.onnx cut by graph-surgery.ts to the nodes it
-// needs, so the segments of one pass together cost one pass. Sessions are built on first use and kept.
+// needs, so the segments of one pass together cost one pass. Sessions are built on first use and kept;
+// the parsed model.onnx they are cut from is dropped after each pass (it is as large as the model) and read
+// again only when a pass needs a segment not built yet.
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { sessionOptions, type SessionTuning } from '../onnx';
@@ -41,9 +43,12 @@ export class SegmentedModel {
     return this.parsed;
   }
 
+  private logprobs: string | null | undefined;
+
   /** Name of the [1, n, vocab] log-probabilities inside the graph, or null when the model has none. */
   logprobsName(): string | null {
-    return this.model().firstOutputOf('LogSoftmax');
+    if (this.logprobs === undefined) this.logprobs = this.model().firstOutputOf('LogSoftmax');
+    return this.logprobs;
   }
 
   private session(spec: SegmentSpec): Promise<ort.InferenceSession> {
@@ -121,6 +126,7 @@ export class SegmentedModel {
       feeds[cutInputName(to)] = new ort.Tensor('float32', rows, out[to].dims);
       from = to;
     }
+    this.parsed = null;
     return { outputs, kv: ranTail ? { len: pastLen + n, keys, values } : null, modelMs, changed };
   }
 
