@@ -129,7 +129,7 @@ const shots: Shot[] = [
   },
   {
     name: 'why-cannot-explain',
-    host: () => ({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'This bundle\'s model.onnx does not output the attention patterns explaining needs (blocks.0.attn.hook_pattern): re-export it with the current exporter (training/export_bundle.py) to explain predictions.' } }),
+    host: () => ({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'this bundle cannot explain predictions: model.onnx has no initializer model.h.0.attn.c_proj.weight; re-export the bundle with training/convert_checkpoint.py (Hugging Face GPT-2 checkpoints) or training/build_default_bundle.py, which write the initializer names and outputs explain reads (docs/bundle-format.md)' } }),
     act: async (page) => {
       await page.getByRole('button', { name: /Why this prediction/ }).click();
       return '.why-error';
