@@ -1,6 +1,6 @@
 // --edit for the analyze and continue commands: parsing (the engine's edit syntax), checking against the
 // loaded dictionaries, and the edited analysis as a table that never reads as the model's plain output.
-import { editProblem, formatEdit, parseEdit, type EditedAnalysis, type Engine, type FeatureEdit } from '../engine';
+import { editProblem, formatEdit, parseEdit, tokensChangedMost, type EditedAnalysis, type Engine, type FeatureEdit } from '../engine';
 import { formatNumber, formatProb, visibleToken } from '../shared/present';
 import { type ArgValues, UsageError } from './args';
 
@@ -36,5 +36,7 @@ export function formatEditedTable(r: EditedAnalysis): string {
     const top = t.topk.slice(0, 3).map((e) => `${visibleToken(e.text)} ${formatProb(e.prob)}`).join('  ');
     lines.push(`${pad(String(i), 6)}${pad(visibleToken(t.text), 18)}${pad(p(t.logprob), 10)}${pad(p(t.logprobOriginal), 10)}${pad(delta, 9)}${top}`);
   });
+  const most = tokensChangedMost(r, 5).map((c) => `#${c.index} ${visibleToken(r.tokens[c.index].text)} ${formatNumber(c.deltaBits)}`);
+  lines.push(`changed most (bits): ${most.length ? most.join(', ') : 'none'}`);
   return lines.join('\n');
 }

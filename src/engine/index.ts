@@ -32,6 +32,7 @@
  *                                                      // Result<Continuation>: generated tokens and their
  *                                                      // probabilities; the document is not changed
  * parseEdit('blocks.0.hook_resid_post:12=x2@0-40')     // the CLI's edit syntax -> FeatureEdit
+ * tokensChangedMost(edited, 10)                        // [{ index, deltaBits }], largest |change| first
  * engine.forget(docUri)                                // drop a closed document's caches
  * await engine.dispose()                               // stops the worker; pending calls resolve 'cancelled'
  * ```
@@ -58,8 +59,13 @@ export type {
 
 // Editing features and continuing the text (docs/engine.md, "Editing features"). The edit syntax and its
 // checks are shared by the command line and the editor.
-export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit } from './edit';
-export type { Continuation, ContinuationToken, ContinueOptions, EditableDictionary, EditedAnalysis, EditedToken, FeatureEdit, TextRange } from './edit';
+export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit, tokensChangedMost } from './edit';
+export type { Continuation, ContinuationToken, ContinueOptions, EditableDictionary, EditedAnalysis, EditedToken, FeatureEdit, TextRange, TokenChange } from './edit';
+
+// Two versions of a text compared token by token (docs/engine.md, "Comparing versions"): alignment
+// through a text diff, log-prob and feature changes of matched tokens.
+export { alignTokens, biggestChanges, compareAnalyses, equalRuns } from './compare';
+export type { ComparedSide, ComparedToken, Comparison, FeatureChange, TokenDelta } from './compare';
 
 // Bundles without a model: the editor's "Select Model" validates a folder before switching to it.
 export { loadBundle } from './bundle';

@@ -2,6 +2,7 @@
 // closing, and replies turned into values that carry their own edit list.
 import { describe, expect, it } from 'vitest';
 import { EditRequests } from '../../src/engine/analysis/edit-requests';
+import { tokensChangedMost, type EditedAnalysis } from '../../src/engine';
 import type { EditPayload, FeatureEdit, WorkerContinue, WorkerEdit } from '../../src/engine/edit';
 
 function fakeWorker() {
@@ -87,5 +88,15 @@ describe('EditRequests', () => {
     expect(w.ok ? 'ok' : w.error.message).toBe('worker stopped');
     const later = await r.edit({ docKey: 'd', text: 'abc', edits: [EDIT], options: OPTIONS });
     expect(later.ok ? 'ok' : later.error.kind).toBe('internal');
+  });
+});
+
+describe('tokensChangedMost', () => {
+  it('orders tokens by the size of their change in bits, leaving out unchanged and first tokens', () => {
+    const tok = (logprob: number | null, logprobOriginal: number | null) => ({ logprob, logprobOriginal }) as EditedAnalysis['tokens'][number];
+    const r = { tokens: [tok(null, null), tok(-1, -1), tok(-1, -1 - Math.LN2), tok(-3, -1), tok(-1, -2)] } as EditedAnalysis;
+    expect(tokensChangedMost(r, 2)).toEqual([{ index: 3, deltaBits: -2 / Math.LN2 }, { index: 4, deltaBits: 1 / Math.LN2 }]);
+    expect(tokensChangedMost(r, 10).map((c) => c.index)).toEqual([3, 4, 2]);
+    expect(tokensChangedMost(r, 0)).toEqual([]);
   });
 });

@@ -20,6 +20,9 @@ interface Pending {
 
 const ID_BASE = 2 ** 30;
 
+/** Tokens turned into EditedTokens between two yields to the event loop. */
+const ASSEMBLE_SLICE = 1024;
+
 export class EditRequests {
   private seq = 0;
   private readonly pending = new Map<number, Pending>();
@@ -59,7 +62,7 @@ export class EditRequests {
     for (const p of [...this.pending.values()]) p.settle({ ok: false, error });
   }
 
-  private submit<P, T>(slot: string, message: (id: number) => WorkerEdit | WorkerContinue, signal: AbortSignal | undefined, convert: (p: P) => T): Promise<Result<T>> {
+  private submit<P, T>(slot: string, message: (id: number) => WorkerEdit | WorkerContinue, signal: AbortSignal | undefined, convert: (p: P) => T | Promise<T>): Promise<Result<T>> {
     const what = slot.startsWith('edit') ? 'edited analysis' : 'continuation';
     if (this.closedWith) return Promise.resolve({ ok: false, error: this.closedWith });
     if (signal?.aborted) return Promise.resolve(failure('cancelled', `${what} cancelled`));
@@ -76,7 +79,8 @@ export class EditRequests {
           if (!this.pending.delete(id)) return;
           if (this.bySlot.get(slot) === id) this.bySlot.delete(slot);
           entry.detach?.();
-          resolve(r.ok ? { ok: true, value: convert(r.value as P) } : r);
+          if (!r.ok) return resolve(r);
+          void Promise.resolve(convert(r.value as P)).then((value) => resolve({ ok: true, value }));
         },
       };
       if (signal) {
@@ -93,11 +97,14 @@ export class EditRequests {
     });
   }
 
-  private editedAnalysis(text: string, edits: FeatureEdit[], p: EditPayload): EditedAnalysis {
+  /** Builds the tokens, yielding to the event loop every ASSEMBLE_SLICE tokens (a huge document never holds
+   *  the caller's thread for long). */
+  private async editedAnalysis(text: string, edits: FeatureEdit[], p: EditPayload): Promise<EditedAnalysis> {
     const tokens: EditedToken[] = new Array(p.n);
     let deltaNats = 0;
     const num = (v: number) => (Number.isNaN(v) ? null : v);
     for (let t = 0; t < p.n; t++) {
+      if (t > 0 && t % ASSEMBLE_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
       const e = p.edited;
       const o = p.original;
       if (t > 0) deltaNats += e.logprob[t] - o.logprob[t];

@@ -6,3 +6,5 @@ export type {
 } from './types';
 export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit } from './spec';
 export type { EditableDictionary } from './spec';
+export { tokensChangedMost } from './summary';
+export type { TokenChange } from './summary';
