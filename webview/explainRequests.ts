@@ -21,6 +21,8 @@ export interface ExplainRequestsDeps {
 export class ExplainRequests {
   private readonly pending = new PendingRequests<ExplanationMessage>({ timeoutMs: EXPLAIN_TIMEOUT_MS, idPrefix: 'explain-' });
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The newest request sent; failed as superseded when the next one goes. */
+  private latest: string | undefined;
 
   constructor(private readonly deps: ExplainRequestsDeps) {}
 
@@ -50,6 +52,8 @@ export class ExplainRequests {
     const s = this.deps.state();
     const want = wantedKey(s.why, s.selection && s.selection.index === s.selectedIndex ? s.selection : null);
     const v = s.why.view;
+    // A snapshot is shown without its model: the section says so and nothing is asked.
+    if (s.init?.readOnly) return false;
     return want !== null && (v.state === 'idle' || !sameKey(v.key, want));
   }
 
@@ -57,9 +61,9 @@ export class ExplainRequests {
     if (!this.needed()) return;
     const s = this.deps.state();
     const key = wantedKey(s.why, s.selection)!;
-    const old = s.why.view;
-    if (old.state === 'loading') this.pending.fail(old.requestId, 'superseded');
+    if (this.latest) this.pending.fail(this.latest, 'superseded');
     const { requestId, promise } = this.pending.start();
+    this.latest = requestId;
     this.deps.update({ ...s, why: { ...s.why, view: { state: 'loading', key, requestId } } });
     this.deps.post({ type: 'requestExplain', requestId, index: key.index, target: key.target, versus: key.versus });
     promise.then(

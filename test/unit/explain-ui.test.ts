@@ -233,8 +233,14 @@ describe('inspector host: why this prediction', () => {
     expect(provider.explain.attention.picture).toBeUndefined();
   });
 
-  it('"Explain this prediction" opens the Why section: at once when the panel is ready', async () => {
+  it('"Explain this prediction" opens the Why section: at once when the panel is ready, else once it is', async () => {
     await provider.reveal(undefined, true);
     expect(posted('showWhy')).toHaveLength(1);
+    // The panel's page was dropped (view hidden): the request waits for its next 'ready'.
+    view.setVisible(false);
+    await provider.reveal(undefined, true);
+    expect(posted('showWhy')).toHaveLength(1);
+    view.webview.receive.fire({ type: 'ready', protocol: PROTOCOL_VERSION });
+    expect(posted('showWhy')).toHaveLength(2);
   });
 });
