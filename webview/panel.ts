@@ -219,7 +219,8 @@ export class Panel {
       setVersus: (versus) => setWhy({ versus }),
       setGroup: (group) => setWhy({ group }),
       setShade: (shade) => setWhy({ shade }),
-      chooseHead: (layer, head) => this.chooseHead(layer, head),
+      // From the grid a second Enter un-chooses; from the attribution list a head is always shown.
+      chooseHead: (layer, head, from) => this.chooseHead(layer, head, from === 'grid'),
       openFeature: (ref) => this.openCard(ref),
       peek: (index) => {
         if (!this.state.init?.readOnly) this.host.post({ type: 'peekToken', index });
@@ -228,10 +229,10 @@ export class Panel {
   }
 
   /** Chooses a head (its attended tokens listed and tinted in the editor), or un-chooses it. */
-  private chooseHead(layer: number, head: number): void {
+  private chooseHead(layer: number, head: number, toggle: boolean): void {
     const v = this.state.why.view;
     const cur = this.state.why.head;
-    const again = cur !== null && cur.layer === layer && cur.head === head;
+    const again = toggle && cur !== null && cur.layer === layer && cur.head === head;
     this.update({ ...this.state, why: { ...this.state.why, head: again ? null : { layer, head } } });
     if (again || v.state !== 'ready') this.host.post({ type: 'clearAttention' });
     else this.host.post({ type: 'showAttention', requestId: v.requestId, layer, head });

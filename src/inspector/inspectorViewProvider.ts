@@ -151,7 +151,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       view.webview.onDidReceiveMessage(this.receive),
       // Without retainContextWhenHidden a hidden panel loses its page; it says 'ready' again when shown.
       view.onDidChangeVisibility(() => {
-        if (!view.visible) this.ready = false;
+        if (view.visible) return;
+        this.ready = false;
+        this.explain.clearAttention(); // the head it was chosen in is gone with the page
       }),
       view.onDidDispose(() => {
         if (this.view === view) {

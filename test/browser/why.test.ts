@@ -97,6 +97,23 @@ describe('why this prediction', () => {
     await panel.close();
   });
 
+  it('a head in the attribution shows its attention (chosen in the grid, focus there), and stays chosen when clicked again', async () => {
+    const { host, panel, page } = await openWhy();
+    const term = page.locator('.attribution button.term[data-focus-key*=":head:"]').first();
+    await term.waitFor();
+    const name = (await term.locator('.term-name').innerText()).trim();
+    const [, layer, head] = /^L(\d+)H(\d+)$/.exec(name)!.map(Number);
+    await term.click();
+    expect(await panel.waitForMessage('showAttention')).toMatchObject({ layer, head });
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-focus-key'))).toBe(`head:${name}`);
+    expect(await page.locator(`[data-focus-key="head:${name}"]`).getAttribute('aria-selected')).toBe('true');
+    await page.locator(`.attribution button.term[data-focus-key*=":head:${layer}:${head}:"]`).click();
+    await page.waitForTimeout(200);
+    expect(host.attention).toMatchObject({ layer, head });
+    expect(await expectClean(panel)).toEqual([]);
+    await panel.close();
+  });
+
   it('a feature in the attribution opens its card, which shows its direct effect on this prediction', async () => {
     const { panel, page } = await openWhy();
     const e = view();

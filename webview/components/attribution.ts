@@ -11,7 +11,7 @@ import { dropdown } from './toolkit';
 export interface AttributionEvents {
   setGroup(group: string): void;
   openFeature(ref: FeatureRef): void;
-  chooseHead(layer: number, head: number): void;
+  chooseHead(layer: number, head: number, from: 'attribution'): void;
 }
 
 /** Rows shown for and against. */
@@ -32,7 +32,7 @@ function row(t: AttributionEntry, scale: number, ev: AttributionEvents): HTMLEle
     t.kind === 'feature' && t.feature !== null
       ? { title: `Open the card of feature ${t.feature}`, run: () => ev.openFeature({ hook: t.group, index: t.feature! }) }
       : t.kind === 'head' && t.layer !== null && t.head !== null
-        ? { title: `Show what ${name} attends to`, run: () => ev.chooseHead(t.layer!, t.head!) }
+        ? { title: `Show what ${name} attends to`, run: () => ev.chooseHead(t.layer!, t.head!, 'attribution') }
         : null;
   if (!action) return h('li', { class: 'term' }, ...content);
   return h('li', {}, h('button', { class: 'term', attrs: { type: 'button', title: action.title, 'data-focus-key': termFocusKey(t) }, on: { click: action.run } }, ...content));

@@ -9,7 +9,7 @@ import type { HeadShade } from '../whyState';
 import { dropdown } from './toolkit';
 
 export interface HeadGridEvents {
-  chooseHead(layer: number, head: number): void;
+  chooseHead(layer: number, head: number, from: 'grid'): void;
   setShade(shade: HeadShade): void;
   peek(index: number): void;
 }
@@ -85,7 +85,7 @@ function grid(e: ExplanationView, chosen: { layer: number; head: number } | null
                 title: describeHead(hd),
                 'data-focus-key': headFocusKey(hd),
               },
-              on: { click: () => ev.chooseHead(hd.layer, hd.head) },
+              on: { click: () => ev.chooseHead(hd.layer, hd.head, 'grid') },
             },
             shade === 'focus' ? formatProb(hd.maxWeight) : formatNumber(hd.meanDistance, 1),
           );

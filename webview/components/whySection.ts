@@ -19,7 +19,7 @@ export interface WhyEvents {
   setVersus(versus: number | null): void;
   setGroup(group: string): void;
   setShade(shade: HeadShade): void;
-  chooseHead(layer: number, head: number): void;
+  chooseHead(layer: number, head: number, from: 'grid' | 'attribution'): void;
   openFeature(ref: FeatureRef): void;
   peek(index: number): void;
 }
