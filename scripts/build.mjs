@@ -81,5 +81,9 @@ for (const e of entries) {
     console.log(`FAILED ${out}`);
   }
 }
+// SQLite (sql.js, the feature index) loads its WebAssembly from beside the bundle that uses it.
+if (!only || only.has('extension') || only.has('cli')) {
+  fs.copyFileSync(path.join(root, 'node_modules/sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist/sql-wasm.wasm'));
+}
 if (watch) console.log('watching…');
 else if (failed) process.exit(1);

@@ -5,6 +5,9 @@ import { evalCommand, EVAL_USAGE } from './eval';
 import { benchCommand, BENCH_USAGE } from './bench';
 import { continueCommand, CONTINUE_USAGE } from './continue';
 import { explainCommand, EXPLAIN_USAGE } from './explain';
+import { diffCommand, DIFF_USAGE } from './diff';
+import { indexCommand, INDEX_USAGE } from './index-command';
+import { findCommand, FIND_USAGE } from './find';
 import { escapeInvisible } from '../shared/present';
 import { UsageError } from './args';
 
@@ -13,6 +16,9 @@ const USAGE = `usage:
   ${CONTINUE_USAGE}
   ${EVAL_USAGE}
   ${EXPLAIN_USAGE}
+  ${DIFF_USAGE}
+  ${INDEX_USAGE}
+  ${FIND_USAGE}
   ${BENCH_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
@@ -28,6 +34,12 @@ async function main(argv: string[]): Promise<number> {
       return benchCommand(rest);
     case 'explain':
       return explainCommand(rest);
+    case 'diff':
+      return diffCommand(rest);
+    case 'index':
+      return indexCommand(rest);
+    case 'find':
+      return findCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -35,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command "${cmd}" (analyze, continue, eval, explain or bench)`);
+      throw new UsageError(`unknown command "${cmd}" (analyze, continue, eval, explain, diff, index, find or bench)`);
   }
 }
 

@@ -1,0 +1,108 @@
+// Brings a feature index up to date with a set of files: a file whose content hash is stored unchanged
+// is not analysed again; a changed or new one is analysed and its occurrences replace the old ones; a
+// file no longer in the set is dropped. The store is saved (atomically) every saveEveryMs and at the
+// end, so a run killed half-way leaves a sound index that the next run completes. Shared by the CLI
+// (`activation-inspector index`) and the extension (Find Feature in Workspace).
+import { createHash } from 'node:crypto';
+import { collectOccurrences, PER_FILE_BOUND, type IndexedToken } from './occurrences';
+import type { FeatureIndexStore } from './store';
+
+export interface IndexFile {
+  /** Relative to the index's root, '/'-separated. */
+  path: string;
+  /** The file's text; null when it is not indexable (binary, too big, unreadable). */
+  read(): Promise<string | null>;
+}
+
+export type AnalyzeOutcome = { ok: true; value: { tokens: readonly IndexedToken[]; hooks: readonly string[] } } | { ok: false; error: { kind: string; message: string } };
+
+export interface IndexAnalyzer {
+  analyze(key: string, text: string, signal?: AbortSignal): Promise<AnalyzeOutcome>;
+  /** Drops the engine's caches of a document once it is indexed. */
+  forget?(key: string): void;
+}
+
+export interface IndexProgress {
+  done: number;
+  total: number;
+  path: string;
+}
+
+export interface IndexRunReport {
+  analysed: string[];
+  unchanged: number;
+  removed: string[];
+  failed: { path: string; message: string }[];
+  cancelled: boolean;
+}
+
+export interface IndexRunOptions {
+  signal?: AbortSignal;
+  onProgress?: (p: IndexProgress) => void;
+  /** Longest time between two saves while analysing (default 2000 ms). */
+  saveEveryMs?: number;
+}
+
+/** What makes stored results comparable: model, tokenizer and dictionaries (their hashes) and the
+ *  options that decide what an occurrence is. */
+export function indexFingerprint(p: { model: { sha256: string }; tokenizer: { sha256: string }; dictionaries: { hookName: string; sha256: string }[] }, featuresPerToken: number, hooks: readonly string[]): string {
+  const dictionaries = p.dictionaries.map((d) => `${d.hookName}=${d.sha256}`).sort();
+  return JSON.stringify({ model: p.model.sha256, tokenizer: p.tokenizer.sha256, dictionaries, featuresPerToken, hooks: [...hooks].sort(), bound: PER_FILE_BOUND });
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export async function updateIndex(store: FeatureIndexStore, files: readonly IndexFile[], analyzer: IndexAnalyzer, options: IndexRunOptions = {}): Promise<IndexRunReport> {
+  const report: IndexRunReport = { analysed: [], unchanged: 0, removed: [], failed: [], cancelled: false };
+  const saveEveryMs = options.saveEveryMs ?? 2000;
+  let lastSave = performance.now();
+  const wanted = new Set(files.map((f) => f.path));
+  for (const p of store.paths()) {
+    if (!wanted.has(p)) {
+      store.removeFile(p);
+      report.removed.push(p);
+    }
+  }
+  for (const [i, file] of files.entries()) {
+    if (options.signal?.aborted) {
+      report.cancelled = true;
+      break;
+    }
+    options.onProgress?.({ done: i, total: files.length, path: file.path });
+    const text = await file.read();
+    if (text === null) {
+      if (store.fileRecord(file.path)) {
+        store.removeFile(file.path);
+        report.removed.push(file.path);
+      }
+      continue;
+    }
+    const sha = sha256Text(text);
+    if (store.fileRecord(file.path)?.sha256 === sha) {
+      report.unchanged++;
+      continue;
+    }
+    const key = `feature-index:${file.path}`;
+    const r = await analyzer.analyze(key, text, options.signal);
+    analyzer.forget?.(key);
+    if (!r.ok) {
+      if (r.error.kind === 'cancelled') {
+        report.cancelled = true;
+        break;
+      }
+      report.failed.push({ path: file.path, message: r.error.message });
+      continue;
+    }
+    store.replaceFile(file.path, sha, r.value.tokens.length, collectOccurrences(text, r.value.tokens, r.value.hooks));
+    report.analysed.push(file.path);
+    if (performance.now() - lastSave >= saveEveryMs) {
+      store.save();
+      lastSave = performance.now();
+    }
+  }
+  store.save();
+  options.onProgress?.({ done: files.length, total: files.length, path: '' });
+  return report;
+}

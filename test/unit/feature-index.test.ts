@@ -1,0 +1,69 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { collectOccurrences, decodeOccurrences, encodeOccurrences, FeatureIndexStore, lineOf, lineStarts, listIndexableFiles } from '../../src/featureIndex';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-index-unit-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('occurrences', () => {
+  it('round-trips through the binary record format (float32 activations)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ start: fc.nat(), end: fc.nat(), line: fc.nat(), activation: fc.float({ noNaN: true, noDefaultInfinity: true }) })), (list) => {
+        const exact = list.map((o) => ({ ...o, activation: Math.fround(o.activation) }));
+        expect(decodeOccurrences(encodeOccurrences(exact))).toEqual(exact.map((o) => ({ ...o, activation: Object.is(o.activation, -0) ? -0 : o.activation })));
+      }),
+    );
+  });
+
+  it('keeps every reported feature with activation > 0, strongest first, bounded per file', () => {
+    const text = 'a\nb\nc\nd';
+    const tokens = [0, 2, 4, 6].map((start, i) => ({ start, end: start + 1, features: { h: [{ index: 1, activation: i + 1 }, { index: 2, activation: 0 }] } }));
+    const occ = collectOccurrences(text, tokens, ['h'], 2);
+    expect(occ).toEqual([{ hook: 'h', feature: 1, count: 4, occurrences: [{ start: 6, end: 7, line: 4, activation: 4 }, { start: 4, end: 5, line: 3, activation: 3 }] }]);
+  });
+
+  it('numbers lines from 1, CRLF or LF', () => {
+    const starts = lineStarts('x\r\ny\nz');
+    expect([0, 1, 3, 4, 5].map((o) => lineOf(starts, o))).toEqual([1, 1, 2, 2, 3]);
+  });
+});
+
+describe('listIndexableFiles', () => {
+  it('honours nested .gitignore files, skips .git, big files and what accept refuses', () => {
+    const root = path.join(tmp, 'walk');
+    for (const d of ['a/b', '.git', 'c']) fs.mkdirSync(path.join(root, d), { recursive: true });
+    const files: Record<string, string> = { '.gitignore': 'c/\n*.log\n', 'keep.ts': 'x', 'x.log': 'x', 'a/.gitignore': 'b/skip.ts\n', 'a/b/skip.ts': 'x', 'a/b/ok.ts': 'x', '.git/config': 'x', 'c/gone.ts': 'x', 'big.ts': 'x'.repeat(100), 'no.md': 'x' };
+    for (const [f, t] of Object.entries(files)) fs.writeFileSync(path.join(root, f), t);
+    expect(listIndexableFiles(root, { maxBytes: 50, accept: (p) => !p.endsWith('.md') })).toEqual(['.gitignore', 'a/.gitignore', 'a/b/ok.ts', 'keep.ts']);
+  });
+});
+
+describe('FeatureIndexStore', () => {
+  it('persists atomically, drops results for another model, and rebuilds a damaged file', async () => {
+    const file = path.join(tmp, 'store.sqlite');
+    const id = { fingerprint: 'model-1', root: '/r' };
+    const s = await FeatureIndexStore.open(file, id);
+    s.replaceFile('a.ts', 'sha-a', 3, [{ hook: 'h', feature: 7, count: 1, occurrences: [{ start: 0, end: 1, line: 1, activation: 2 }] }]);
+    s.replaceFile('b.ts', 'sha-b', 3, [{ hook: 'h', feature: 7, count: 1, occurrences: [{ start: 4, end: 5, line: 2, activation: 3 }] }]);
+    s.save();
+    s.close();
+    expect(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const again = await FeatureIndexStore.open(file, id);
+    expect(again.notice).toBeUndefined();
+    expect(again.fileRecord('a.ts')).toEqual({ sha256: 'sha-a', tokens: 3 });
+    expect(again.find('h', 7).map((o) => o.file)).toEqual(['b.ts', 'a.ts']);
+    again.close();
+    const other = await FeatureIndexStore.open(file, { ...id, fingerprint: 'model-2' });
+    expect(other.paths()).toEqual([]);
+    other.close();
+    fs.writeFileSync(file, 'SQLite format 3\u0000 but not really');
+    const rebuilt = await FeatureIndexStore.open(file, id);
+    expect(rebuilt.notice).toMatch(/rebuilt/);
+    expect(rebuilt.paths()).toEqual([]);
+    rebuilt.close();
+    await expect(FeatureIndexStore.read(file)).rejects.toThrow(/not a sound feature index/);
+  });
+});
