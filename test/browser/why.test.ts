@@ -51,6 +51,28 @@ describe('why this prediction', () => {
     await panel.close();
   });
 
+  it('keyboard: Tab reaches the toggle, Enter opens it; reopened from the saved state it asks at once', async () => {
+    const { panel, page } = await open({ cursorIndex: explained() });
+    const toggle = page.getByRole('button', { name: /Why this prediction/ });
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await panel.waitForMessage('requestExplain');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-focus-key'))).toBe('why-toggle');
+    await page.locator('.lens-table').waitFor();
+    // Tab from the toggle walks into the section: the pickers come first.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.closest('.why-picker') !== null)).toBe(true);
+    await page.waitForTimeout(300); // the saved state is written 150 ms after a change
+    const saved = panel.persisted;
+    await panel.close();
+    const again = await open({ cursorIndex: explained() }, { persisted: saved });
+    expect(await again.panel.waitForMessage('requestExplain')).toMatchObject({ index: explained() });
+    await again.page.locator('.lens-table').waitFor();
+    expect(await expectClean(again.panel)).toEqual([]);
+    await again.panel.close();
+  });
+
   it('lists the largest direct contributions for and against, in order, with the logit', async () => {
     const { panel, page } = await openWhy();
     const e = view();
