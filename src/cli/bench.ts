@@ -13,6 +13,7 @@ import { intArg, parse, UsageError } from './args';
 import { interleaveWithPytorch, median } from './bench-pytorch';
 import { openEngine } from './open-engine';
 import { benchExplain } from './bench-explain';
+import { benchVisibleFirst } from './bench-visible';
 import { benchEdit } from './bench-edit';
 
 export const BENCH_USAGE = 'activation-inspector bench [--bundle DIR] [--threads N] [--features N] [--rounds N] [--no-pytorch]';
@@ -64,8 +65,9 @@ function gpt2SmallFixture(root: string): { dir: string } | { error: string } {
   }
 }
 
-/** Achieved FLOPs of one analysis: model matmuls per computed position (window by window, attention over
- *  the positions before it) + unembedding + dictionary encode and decode for owned positions. */
+/** FLOPs of one analysis's work: model matmuls per computed position (window by window, attention over
+ *  the positions before it) + unembedding + dictionary encode and decode for owned positions. An int8
+ *  encoder's multiply-adds count as float ones (the work is the same; the machine does it faster). */
 function analysisFlops(engine: Engine, n: number, hooks: string[]): number {
   const a = engine.bundle.manifest.architecture;
   const d = a.d_model;
@@ -74,7 +76,7 @@ function analysisFlops(engine: Engine, n: number, hooks: string[]): number {
     const len = w.end - w.start;
     f += len * a.n_layers * (2 * d * 3 * d + 2 * d * d + 2 * 2 * d * a.d_mlp); // qkv, proj, mlp
     f += a.n_layers * 2 * 2 * d * ((len * (len + 1)) / 2); // QK^T and AV, causal
-    f += len * 2 * d * a.d_vocab; // unembedding
+    f += (w.end - w.ownedStart) * 2 * d * a.d_vocab; // unembedding, for the positions whose outputs are read
     for (const h of hooks) {
       const dict = engine.info.dictionaries.find((x) => x.hookName === h)!;
       // encode [d_in, d_sae]; decode dense [d_sae, d_in], or from the k active rows for topk
@@ -178,6 +180,7 @@ async function benchBundle(engine: Engine, s: Settings, out: Out, full: boolean)
   if (full) await editAndHover(engine, prefix(2000), run, out);
   if (full) await benchExplain(engine, prefix(2000), out);
   if (full) await benchEdit(engine, prefix, out);
+  if (full) await benchVisibleFirst(engine, text, out);
   // Achieved GFLOP/s against a same-run matmul baseline.
   const flops = analysisFlops(engine, BASELINE_TOKENS, engine.info.hooks);
   const achieved = flops / (times[BASELINE_TOKENS] / 1000) / 1e9;
