@@ -23,6 +23,8 @@ export default defineConfig(
       '.cache/**',
       // Documents the end-to-end tests open in VS Code, not code of the project.
       'test/e2e/workspace/**',
+      // Hidden files at the top (editor and tool leftovers, local scratch) are no part of the project.
+      '.*',
     ],
   },
   {

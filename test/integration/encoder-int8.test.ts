@@ -47,10 +47,11 @@ async function encodeAll(enc: DictionaryEncoder, x: Float32Array, rows: number, 
 describe.skipIf(!bundle)('int8 dictionary encoders on the default bundle', () => {
   let engine: Engine;
   let result: AnalysisResult;
-  const manifest = bundle ? JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8')) : null;
-  const int8Hooks: string[] = (manifest?.dictionaries ?? []).filter((d: any) => d.encoder?.precision === 'int8').map((d: any) => d.hook_name);
+  type DictionaryEntry = { hook_name: string; path: string; encoder?: { precision?: string } };
+  const manifest = bundle ? (JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8')) as { dictionaries: DictionaryEntry[] }) : null;
+  const int8Hooks = (manifest?.dictionaries ?? []).filter((d) => d.encoder?.precision === 'int8').map((d) => d.hook_name);
   const encoders = async (hook: string) => {
-    const dir = path.join(bundle!, manifest.dictionaries.find((d: any) => d.hook_name === hook).path);
+    const dir = path.join(bundle!, manifest!.dictionaries.find((d) => d.hook_name === hook)!.path);
     const loaded = await loadSaeFolder(dir);
     if (!loaded.ok) throw new Error(loaded.error.message);
     const make = (precision: EncoderPrecision) => DictionaryEncoder.create(toSpec(loaded.value, precision), { threads: 2 });
