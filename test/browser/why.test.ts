@@ -73,6 +73,24 @@ describe('why this prediction', () => {
     await again.panel.close();
   });
 
+  it('focused controls keep their place and size (feature rows, the toggle, terms, head cells, attended tokens)', async () => {
+    const { panel, page } = await openWhy();
+    await page.locator('[data-focus-key="head:L0H0"]').click();
+    await page.locator('button.attended-token').first().waitFor();
+    for (const sel of ['button.feature', '.why-toggle', 'button.term', '[role=gridcell]', 'button.attended-token']) {
+      const el = page.locator(sel).first();
+      await el.scrollIntoViewIfNeeded();
+      const before = await el.boundingBox();
+      await el.focus();
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Tab'); // focus by keyboard: :focus-visible applies
+      const after = await el.boundingBox();
+      expect({ sel, width: after?.width, height: after?.height }).toEqual({ sel, width: before?.width, height: before?.height });
+    }
+    expect(await expectClean(panel)).toEqual([]);
+    await panel.close();
+  });
+
   it('lists the largest direct contributions for and against, in order, with the logit', async () => {
     const { panel, page } = await openWhy();
     const e = view();
