@@ -6,7 +6,7 @@
 // one is what its machinery costs.
 import * as ort from 'onnxruntime-node';
 import { buildEncoderModel } from '../dictionary';
-import { contextModelBytes, DICTIONARY_BATCH_ROWS, kvOutputNames, planRuns } from '../inference';
+import { analysisModel, contextModelBytes, createSession, DICTIONARY_BATCH_ROWS, kvOutputNames, planRuns } from '../inference';
 import { sessionOptions } from '../onnx';
 import type { Result } from '../types';
 import { openBundleSource, type BundleSource } from './bundle-source';
@@ -32,7 +32,7 @@ export class BareOrt {
     const src = await openBundleSource(bundleDir, opts.extraDictionaries ?? [], false);
     if (!src.ok) return src;
     const tuning = sessionOptions({ threads: opts.threads ?? 2 });
-    const model = await ort.InferenceSession.create(src.value.modelPath, tuning);
+    const model = await createSession(analysisModel(src.value.modelPath), { threads: opts.threads ?? 2 });
     const contextBytes = contextModelBytes(src.value.modelPath, src.value.nLayers);
     const context = contextBytes && (await ort.InferenceSession.create(contextBytes, tuning));
     const encoders = [];

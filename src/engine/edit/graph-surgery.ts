@@ -2,91 +2,14 @@
 // hook's value becomes a graph input, so the caller feeds the edited activation) and computes only the
 // outputs asked for (every node those do not need is dropped, so a segment costs only its own layers).
 //
-// The protobuf is read with "raw" message types in which every sub-message the surgery does not change is
+// The protobuf is read with the "raw" message types of onnx/raw-model.ts, in which every sub-message the surgery does not change is
 // kept as its bytes: attributes, tensors, types and metadata go back out exactly as they came in.
 // Names used inside sub-graph attributes (If/Loop bodies) are not followed; GPT-2 exports have none.
 import protobuf from 'protobufjs';
-
-const root = protobuf.Root.fromJSON({
-  nested: {
-    raw: {
-      nested: {
-        Model: {
-          fields: {
-            ir_version: { type: 'int64', id: 1 },
-            producer_name: { type: 'string', id: 2 },
-            producer_version: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            model_version: { type: 'int64', id: 5 },
-            doc_string: { type: 'string', id: 6 },
-            graph: { type: 'bytes', id: 7 },
-            opset_import: { rule: 'repeated', type: 'bytes', id: 8 },
-            metadata_props: { rule: 'repeated', type: 'bytes', id: 14 },
-            training_info: { rule: 'repeated', type: 'bytes', id: 20 },
-            functions: { rule: 'repeated', type: 'bytes', id: 25 },
-          },
-        },
-        Graph: {
-          fields: {
-            node: { rule: 'repeated', type: 'bytes', id: 1 },
-            name: { type: 'string', id: 2 },
-            initializer: { rule: 'repeated', type: 'bytes', id: 5 },
-            doc_string: { type: 'string', id: 10 },
-            input: { rule: 'repeated', type: 'bytes', id: 11 },
-            output: { rule: 'repeated', type: 'bytes', id: 12 },
-            value_info: { rule: 'repeated', type: 'bytes', id: 13 },
-            quantization_annotation: { rule: 'repeated', type: 'bytes', id: 14 },
-            sparse_initializer: { rule: 'repeated', type: 'bytes', id: 15 },
-            metadata_props: { rule: 'repeated', type: 'bytes', id: 16 },
-          },
-        },
-        Node: {
-          fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            op_type: { type: 'string', id: 4 },
-            attribute: { rule: 'repeated', type: 'bytes', id: 5 },
-            doc_string: { type: 'string', id: 6 },
-            domain: { type: 'string', id: 7 },
-            overload: { type: 'string', id: 8 },
-            metadata_props: { rule: 'repeated', type: 'bytes', id: 9 },
-          },
-        },
-        ValueInfo: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            type: { type: 'bytes', id: 2 },
-            doc_string: { type: 'string', id: 3 },
-            metadata_props: { rule: 'repeated', type: 'bytes', id: 4 },
-          },
-        },
-        TensorName: { fields: { name: { type: 'string', id: 8 } } },
-      },
-    },
-  },
-});
-const Model = root.lookupType('raw.Model');
-const Graph = root.lookupType('raw.Graph');
-const Node = root.lookupType('raw.Node');
-const ValueInfo = root.lookupType('raw.ValueInfo');
-const TensorName = root.lookupType('raw.TensorName');
-
-interface RawNode {
-  input: string[];
-  output: string[];
-  op_type?: string;
-  [field: string]: unknown;
-}
-interface RawValueInfo {
-  name: string;
-  type?: Uint8Array;
-  [field: string]: unknown;
-}
-type RawGraph = Record<string, unknown> & { node: Uint8Array[]; initializer: Uint8Array[]; input: Uint8Array[]; output: Uint8Array[]; value_info: Uint8Array[] };
-
-const decode = <T>(type: protobuf.Type, bytes: Uint8Array): T => type.toObject(type.decode(bytes), { defaults: true, longs: String }) as T;
-const encode = (type: protobuf.Type, obj: object): Uint8Array => type.encode(type.fromObject(obj)).finish();
+import {
+  decodeRaw as decode, encodeRaw as encode, RawGraphType as Graph, RawModel as Model, RawNodeType as Node, RawTensorName as TensorName, RawValueInfoType as ValueInfo,
+  type RawGraph, type RawNode, type RawValueInfo,
+} from '../onnx';
 
 /** The name of the graph input that carries a segment's starting hook value. */
 export function cutInputName(hook: string): string {

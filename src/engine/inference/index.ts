@@ -5,7 +5,8 @@ export type {
   AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerExplain, WorkerExplainReply, WorkerInfo, WorkerInit,
 } from './protocol';
 export { DICTIONARY_BATCH_ROWS, planRuns, planWindows, windowCount } from './windows';
-// The context-only model (KV outputs alone) the worker runs for positions whose outputs nobody reads; the
-// benchmark's bare ONNX Runtime baseline runs it too.
-export { contextModelBytes, kvOutputNames } from './model-runner';
+// The models the worker's sessions load (the analysis model, counting in float; the context-only cut, KV
+// outputs alone, for positions whose outputs nobody reads); the benchmark's bare ONNX Runtime baseline
+// loads the same.
+export { analysisModel, contextModelBytes, createSession, kvOutputNames } from './model-runner';
 export type { Window, WindowRun } from './windows';

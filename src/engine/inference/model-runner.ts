@@ -3,14 +3,16 @@
 // positions only serve as context for later ones (a window's first half, whose outputs the previous
 // window owns) run through a second session cut down to the KV outputs: ONNX Runtime computes every node
 // of a graph whatever is fetched, and on a small model the unembedding, log-softmax and top-k dominate.
+// The main session's model counts the target's rank in float (onnx/count-in-float.ts).
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { sessionOptions, type SessionTuning } from '../onnx';
+import { countInFloat, sessionOptions, type SessionTuning } from '../onnx';
 import { ParsedModel } from '../edit/graph-surgery';
 
-/** Largest model.onnx that gets the KV-only session: it holds its own copy of the weights (made on first
- *  use, i.e. for the first document longer than one window), worth it only where the head dominates. */
-const KV_ONLY_MAX_BYTES = 256 * 2 ** 20;
+/** Largest model.onnx rewritten at load: counting in float, and the KV-only session (which holds its own
+ *  copy of the weights, made on first use, i.e. for the first document longer than one window). Both pay
+ *  where the head dominates, on small models; rewriting a GPT-2-small-sized file takes seconds. */
+const REWRITE_MAX_BYTES = 256 * 2 ** 20;
 
 /** KV cache of one window: per layer [H, len, d_head] row-major, for the window's first `len` tokens. */
 export interface WindowKv {
@@ -37,10 +39,21 @@ export function kvOutputNames(nLayers: number): string[] {
 }
 
 /** model.onnx cut down to its KV outputs (inputs: input_ids and the past KV), or null when the model is
- *  over KV_ONLY_MAX_BYTES. */
+ *  over REWRITE_MAX_BYTES. */
 export function contextModelBytes(modelPath: string, nLayers: number): Uint8Array | null {
-  if (fs.statSync(modelPath).size > KV_ONLY_MAX_BYTES) return null;
+  if (fs.statSync(modelPath).size > REWRITE_MAX_BYTES) return null;
   return new ParsedModel(fs.readFileSync(modelPath)).segment({ from: null, outputs: kvOutputNames(nLayers) });
+}
+
+/** What the analysis session loads: model.onnx with its bool counts summed in float, or the file as is
+ *  when it is over REWRITE_MAX_BYTES. Same outputs, bit for bit (a count is exact in float). */
+export function analysisModel(modelPath: string): string | Uint8Array {
+  return fs.statSync(modelPath).size > REWRITE_MAX_BYTES ? modelPath : countInFloat(fs.readFileSync(modelPath)).bytes;
+}
+
+/** An ONNX Runtime session of a model given as a path or as bytes. */
+export function createSession(model: string | Uint8Array, tuning: SessionTuning): Promise<ort.InferenceSession> {
+  return typeof model === 'string' ? ort.InferenceSession.create(model, sessionOptions(tuning)) : ort.InferenceSession.create(model, sessionOptions(tuning));
 }
 
 export class ModelRunner {
@@ -56,7 +69,7 @@ export class ModelRunner {
   ) {}
 
   static async create(modelPath: string, nLayers: number, nHeads: number, dHead: number, tuning: SessionTuning): Promise<ModelRunner> {
-    const session = await ort.InferenceSession.create(modelPath, sessionOptions(tuning));
+    const session = await createSession(analysisModel(modelPath), tuning);
     return new ModelRunner(session, nLayers, nHeads, dHead, modelPath, tuning);
   }
 

@@ -12,3 +12,7 @@ export { readGraphInterface } from './graph-interface';
 export { ModelTensors } from './tensor-reader';
 export type { StoredNode, StoredTensor } from './tensor-reader';
 export type { GraphDim, GraphInitializer, GraphInterface, GraphValue } from './graph-interface';
+// ModelProto with untouched sub-messages kept as bytes, for graph rewrites (edit segments, counting in float).
+export { decodeRaw, encodeRaw, RawGraphType, RawModel, RawNodeType, RawTensorName, RawValueInfoType } from './raw-model';
+export type { RawGraph, RawNode, RawValueInfo } from './raw-model';
+export { countInFloat } from './count-in-float';
