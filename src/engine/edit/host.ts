@@ -25,7 +25,7 @@ export class BadEditRequest extends Error {}
 
 export class EditTools {
   readonly segments: SegmentedModel;
-  private readonly editors = new Map<string, Promise<HookEditor>>();
+  private readonly editors = new Map<string, HookEditor>();
   /** Dictionary time of the current request (encoding the edited rows). */
   dictionaryMs = 0;
 
@@ -34,12 +34,12 @@ export class EditTools {
     this.segments = new SegmentedModel(init.modelPath, { nLayers: init.nLayers, nHeads: init.nHeads, dHead: init.dHead }, { threads: init.threads });
   }
 
-  private editor(hook: string): Promise<HookEditor> {
+  private editor(hook: string): HookEditor {
     let e = this.editors.get(hook);
     if (!e) {
       const enc = this.host.dicts.get(hook);
       if (!enc) throw new BadEditRequest(`no dictionary for hook ${hook}`);
-      e = HookEditor.create(enc.spec, { threads: this.host.init.threads });
+      e = new HookEditor(enc.spec, { threads: this.host.init.threads });
       this.editors.set(hook, e);
     }
     return e;
@@ -49,7 +49,7 @@ export class EditTools {
   rowEditor(scope: EditScope, first: number): EditRows {
     return async (hook, rows) => {
       const d = this.host.dicts.get(hook)!.spec.dIn;
-      const r = await (await this.editor(hook)).apply(rows, scope.rowEdits(hook, first, rows.length / d));
+      const r = await this.editor(hook).apply(rows, scope.rowEdits(hook, first, rows.length / d));
       this.dictionaryMs += r.ms;
       return r.changed;
     };
@@ -57,7 +57,7 @@ export class EditTools {
 
   async release(): Promise<void> {
     await this.segments.release();
-    for (const e of this.editors.values()) await (await e).release();
+    for (const e of this.editors.values()) await e.release();
   }
 }
 
