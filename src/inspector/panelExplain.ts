@@ -24,6 +24,9 @@ export interface PanelExplainDeps {
   labelOf: (hook: string, index: number) => string | undefined;
   /** What the panel shows now (undefined: nothing). */
   source: () => AnalysisSource | undefined;
+  /** The document the panel follows; default the active editor's (a panel beside the editor, which
+   *  takes the focus, passes the editor it follows). */
+  document?: () => vscode.TextDocument | undefined;
   /** Whether that is a snapshot (nothing is run for one). */
   showingSnapshot: () => boolean;
   post: (m: ToWebviewMessage) => void;
@@ -46,7 +49,7 @@ export class PanelExplain implements vscode.Disposable {
   async request(m: Message<'requestExplain'>): Promise<void> {
     const source = this.deps.source();
     if (!source) return;
-    const doc = vscode.window.activeTextEditor?.document;
+    const doc = this.document();
     const current = doc !== undefined && key(doc) === source.docUri && doc.version === source.version && m.index < source.result.tokens.length;
     const reply = await this.answers.answer(m, {
       docKey: source.docUri,
@@ -62,10 +65,14 @@ export class PanelExplain implements vscode.Disposable {
   /** Tints what a head attends to, from the explanation the panel shows, while the text is still that version. */
   showAttention(m: Message<'showAttention'>): void {
     const kept = this.answers.explanation(m.requestId);
-    const doc = vscode.window.activeTextEditor?.document;
+    const doc = this.document();
     if (!kept || !doc || key(doc) !== kept.docKey || doc.version !== kept.version) return;
     const { token } = kept.explanation;
     this.attention.show({ docKey: kept.docKey, version: kept.version, query: token, attended: attendedRanges(kept.explanation, m.layer, m.head) });
+  }
+
+  private document(): vscode.TextDocument | undefined {
+    return this.deps.document ? this.deps.document() : vscode.window.activeTextEditor?.document;
   }
 
   clearAttention(): void {
