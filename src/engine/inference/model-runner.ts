@@ -9,10 +9,9 @@ import * as ort from 'onnxruntime-node';
 import { countInFloat, sessionOptions, type SessionTuning } from '../onnx';
 import { ParsedModel } from '../edit/graph-surgery';
 
-/** Largest model.onnx rewritten at load: counting in float, and the KV-only session (which holds its own
- *  copy of the weights, made on first use, i.e. for the first document longer than one window). Both pay
- *  where the head dominates, on small models; rewriting a GPT-2-small-sized file takes seconds. */
-const REWRITE_MAX_BYTES = 256 * 2 ** 20;
+/** Largest model.onnx that gets the KV-only session: it holds its own copy of the weights (made on first
+ *  use, i.e. for the first document longer than one window), worth it where the head dominates. */
+const CONTEXT_SESSION_MAX_BYTES = 256 * 2 ** 20;
 
 /** KV cache of one window: per layer [H, len, d_head] row-major, for the window's first `len` tokens. */
 export interface WindowKv {
@@ -39,16 +38,17 @@ export function kvOutputNames(nLayers: number): string[] {
 }
 
 /** model.onnx cut down to its KV outputs (inputs: input_ids and the past KV), or null when the model is
- *  over REWRITE_MAX_BYTES. */
+ *  over CONTEXT_SESSION_MAX_BYTES. */
 export function contextModelBytes(modelPath: string, nLayers: number): Uint8Array | null {
-  if (fs.statSync(modelPath).size > REWRITE_MAX_BYTES) return null;
+  if (fs.statSync(modelPath).size > CONTEXT_SESSION_MAX_BYTES) return null;
   return new ParsedModel(fs.readFileSync(modelPath)).segment({ from: null, outputs: kvOutputNames(nLayers) });
 }
 
-/** What the analysis session loads: model.onnx with its bool counts summed in float, or the file as is
- *  when it is over REWRITE_MAX_BYTES. Same outputs, bit for bit (a count is exact in float). */
+/** What the analysis session loads: model.onnx with its bool counts summed in float (same outputs, bit for
+ *  bit: a count is exact in float), or its path when there is nothing to rewrite. */
 export function analysisModel(modelPath: string): string | Uint8Array {
-  return fs.statSync(modelPath).size > REWRITE_MAX_BYTES ? modelPath : countInFloat(fs.readFileSync(modelPath)).bytes;
+  const r = countInFloat(fs.readFileSync(modelPath));
+  return r.rewritten ? r.bytes : modelPath;
 }
 
 /** An ONNX Runtime session of a model given as a path or as bytes. */
