@@ -72,7 +72,7 @@ export async function runContinuation(tools: EditTools, req: WorkerContinue, che
 
   // Runs positions [from, to) of the window starting at wStart on top of `past` (its first from - wStart positions).
   const pass = async (from: number, to: number, past: WindowKv | null) => {
-    const r = await tools.segments.run(Int32Array.from(ids.slice(from, to)), nextTargets(ids, from, to), past, hooks, tools.rowEditor(scope, from), extra, true);
+    const r = await tools.segments.run(Int32Array.from(ids.slice(from, to)), nextTargets(ids, from, to), past, hooks, tools.rowEditor(scope, from), { extraOutputs: extra, always: true });
     checkStop();
     return r;
   };

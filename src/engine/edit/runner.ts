@@ -40,13 +40,24 @@ export async function runEdited(tools: EditTools, req: WorkerEdit, checkStop: ()
   for (const w of planRuns(n, nCtx, p0)) {
     const e = scope.firstIn(w.start, w.end);
     if (e >= w.end) continue; // nothing edited inside this window: its outputs stand
-    const past = e > w.start ? host.cachedWindowPrefix(req.docKey, ids, w, e - w.start) : null;
-    const runStart = w.start + (past?.len ?? 0);
-    const pass = await tools.segments.run(ids.subarray(runStart, w.end), nextTargets(ids, runStart, w.end), past, hooks, tools.rowEditor(scope, runStart));
+    const cached = e > w.start ? host.cachedWindowPrefix(req.docKey, ids, w, e - w.start) : null;
+    const runStart = w.start + (cached?.len ?? 0);
+    // Positions whose outputs an earlier window owns are run for their keys and values alone.
+    const ownedFrom = Math.min(w.end, Math.max(runStart, w.ownedStart));
+    let past = cached;
+    let contextChanged = false;
+    if (ownedFrom > runStart) {
+      const context = await tools.segments.run(ids.subarray(runStart, ownedFrom), nextTargets(ids, runStart, ownedFrom), past, hooks, tools.rowEditor(scope, runStart), { kvOnly: true });
+      modelMs += context.modelMs;
+      past = context.kv;
+      contextChanged = context.changed;
+      checkStop();
+    }
+    const pass = await tools.segments.run(ids.subarray(ownedFrom, w.end), nextTargets(ids, ownedFrom, w.end), past, hooks, tools.rowEditor(scope, ownedFrom), { always: contextChanged });
     modelMs += pass.modelMs;
     rerunTokens += w.end - runStart;
     checkStop();
-    if (pass.changed) writeOutputs(edited, pass.outputs, { runStart, from: Math.max(runStart, w.ownedStart), end: w.end, n, K, topkMax });
+    if (pass.changed || contextChanged) writeOutputs(edited, pass.outputs, { runStart: ownedFrom, from: ownedFrom, end: w.end, n, K, topkMax });
   }
   return {
     n, K, textSha256: createHash('sha256').update(req.text).digest('hex'), ids, starts, ends, original, edited,

@@ -28,6 +28,16 @@ export interface SegmentedPass {
  *  whether any value changed. */
 export type EditRows = (hook: string, rows: Float32Array) => Promise<boolean>;
 
+export interface PassOptions {
+  /** Also output these tensors of the graph (e.g. the full log-probabilities). */
+  extraOutputs?: readonly string[];
+  /** Run the tail even when no edit changed a value. */
+  always?: boolean;
+  /** Only the keys/values are wanted (positions whose outputs another window owns): the tail stops at
+   *  the last layer's keys/values instead of running the unembedding and the statistics. */
+  kvOnly?: boolean;
+}
+
 export class SegmentedModel {
   private parsed: ParsedModel | null = null;
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -72,18 +82,10 @@ export class SegmentedModel {
   /**
    * One pass over `ids` on top of `past` with the hooks in `hooks` (model order) edited by `edit`.
    * Returns the tail's outputs and the KV of every layer. `changed` is false when no edit changed any
-   * value: then, unless `always`, the tail was not run, `outputs` is empty and `kv` null (the unedited
-   * results stand).
+   * value: then, unless `always` or `kvOnly`, the tail was not run, `outputs` is empty and `kv` null (the
+   * unedited results stand).
    */
-  async run(
-    ids: Int32Array,
-    targets: Int32Array,
-    past: WindowKv | null,
-    hooks: readonly string[],
-    edit: EditRows,
-    extraOutputs: readonly string[] = [],
-    always = false,
-  ): Promise<SegmentedPass & { changed: boolean }> {
+  async run(ids: Int32Array, targets: Int32Array, past: WindowKv | null, hooks: readonly string[], edit: EditRows, opts: PassOptions = {}): Promise<SegmentedPass & { changed: boolean }> {
     const { nLayers: L, nHeads: H, dHead: dh } = this.shape;
     const n = ids.length;
     const pastLen = past?.len ?? 0;
@@ -106,8 +108,13 @@ export class SegmentedModel {
     for (let k = 0; k <= hooks.length; k++) {
       const to = k < hooks.length ? hooks[k] : null;
       const layers = [...Array(L).keys()].filter((l) => (from === null || attentionAfter(from, l)) && (to === null || !attentionAfter(to, l)));
-      if (to === null && !changed && !always) break;
-      const wanted = [...(to === null ? [...STAT_OUTPUTS, ...extraOutputs] : [to]), ...layers.flatMap((l) => [`present_key_${l}`, `present_value_${l}`])];
+      if (to === null && !changed && !opts.always && !opts.kvOnly) break;
+      const results = to !== null ? [to] : opts.kvOnly ? [] : [...STAT_OUTPUTS, ...(opts.extraOutputs ?? [])];
+      const wanted = [...results, ...layers.flatMap((l) => [`present_key_${l}`, `present_value_${l}`])];
+      if (!wanted.length) {
+        ranTail = true; // nothing after the last edited hook computes keys or values
+        break;
+      }
       const session = await this.session({ from, outputs: wanted });
       const t0 = performance.now();
       const out = await session.run(Object.fromEntries(session.inputNames.map((name) => [name, feeds[name]])), wanted);
