@@ -17,6 +17,7 @@ import { exportSnapshot, openSnapshot } from './editor/snapshotCommands';
 import { StatusBar } from './editor/statusBar';
 import { InspectorViewProvider, VIEW_ID } from './inspector/inspectorViewProvider';
 import { analysisSettingsChanged, SettingsSource } from './settings';
+import { registerBesideAndAcross, type BesideAndAcross } from './besideAndAcross';
 
 /** What activate() returns: handles for the integration tests and measurements, not a public API. */
 export interface ActivationInspectorApi {
@@ -26,6 +27,8 @@ export interface ActivationInspectorApi {
   heatmap: HeatmapDecorations;
   inspector: InspectorViewProvider;
   hover: AnalysisHoverProvider;
+  /** The inspector beside the editor, comparisons, the workspace feature search. */
+  beside: BesideAndAcross;
 }
 
 const loadOpener = async (): Promise<EngineOpener> => (await import('./editor/engineAdapter')).openEngine;
@@ -61,7 +64,8 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const densityOf = (hook: string, index: number) => model.loaded?.featureDensity(hook, index);
   // The hover's lens line comes from what the inspector explained (inspector is built just below).
   const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index));
-  const inspector = new InspectorViewProvider({ extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf });
+  const inspectorDeps = { extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf };
+  const inspector = new InspectorViewProvider(inspectorDeps);
 
   const updateStatus = () => {
     const doc = vscode.window.activeTextEditor?.document;
@@ -94,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       }
     });
 
+  const beside = registerBesideAndAcross({ context, inspectorDeps, panelInspector: inspector, store, tracker, model, heatmap, settings, log, loadSnapshotApi, command: run });
   context.subscriptions.push(
     output,
     settingsSource,
@@ -101,13 +106,14 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     heatmap,
     statusBar,
     inspector,
+    beside,
     { dispose: () => modelSub.dispose() },
     { dispose: () => void model.dispose() },
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], hover),
     vscode.window.registerWebviewViewProvider(VIEW_ID, inspector),
     tracker.onDidChangeStatus(updateStatus),
     vscode.window.onDidChangeActiveTextEditor(updateStatus),
-    run(COMMANDS.openInspector, (arg) => inspector.reveal(offsetArg(arg))),
+    run(COMMANDS.openInspector, (arg) => beside.inspectorForOpen().reveal(offsetArg(arg))),
     run(COMMANDS.explainPrediction, (arg) => inspector.reveal(offsetArg(arg), true)),
     run(COMMANDS.toggleHeatmap, () => {
       const mode = settings().heatmapMode;
@@ -144,6 +150,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       }
       if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
       inspector.refresh();
+      beside.sidePanel.inspector?.refresh();
     }),
   );
 
@@ -152,7 +159,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const first = setTimeout(() => tracker.refreshVisible(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(first) });
   log.info(`Activated; model folder ${model.currentBundleDir} (loaded on first use)`);
-  return { store, tracker, model, heatmap, inspector, hover };
+  return { store, tracker, model, heatmap, inspector, hover, beside };
 }
 
 export function deactivate(): void {

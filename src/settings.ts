@@ -23,6 +23,8 @@ export interface Settings {
   /** Documents larger than this many UTF-8 bytes are not analysed (bytes bound the tokens; characters do not). */
   readonly maxDocumentSize: number;
   readonly debounceMs: number;
+  /** Where "Open Inspector" shows the inspector: beside the editor (a webview panel) or in the bottom panel. */
+  readonly inspectorLocation: 'beside' | 'panel';
 }
 
 export const DEFAULT_SETTINGS: Settings = Object.freeze({
@@ -35,6 +37,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   heatmapMode: 'rank' as HeatmapMode,
   maxDocumentSize: DEFAULT_MAX_DOCUMENT_BYTES,
   debounceMs: 300,
+  inspectorLocation: 'beside' as const,
 });
 
 /** Limits mirrored in package.json `contributes.configuration` (topk_max of the bundle format is 50). */
@@ -73,6 +76,7 @@ export function readSettings(get: ConfigGetter): Settings {
     hooks: stringList(get('hooks'), d.hooks),
     heatmapMode: mode === 'rank' || mode === 'surprisal' ? mode : d.heatmapMode,
     maxDocumentSize: integerIn(get('maxDocumentSize'), LIMITS.maxDocumentSize, d.maxDocumentSize),
+    inspectorLocation: get('inspector.location') === 'panel' ? 'panel' : get('inspector.location') === 'beside' ? 'beside' : d.inspectorLocation,
     debounceMs: integerIn(get('debounceMs'), LIMITS.debounceMs, d.debounceMs),
   });
 }

@@ -5,19 +5,13 @@ import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
 import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
+import { LANGUAGES } from '../shared/languages';
 import { openEngine } from './open-engine';
 import { checkEdits, editArgs, editOption, formatEditedTable } from './edits';
 
 export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
                              [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]
                              [--max-bytes N] [--progress] [--edit HOOK:FEATURE=SPEC[@START-END]]...`;
-
-const LANGUAGES: Record<string, string> = {
-  '.py': 'python', '.ts': 'typescript', '.tsx': 'typescriptreact', '.js': 'javascript', '.mjs': 'javascript',
-  '.cjs': 'javascript', '.jsx': 'javascriptreact', '.json': 'json', '.md': 'markdown', '.c': 'c', '.h': 'c',
-  '.cpp': 'cpp', '.cc': 'cpp', '.hpp': 'cpp', '.rs': 'rust', '.go': 'go', '.java': 'java', '.sh': 'shellscript',
-  '.html': 'html', '.css': 'css', '.txt': 'plaintext', '.rb': 'ruby', '.php': 'php', '.yaml': 'yaml', '.yml': 'yaml',
-};
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);

@@ -6,13 +6,16 @@
 // for it: the model is causal, so every token before the first edited offset has the same prediction,
 // rank and features in the new text. prefix() hands out that part (and only that part), so hovers and
 // colours keep working on unchanged code while someone types further down.
-import type { AnalysisResult } from '../engine';
+import type { AnalysisResult, PartialAnalysis } from '../engine';
 import { tokenIndexAtOffset } from './tokenLookup';
 
 export interface StoredAnalysis {
   readonly docKey: string;
   readonly version: number;
   readonly result: AnalysisResult;
+  /** Visible-first: result.tokens are only the document's tokens [firstToken, firstToken + length) of
+   *  totalTokens, the part analysed first; the whole result replaces it when it is done. */
+  readonly partial?: { firstToken: number; totalTokens: number };
 }
 
 export interface PrefixAnalysis extends StoredAnalysis {
@@ -54,6 +57,8 @@ export class AnalysisStore {
     const e = this.entries.get(docKey);
     if (!e) return undefined;
     if (e.version === version) return { ...e, validTokens: e.result.tokens.length };
+    // A partial result holds tokens in the middle of the document: an edit before them shifts them.
+    if (e.partial) return undefined;
     if (e.editedFrom === undefined || e.editedVersion !== version) return undefined;
     let i = tokenIndexAtOffset(e.result.tokens, e.editedFrom);
     if (i < 0) i = e.result.tokens.length;
@@ -64,6 +69,21 @@ export class AnalysisStore {
     const current = this.entries.get(docKey);
     if (current && current.version > version) return; // never replace a newer result with an older one
     this.entries.set(docKey, { docKey, version, result });
+    this.emit(docKey, 'result');
+  }
+
+  /**
+   * Visible-first: the part of `version`'s analysis that was done first. Kept only while no whole
+   * result of this version or a newer one is stored; the whole result replaces it.
+   */
+  setPartial(docKey: string, version: number, partial: PartialAnalysis): void {
+    const current = this.entries.get(docKey);
+    if (current && (current.version > version || (current.version === version && !current.partial))) return;
+    const result: AnalysisResult = {
+      modelId: partial.modelId, textSha256: partial.textSha256, textLength: partial.textLength, tokens: partial.tokens, hooks: partial.hooks,
+      timings: { totalMs: 0, modelMs: 0, dictionaryMs: 0, reusedTokens: 0, computedTokens: partial.tokens.length },
+    };
+    this.entries.set(docKey, { docKey, version, result, partial: { firstToken: partial.firstToken, totalTokens: partial.totalTokens } });
     this.emit(docKey, 'result');
   }
 

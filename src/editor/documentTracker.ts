@@ -11,10 +11,12 @@ import { checkEligibility, documentFacts } from './eligibility';
 import type { Logger } from './logger';
 import type { ModelHost } from './modelHost';
 import { describeError } from './modelHost';
+import { visibleOffsets } from './visibleFirst';
 
 export type DocStatus =
   | { kind: 'pending' }
-  | { kind: 'analysing'; fraction?: number }
+  /** `visibleShown`: a long document's visible part is analysed and shown; the rest fills in. */
+  | { kind: 'analysing'; fraction?: number; visibleShown?: boolean }
   | { kind: 'ready'; ms: number; tokens: number; reused: number }
   | { kind: 'skipped'; reason: string; detail: string }
   | { kind: 'error'; message: string };
@@ -142,13 +144,21 @@ export class DocumentTracker implements vscode.Disposable {
       topK: Math.min(settings.topK, engine.topkMax), // a bundle may return fewer than the setting asks
       featuresPerToken: settings.featuresPerToken,
       hooks: [...settings.hooks.filter((h) => engine.hooks.includes(h))],
+      // Visible-first: the windows on screen run first (the engine ignores it for a one-window document).
+      priorityRange: visibleOffsets(doc),
       ...extra,
     };
+    let visibleShown = false;
     const started = performance.now();
     const result = await this.withProgress(doc, controller, (onFraction) =>
       engine.analyze(docKey, text, options, controller.signal, (p) => {
         onFraction(p.fraction);
-        this.setStatus(docKey, { kind: 'analysing', fraction: p.fraction });
+        // A partial result is shown only for exactly the text and version it was computed for.
+        if (p.partial && run.controller === controller && !doc.isClosed && doc.version === version && p.partial.textSha256 === sha) {
+          this.store.setPartial(docKey, version, p.partial);
+          visibleShown = true;
+        }
+        this.setStatus(docKey, { kind: 'analysing', fraction: p.fraction, visibleShown });
       }),
     );
     // Still this run's controller = no newer edit or request replaced it.

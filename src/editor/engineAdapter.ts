@@ -29,7 +29,7 @@ class EngineAdapter implements AnalysisEngine {
   }
 
   analyze(docKey: string, text: string, options: AnalysisOptions, signal?: AbortSignal, onProgress?: (p: AnalyzeProgress) => void) {
-    return this.engine.analyze(docKey, text, options, signal, onProgress ? (p) => onProgress({ fraction: p.total > 0 ? p.done / p.total : 0 }) : undefined);
+    return this.engine.analyze(docKey, text, options, signal, onProgress ? (p) => onProgress({ fraction: p.total > 0 ? p.done / p.total : 0, partial: p.partial }) : undefined);
   }
 
   getCard(hook: string, index: number): Promise<Result<FeatureCard>> {
@@ -42,6 +42,10 @@ class EngineAdapter implements AnalysisEngine {
 
   forget(docKey: string): void {
     this.engine.forget(docKey);
+  }
+
+  provenance() {
+    return this.engine.provenance();
   }
 
   onDidStop(listener: (error: EngineError) => void): { dispose(): void } {

@@ -2,11 +2,13 @@
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
 // Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
-import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, Result } from '../engine';
+import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, PartialAnalysis, Result } from '../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
   fraction: number;
+  /** Visible-first (options.priorityRange): the tokens of that range, once, before the whole result. */
+  partial?: PartialAnalysis;
 }
 
 export interface AnalysisEngine {
@@ -48,6 +50,8 @@ export interface AnalysisEngine {
   explain(docKey: string, text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>>;
   /** Drops cached state for a closed document. */
   forget(docKey: string): void;
+  /** Hashes of the model, tokenizer and dictionaries in use (the feature index's fingerprint). */
+  provenance?(): { model: { sha256: string }; tokenizer: { sha256: string }; dictionaries: { hookName: string; sha256: string }[] };
   /** Called once if the engine stops by itself (its worker crashed); it answers only errors after that. */
   onDidStop(listener: (error: EngineError) => void): { dispose(): void };
   dispose(): Promise<void>;

@@ -8,7 +8,7 @@ import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
-export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction];
+export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace];
 
 export interface HoverInput {
   result: AnalysisResult;
@@ -122,8 +122,9 @@ export function buildHoverMarkdown(input: HoverInput): string {
       const percent = densePercent(input.densityOf?.(f.hook, f.index));
       const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
       const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
+      const find = commandUri(COMMANDS.findFeatureInWorkspace, [{ hook: f.hook, index: f.index }]);
       out.push(
-        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document")`,
+        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document") · [find in workspace](${find} "Find this feature in the workspace")`,
       );
     }
     out.push('');

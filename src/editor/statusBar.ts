@@ -38,6 +38,7 @@ export function statusView(model: ModelState, doc: DocStatus | undefined): Statu
       return { text: `$(sync) ${name}: waiting for typing to pause`, message: 'analysis starts when typing pauses', error: false };
     case 'analysing': {
       const pct = doc.fraction === undefined ? '' : ` ${Math.round(doc.fraction * 100)}%`;
+      if (doc.visibleShown) return { text: `$(sync~spin) ${name}: visible part shown · analysing the rest${pct}`, message: 'the visible part is analysed and shown; analysing the rest of the document', error: false };
       return { text: `$(sync~spin) ${name}: analysing${pct}`, message: 'analysing the document', error: false };
     }
     case 'ready':

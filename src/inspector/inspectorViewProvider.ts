@@ -19,7 +19,7 @@ import type { LensSummary } from '../shared/lensSummary';
 import { updateSetting, type Settings } from '../settings';
 import { CardAnswers } from './cardAnswers';
 import { PanelExplain } from './panelExplain';
-import { makeNonce, panelHtml } from './html';
+import { FollowedEditor, type InspectorSurface, loadInspectorPage, viewSurface } from './inspectorSurface';
 import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
 import {
   buildInitMessage,
@@ -61,7 +61,9 @@ function documentView(doc: vscode.TextDocument): DocumentView {
 }
 
 export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
-  private view: vscode.WebviewView | undefined;
+  private view: InspectorSurface | undefined;
+  /** The text editor followed (the active one, or the last one while a webview beside has the focus). */
+  private readonly followed = new FollowedEditor();
   private ready = false;
   private snapshot: SnapshotView | undefined;
   private lastAnalysis: AnalysisMessage | undefined;
@@ -81,7 +83,12 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   /** Messages sent, by type (tests and the output channel's debug line read it). */
   readonly sent: Record<string, number> = {};
 
-  constructor(private readonly deps: InspectorDeps) {
+  /** `place` shows this inspector where it lives: the bottom panel's view unless told otherwise (the
+   *  webview panel beside the editor, sidePanel.ts). */
+  constructor(
+    private readonly deps: InspectorDeps,
+    private readonly place: { reveal(): Thenable<unknown> } = { reveal: () => vscode.commands.executeCommand(`${VIEW_ID}.focus`) },
+  ) {
     this.cards = new CardAnswers({ loaded: () => deps.model.loaded, load: () => deps.model.get() });
     this.explain = new PanelExplain({
       ...deps,
@@ -121,14 +128,16 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.disposables.push(
       storeSub,
       modelSub,
-      vscode.window.onDidChangeActiveTextEditor(() => {
+      vscode.window.onDidChangeActiveTextEditor((editor) => {
+        // Focus moved to a webview beside the editor: keep following the editor that had it.
+        if (!editor && this.followed.editor) return;
         this.snapshot = undefined;
         this.explain.clearAttention();
         this.pushInit();
         this.pushAnalysis(true);
       }),
       vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (this.snapshot || e.textEditor !== vscode.window.activeTextEditor) return;
+        if (this.snapshot || e.textEditor !== this.followed.editor) return;
         this.followCursor(e.textEditor);
       }),
       deps.tracker.onDidChangeStatus(() => this.pushStatus()),
@@ -137,16 +146,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    this.attach(viewSurface(view));
+  }
+
+  /** Serves the page in `view` (the bottom panel's view, or a webview panel beside the editor). */
+  attach(view: InspectorSurface): void {
     this.view = view;
     this.ready = false;
-    const dist = vscode.Uri.joinPath(this.deps.extensionUri, 'dist');
-    view.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
-    view.webview.html = panelHtml({
-      cspSource: view.webview.cspSource,
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
-      nonce: makeNonce(),
-    });
+    loadInspectorPage(view.webview, this.deps.extensionUri);
     this.disposables.push(
       view.webview.onDidReceiveMessage(this.receive),
       // Without retainContextWhenHidden a hidden panel loses its page; it says 'ready' again when shown.
@@ -166,7 +173,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   /** Reveals the panel; with a token offset, selects that token; with `why`, opens its "Why" section. */
   async reveal(target?: { uri?: string; offset?: number }, why = false): Promise<void> {
-    await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    await this.place.reveal();
     if (why && this.canPost()) this.post({ type: 'showWhy' });
     else if (why) this.whyRequested = true;
     if (target?.offset === undefined) return;
@@ -183,7 +190,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   async showSnapshot(loaded: LoadedSnapshot, fileUri: vscode.Uri, textMatches: boolean | null): Promise<void> {
     this.snapshot = { loaded, fileUri, textMatches };
     this.selectedIndex = null;
-    await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+    await this.place.reveal();
     this.pushInit();
     this.pushAnalysis(true);
   }
@@ -255,7 +262,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   // Sending
 
   private activeDocument(): vscode.TextDocument | undefined {
-    return vscode.window.activeTextEditor?.document;
+    return this.followed.editor?.document;
   }
 
   /** What the panel shows now: the snapshot, or the active document's current analysis. */
@@ -313,7 +320,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   private cursorIndex(source: AnalysisSource): number | null {
     if (this.snapshot) return this.selectedIndex;
-    const editor = vscode.window.activeTextEditor;
+    const editor = this.followed.editor;
     return editor ? cursorTokenIndex(source.result, editor.document.offsetAt(editor.selection.active)) : null;
   }
 
@@ -348,7 +355,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     const source = this.source();
     const token = source?.result.tokens[index];
     if (!source || !token) return;
-    const editor = vscode.window.visibleTextEditors.find((e) => key(e.document) === source.docUri) ?? vscode.window.activeTextEditor;
+    const editor = vscode.window.visibleTextEditors.find((e) => key(e.document) === source.docUri) ?? this.followed.editor;
     if (this.snapshot || !editor || key(editor.document) !== source.docUri) {
       this.select(index);
       return;
@@ -382,6 +389,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.cancelEditPush();
     this.cards.dispose();
     this.explain.dispose();
+    this.followed.dispose();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -9,4 +9,9 @@ export const COMMANDS = Object.freeze({
   exportSnapshot: 'activationInspector.exportSnapshot',
   openSnapshot: 'activationInspector.openSnapshot',
   selectModel: 'activationInspector.selectModel',
+  openInspectorToSide: 'activationInspector.openInspectorToSide',
+  compareWithSaved: 'activationInspector.compareWithSaved',
+  compareWithHead: 'activationInspector.compareWithHead',
+  compareWithSnapshot: 'activationInspector.compareWithSnapshot',
+  findFeatureInWorkspace: 'activationInspector.findFeatureInWorkspace',
 });

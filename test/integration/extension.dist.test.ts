@@ -38,8 +38,11 @@ describe.skipIf(!existsSync(dist))('dist/extension.js', () => {
     const api = ext.activate({ subscriptions, extensionUri: Uri.file(root) });
     const contributed = (pkg.contributes.commands as { command: string }[]).map((c) => c.command).sort();
     expect([...fake.commands.keys()].sort()).toEqual(contributed);
-    expect([...fake.viewProviders.keys()]).toEqual(pkg.contributes.views.activationInspector.map((v: { id: string }) => v.id));
-    expect(fake.hoverProviders).toHaveLength(1);
+    const views = pkg.contributes.views.activationInspector as { id: string; type?: string }[];
+    expect([...fake.viewProviders.keys()]).toEqual(views.filter((v) => v.type === 'webview').map((v) => v.id));
+    expect([...fake.treeViews.keys()].sort()).toEqual(views.filter((v) => v.type !== 'webview').map((v) => v.id).sort());
+    // The analysis hover and the comparison's.
+    expect(fake.hoverProviders).toHaveLength(2);
     expect(api.model.state.kind).toBe('idle');
     expect(requested).not.toContain('onnxruntime-node');
     expect(requested.filter((r) => r.includes('worker'))).toEqual([]);

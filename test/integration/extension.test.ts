@@ -46,6 +46,8 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
   beforeAll(async () => {
     fake.reset();
     fake.config.set('activationInspector.debounceMs', 150);
+    // These measurements drive the bottom panel's view (the side panel is the same host: test/unit/side-panel.test.ts).
+    fake.config.set('activationInspector.inspector.location', 'panel');
     if (process.env.ACTIVATION_INSPECTOR_TEST_BUNDLE) fake.config.set('activationInspector.modelPath', bundle);
     context = { subscriptions: [], extensionUri: Uri.file(root) };
     const { activate } = await import('../../src/extension');

@@ -168,6 +168,24 @@ export class FakeWebviewView {
   }
 }
 
+/** A webview panel in the editor area (the inspector beside the editor). */
+export class FakeWebviewPanel extends FakeWebviewView {
+  title = '';
+  iconPath: unknown;
+  private readonly viewStateEmitter = new EventEmitter<void>();
+  onDidChangeViewState = this.viewStateEmitter.event;
+  revealed = 0;
+  constructor(readonly viewType: string, readonly column: unknown) {
+    super();
+  }
+  reveal() {
+    this.revealed++;
+  }
+  dispose() {
+    (this as unknown as { disposeEmitter: EventEmitter<void> }).disposeEmitter.fire();
+  }
+}
+
 function freshState() {
   return {
     config: new Map<string, unknown>(),
@@ -180,6 +198,9 @@ function freshState() {
     executed: [] as { name: string; args: unknown[] }[],
     hoverProviders: [] as { selector: unknown; provider: unknown }[],
     viewProviders: new Map<string, FakeViewProvider>(),
+    treeViews: new Map<string, { title?: string; message?: string; provider: unknown }>(),
+    webviewPanels: [] as FakeWebviewPanel[],
+    panelSerializers: new Map<string, unknown>(),
     messages: [] as { level: string; text: string }[],
     log: [] as string[],
     statusItems: [] as { text: string; visible: boolean }[],
@@ -191,6 +212,7 @@ function freshState() {
       closeDocument: new EventEmitter<unknown>(),
       openDocument: new EventEmitter<unknown>(),
       visibleEditors: new EventEmitter<unknown>(),
+      visibleRanges: new EventEmitter<unknown>(),
       activeEditor: new EventEmitter<unknown>(),
       changeSelection: new EventEmitter<unknown>(),
       configuration: new EventEmitter<unknown>(),
@@ -259,6 +281,15 @@ export function vscodeModule() {
     ConfigurationTarget,
     DecorationRangeBehavior,
     TextEditorRevealType,
+    ViewColumn: { Active: -1, Beside: -2, One: 1, Two: 2 },
+    TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
+    TreeItem: class {
+      constructor(readonly label: unknown, readonly collapsibleState?: number) {}
+    },
+    ThemeIcon: Object.assign(class {
+      constructor(readonly id: string) {}
+    }, { File: { id: 'file' } }),
+    extensions: { getExtension: () => undefined },
     window: {
       get activeTextEditor() {
         return fake.active;
@@ -269,6 +300,21 @@ export function vscodeModule() {
       onDidChangeVisibleTextEditors: (l: Listener<unknown>) => fake.events.visibleEditors.event(l),
       onDidChangeActiveTextEditor: (l: Listener<unknown>) => fake.events.activeEditor.event(l),
       onDidChangeTextEditorSelection: (l: Listener<unknown>) => fake.events.changeSelection.event(l),
+      onDidChangeTextEditorVisibleRanges: (l: Listener<unknown>) => fake.events.visibleRanges.event(l),
+      createTreeView: (id: string, options: { treeDataProvider: unknown }) => {
+        const view = { title: undefined as string | undefined, message: undefined as string | undefined, provider: options.treeDataProvider, dispose() {} };
+        fake.treeViews.set(id, view);
+        return view;
+      },
+      createWebviewPanel: (viewType: string, _title: string, column: unknown) => {
+        const panel = new FakeWebviewPanel(viewType, column);
+        fake.webviewPanels.push(panel);
+        return panel;
+      },
+      registerWebviewPanelSerializer: (viewType: string, serializer: unknown) => {
+        fake.panelSerializers.set(viewType, serializer);
+        return { dispose: () => fake.panelSerializers.delete(viewType) };
+      },
       createStatusBarItem: () => {
         const item = { text: '', tooltip: '', command: '', name: '', backgroundColor: undefined, visible: false, show() { item.visible = true; }, hide() { item.visible = false; }, dispose() {} };
         fake.statusItems.push(item);

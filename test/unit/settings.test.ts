@@ -71,7 +71,7 @@ describe('package.json contributions', () => {
       'activationInspector.enabledLanguages': 'enabledLanguages', 'activationInspector.topK': 'topK',
       'activationInspector.featuresPerToken': 'featuresPerToken', 'activationInspector.hooks': 'hooks',
       'activationInspector.heatmap.mode': 'heatmapMode', 'activationInspector.maxDocumentSize': 'maxDocumentSize',
-      'activationInspector.debounceMs': 'debounceMs',
+      'activationInspector.debounceMs': 'debounceMs', 'activationInspector.inspector.location': 'inspectorLocation',
     };
     expect(Object.keys(props).sort()).toEqual(Object.keys(keyOf).sort());
     for (const [k, field] of Object.entries(keyOf)) {
@@ -102,8 +102,13 @@ describe('package.json contributions', () => {
       expect(c!.category).toBe('Activation Inspector');
     }
     const container = pkg.contributes.viewsContainers.panel[0];
-    expect(pkg.contributes.views[container.id]).toEqual([expect.objectContaining({ type: 'webview', id: 'activationInspector.inspector' })]);
-    expect(pkg.activationEvents).toEqual(['onStartupFinished']);
+    expect(pkg.contributes.views[container.id]).toEqual([
+      expect.objectContaining({ type: 'webview', id: 'activationInspector.inspector' }),
+      expect.objectContaining({ id: 'activationInspector.featureResults' }),
+      expect.objectContaining({ id: 'activationInspector.comparison' }),
+    ]);
+    // The inspector beside the editor is restored after a reload, which may need to activate the extension.
+    expect(pkg.activationEvents).toEqual(['onStartupFinished', 'onWebviewPanel:activationInspector.inspectorPanel']);
   });
 
   it('contributes a theme colour, with dark/light/high-contrast defaults, for every heat-map bucket', async () => {

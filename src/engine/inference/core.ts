@@ -210,7 +210,7 @@ export class InferenceCore {
       }
       if (past) st.kv.set(run.index, { kv: past, usable: past.len });
       if (pendingEnd - flushedTo >= DICTIONARY_BATCH_ROWS) await flush();
-      if (partial && priority && r === priorityCount - 1) {
+      if (partial && priority && r === priorityCount - 1 && priorityCount < runs.length) {
         await flush();
         const complete = coverage.completeWithin(priority[0], priority[1]);
         if (complete) partial(this.payload(st, text, hooks, per, { ...opts, includeActivations: false, includeStats: false }, complete[0], complete[1]));

@@ -1,0 +1,86 @@
+// The inspector beside the editor, comparisons across versions, the feature search across the
+// workspace, and visible-first scheduling of long documents: built and registered here so activate()
+// stays a list of parts. Each part lives in its own folder (src/inspector/sidePanel.ts, src/compare,
+// src/findFeature, src/editor/visibleFirst.ts).
+import * as vscode from 'vscode';
+import type { AnalysisStore } from './editor/analysisStore';
+import type { DocumentTracker } from './editor/documentTracker';
+import type { HeatmapDecorations } from './editor/decorations';
+import type { SnapshotApi } from './editor/engineApi';
+import type { Logger } from './editor/logger';
+import type { ModelHost } from './editor/modelHost';
+import { VisibleFirstScheduler } from './editor/visibleFirst';
+import { CompareCommands } from './compare/compareCommands';
+import { ComparisonView } from './compare/comparisonView';
+import { FindFeatureInWorkspace } from './findFeature/findCommand';
+import { InspectorSidePanel } from './inspector/sidePanel';
+import type { InspectorDeps, InspectorViewProvider } from './inspector/inspectorViewProvider';
+import { COMMANDS } from './shared/commands';
+import type { Settings } from './settings';
+
+export interface BesideAndAcrossDeps {
+  context: vscode.ExtensionContext;
+  inspectorDeps: InspectorDeps;
+  /** The bottom panel's inspector (Open Inspector with inspector.location "panel"). */
+  panelInspector: InspectorViewProvider;
+  store: AnalysisStore;
+  tracker: DocumentTracker;
+  model: ModelHost;
+  heatmap: HeatmapDecorations;
+  settings: () => Settings;
+  log: Logger;
+  loadSnapshotApi: () => Promise<SnapshotApi>;
+  /** Registers a command whose failures are logged and shown (extension.ts's wrapper). */
+  command: (id: string, fn: (...args: unknown[]) => unknown) => vscode.Disposable;
+}
+
+export interface BesideAndAcross extends vscode.Disposable {
+  sidePanel: InspectorSidePanel;
+  comparison: ComparisonView;
+  find: FindFeatureInWorkspace;
+  /** The inspector Open Inspector opens, by the inspector.location setting. */
+  inspectorForOpen(): InspectorViewProvider;
+}
+
+export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcross {
+  const sidePanel = new InspectorSidePanel(deps.inspectorDeps);
+  const comparison = new ComparisonView();
+  const compare = new CompareCommands(deps, comparison);
+  const find = new FindFeatureInWorkspace({
+    storageUri: deps.context.storageUri ?? deps.context.globalStorageUri,
+    model: deps.model,
+    heatmap: deps.heatmap,
+    settings: deps.settings,
+    log: deps.log,
+    labelOf: deps.inspectorDeps.labelOf,
+  });
+  const scheduler = new VisibleFirstScheduler(deps.tracker, deps.store);
+  const disposables: vscode.Disposable[] = [
+    sidePanel,
+    comparison,
+    find,
+    scheduler,
+    vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], comparison),
+    deps.command(COMMANDS.openInspectorToSide, (arg) => sidePanel.open().reveal(offsetArg(arg))),
+    deps.command(COMMANDS.compareWithSaved, () => compare.withSaved()),
+    deps.command(COMMANDS.compareWithHead, () => compare.withHead()),
+    deps.command(COMMANDS.compareWithSnapshot, (arg) => compare.withSnapshot(arg)),
+    deps.command(COMMANDS.findFeatureInWorkspace, (arg) => find.run(arg)),
+  ];
+  return {
+    sidePanel,
+    comparison,
+    find,
+    inspectorForOpen: () => (deps.settings().inspectorLocation === 'beside' ? sidePanel.open() : deps.panelInspector),
+    dispose: () => disposables.forEach((d) => d.dispose()),
+  };
+}
+
+function offsetArg(arg: unknown): { uri?: string; offset?: number } | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const { uri, offset } = arg as Record<string, unknown>;
+  return {
+    uri: typeof uri === 'string' ? uri : undefined,
+    offset: typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : undefined,
+  };
+}
