@@ -12,7 +12,8 @@ import { useSession } from './harness/session';
 import { validateSnapshot } from './harness/snapshotSchema';
 import { answerFileDialog, clickWord, openFile, pickQuickItem, plainToken, runCommand, webviewFrame } from './harness/workbench';
 
-const s = useSession('inspector');
+// This suite drives the bottom panel's view (beside.test.ts covers the inspector beside the editor).
+const s = useSession('inspector', { settings: { 'activationInspector.inspector.location': 'panel' } });
 const LINE = '        return self.price * quantity';
 
 async function waitForAnalysis(page: Page): Promise<void> {
