@@ -18,6 +18,8 @@ import { StatusBar } from './editor/statusBar';
 import { InspectorViewProvider, VIEW_ID } from './inspector/inspectorViewProvider';
 import { analysisSettingsChanged, SettingsSource } from './settings';
 import { registerBesideAndAcross, type BesideAndAcross } from './besideAndAcross';
+import { editedForExport, FeatureEditing, hoverEdited } from './editor/featureEditing';
+import { registerFeatureEdits } from './editor/editRegistration';
 
 /** What activate() returns: handles for the integration tests and measurements, not a public API. */
 export interface ActivationInspectorApi {
@@ -29,6 +31,8 @@ export interface ActivationInspectorApi {
   hover: AnalysisHoverProvider;
   /** The inspector beside the editor, comparisons, the workspace feature search. */
   beside: BesideAndAcross;
+  /** Feature edits, their effects and continuations. */
+  editing: FeatureEditing;
 }
 
 const loadOpener = async (): Promise<EngineOpener> => (await import('./editor/engineAdapter')).openEngine;
@@ -59,17 +63,19 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   });
   const tracker = new DocumentTracker(store, model, settings, log);
   const heatmap = new HeatmapDecorations(store);
+  const editing = new FeatureEditing({ store, model, settings });
+  heatmap.setEditEffectSource(editing.heatmapSource());
   const statusBar = new StatusBar();
   const labelOf = (hook: string, index: number) => model.loaded?.featureLabel(hook, index) || undefined;
   const densityOf = (hook: string, index: number) => model.loaded?.featureDensity(hook, index);
   // The hover's lens line comes from what the inspector explained (inspector is built just below).
-  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index));
-  const inspectorDeps = { extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf };
+  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index), (docKey, version, index) => hoverEdited(editing, docKey, version, index));
+  const inspectorDeps = { extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf, editing };
   const inspector = new InspectorViewProvider(inspectorDeps);
 
   const updateStatus = () => {
     const doc = vscode.window.activeTextEditor?.document;
-    statusBar.update(model.state, doc ? tracker.status(key(doc)) : undefined, doc !== undefined);
+    statusBar.update(model.state, doc ? tracker.status(key(doc)) : undefined, doc !== undefined, doc && editing.summary(key(doc), doc.version));
   };
   const modelSub = model.onDidChangeState((state) => {
     updateStatus();
@@ -85,7 +91,11 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     }
   });
 
-  const snapshotDeps = { store, tracker, model, settings, log, loadSnapshotApi, showSnapshot: inspector.showSnapshot.bind(inspector) };
+  const snapshotDeps = {
+    store, tracker, model, settings, log, loadSnapshotApi, showSnapshot: inspector.showSnapshot.bind(inspector),
+    editedFor: (doc: vscode.TextDocument) => editedForExport(editing, doc),
+    editCount: (doc: vscode.TextDocument) => editing.sessions.list(key(doc)).length,
+  };
   const validateBundle = async (dir: string) => (await import('./editor/engineAdapter')).validateBundle(dir);
   const run = (name: string, fn: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
@@ -100,6 +110,16 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
 
   const beside = registerBesideAndAcross({ context, inspectorDeps, panelInspector: inspector, store, tracker, model, heatmap, settings, log, loadSnapshotApi, command: run });
   context.subscriptions.push(
+    editing,
+    editing.onDidChange(updateStatus),
+    registerFeatureEdits({
+      editing, store, labelOf, heatmap, settings, command: run,
+      hooks: () => model.loaded?.hooks ?? [],
+      showContinuation: async () => {
+        await inspector.reveal();
+        inspector.edits.showContinuation();
+      },
+    }),
     output,
     settingsSource,
     tracker,
@@ -159,7 +179,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const first = setTimeout(() => tracker.refreshVisible(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(first) });
   log.info(`Activated; model folder ${model.currentBundleDir} (loaded on first use)`);
-  return { store, tracker, model, heatmap, inspector, hover, beside };
+  return { store, tracker, model, heatmap, inspector, hover, beside, editing };
 }
 
 export function deactivate(): void {

@@ -6,6 +6,12 @@ import type { AnalysisStore } from './analysisStore';
 import { key } from './documentKey';
 import { ALL_BUCKETS, type BucketId, bucketColorId, heatmapRanges, type HeatmapView, type OffsetRange } from './heatmap';
 
+/** The edit-effect map's ranges for a document version (undefined: none for that version). */
+export interface EditEffectSource {
+  ranges(docKey: string, version: number): Map<BucketId, OffsetRange[]> | undefined;
+  onDidChange(listener: () => void): vscode.Disposable;
+}
+
 export class HeatmapDecorations implements vscode.Disposable {
   private readonly types = new Map<BucketId, vscode.TextEditorDecorationType>();
   private viewValue: HeatmapView | undefined;
@@ -14,6 +20,8 @@ export class HeatmapDecorations implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Documents that currently carry decorations (so turning the map off clears them). */
   private readonly drawn = new Set<string>();
+  /** Where the edit-effect map's ranges come from (the feature edits' results), once connected. */
+  private editEffect: EditEffectSource | undefined;
 
   constructor(private readonly store: AnalysisStore) {
     // Results and edits both arrive through the store (the tracker reports edits to it first).
@@ -22,6 +30,15 @@ export class HeatmapDecorations implements vscode.Disposable {
       for (const editor of vscode.window.visibleTextEditors) if (key(editor.document) === docKey) this.apply(editor);
     });
     this.disposables.push({ dispose: () => sub.dispose() }, vscode.window.onDidChangeVisibleTextEditors(() => this.refresh()));
+  }
+
+  /** Connects the edit-effect map to the edited results; redraws when they change. */
+  setEditEffectSource(source: EditEffectSource): void {
+    this.editEffect = source;
+    const sub = source.onDidChange(() => {
+      if (this.viewValue?.kind === 'editEffect') this.refresh();
+    });
+    this.disposables.push(sub);
   }
 
   /** undefined = heat map off. */
@@ -54,6 +71,8 @@ export class HeatmapDecorations implements vscode.Disposable {
   }
 
   private rangesFor(doc: vscode.TextDocument, view: HeatmapView): Map<BucketId, OffsetRange[]> {
+    // Only a result computed for this very version and edit list; nothing while one is computed.
+    if (view.kind === 'editEffect') return this.editEffect?.ranges(key(doc), doc.version) ?? new Map();
     const part = this.store.prefix(key(doc), doc.version);
     if (!part) return new Map();
     const all = heatmapRanges(part.result, view);

@@ -1,6 +1,6 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
-import { Engine, loadBundle, type AnalysisOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type Result } from '../engine';
+import { Engine, loadBundle, type AnalysisOptions, type ContinueOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type FeatureEdit, type Result } from '../engine';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
 
@@ -38,6 +38,14 @@ class EngineAdapter implements AnalysisEngine {
 
   explain(docKey: string, text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>> {
     return this.engine.explain(docKey, text, { token: index }, options, signal);
+  }
+
+  analyzeEdited(docKey: string, text: string, edits: FeatureEdit[], options: AnalysisOptions, signal?: AbortSignal) {
+    return this.engine.analyzeEdited(docKey, text, edits, options, signal);
+  }
+
+  continue(docKey: string, text: string, offset: number, options: ContinueOptions, signal?: AbortSignal) {
+    return this.engine.continue(docKey, text, offset, options, signal);
   }
 
   forget(docKey: string): void {

@@ -2,7 +2,7 @@
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
 // Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
-import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, PartialAnalysis, Result } from '../engine';
+import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, PartialAnalysis } from '../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
@@ -48,6 +48,15 @@ export interface AnalysisEngine {
    * what it needs.
    */
   explain(docKey: string, text: string, index: number, options: ExplainOptions, signal?: AbortSignal): Promise<Result<Explanation>>;
+  /**
+   * The analysis of `text` with dictionary features edited: every token's log-prob and next-token
+   * distribution under the edited model beside the plain ones (always labelled edited). Pass the
+   * options the plain analysis uses. A newer call for the same docKey supersedes this one.
+   */
+  analyzeEdited(docKey: string, text: string, edits: FeatureEdit[], options: AnalysisOptions, signal?: AbortSignal): Promise<Result<EditedAnalysis>>;
+  /** What the model would write from UTF-16 `offset` (greedy, or sampled with a seed), with or without
+   *  edits; the document is not changed. A newer call for the same docKey supersedes this one. */
+  continue(docKey: string, text: string, offset: number, options: ContinueOptions, signal?: AbortSignal): Promise<Result<Continuation>>;
   /** Drops cached state for a closed document. */
   forget(docKey: string): void;
   /** Hashes of the model, tokenizer and dictionaries in use (the feature index's fingerprint). */
@@ -70,6 +79,9 @@ export interface SnapshotApi {
 export interface SnapshotInput {
   engine: AnalysisEngine;
   result: AnalysisResult;
+  /** The same text with feature edits: the snapshot then holds the edited predictions (tokens carry
+   *  logprobOriginal) and lists the edits in its provenance. */
+  edited?: EditedAnalysis;
   document: { path: string | null; languageId: string | null; text: string };
   /** The options the analysis ran with (recorded in the snapshot). */
   options: { topK: number; featuresPerToken: number; hooks: string[] };

@@ -9,7 +9,7 @@ export interface FeatureChoice {
   index: number;
 }
 
-export async function pickFeatureAtCursor(store: AnalysisStore, labelOf: (hook: string, index: number) => string | undefined): Promise<FeatureChoice | undefined> {
+export async function pickFeatureAtCursor(store: AnalysisStore, labelOf: (hook: string, index: number) => string | undefined, title = 'Highlight Feature in Document'): Promise<FeatureChoice | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) return undefined;
   const stored = store.get(key(editor.document), editor.document.version);
@@ -27,7 +27,7 @@ export async function pickFeatureAtCursor(store: AnalysisStore, labelOf: (hook: 
   hits.sort((a, b) => b.activation - a.activation);
   const picked = await vscode.window.showQuickPick(
     hits.map((h) => ({ label: `#${h.index} ${labelOf(h.hook, h.index) ?? ''}`.trim(), description: `${h.activation.toFixed(2)} · ${h.hook}`, hook: h.hook, index: h.index })),
-    { title: 'Highlight Feature in Document', placeHolder: 'Features firing on the token at the cursor' },
+    { title, placeHolder: 'Features firing on the token at the cursor' },
   );
   return picked ? { hook: picked.hook, index: picked.index } : undefined;
 }

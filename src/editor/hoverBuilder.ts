@@ -8,7 +8,15 @@ import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
-export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace];
+export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace, COMMANDS.editFeature, COMMANDS.clearEdits];
+
+/** The token under the hover in the document's edited analysis (feature edits active). */
+export interface HoverEdited {
+  /** How many edits are active. */
+  count: number;
+  /** The token's numbers under the edits and without them; undefined while the edited result is computed. */
+  token?: { logprob: number | null; logprobOriginal: number | null; rank: number | null; rankOriginal: number | null };
+}
 
 export interface HoverInput {
   result: AnalysisResult;
@@ -28,6 +36,8 @@ export interface HoverInput {
   maxNext?: number;
   /** The logit-lens summary of this token's prediction when the inspector explained it. */
   lens?: LensSummary;
+  /** Feature edits are active on the document (their result for this very version, if computed). */
+  edited?: HoverEdited;
 }
 
 const BAR_WIDTH = 10;
@@ -74,6 +84,19 @@ function headline(token: TokenResult): string {
   return `${shown} — p **${formatProb(p)}** · rank **${displayRank(token.rank)}** · **${surprisalBits(token.logprob).toFixed(2)}** bits`;
 }
 
+/** The hover's line about active feature edits: the numbers above are the plain model's; these are edited. */
+function editedLine(e: HoverEdited, uri: string): string {
+  const n = `${e.count} feature edit${e.count === 1 ? '' : 's'} active`;
+  const clear = `[clear edits](${commandUri(COMMANDS.clearEdits, [{ uri }])} "Remove every feature edit of this document")`;
+  const t = e.token;
+  if (!t) return `**Edited** (${n}): the edited result is being computed; the numbers above are the unedited model's · ${clear}`;
+  if (t.logprob === null || t.logprobOriginal === null) return `**Edited** (${n}): the first token is not predicted · ${clear}`;
+  const delta = (t.logprob - t.logprobOriginal) / Math.LN2;
+  const sign = delta >= 0 ? '+' : '−';
+  const rank = t.rank !== null && t.rankOriginal !== null ? ` · rank **${displayRank(t.rank)}** (was ${displayRank(t.rankOriginal)})` : '';
+  return `**Edited** (${n}): p **${formatProb(Math.exp(t.logprob))}** (unedited ${formatProb(Math.exp(t.logprobOriginal))})${rank} · change **${sign}${Math.abs(delta).toFixed(2)}** bits · ${clear}`;
+}
+
 function distributionLines(rows: readonly { text: string; prob: number; id: number }[], markId: number | undefined): string[] {
   const top = rows[0]?.prob ?? 1;
   return rows.map((r) => {
@@ -92,6 +115,7 @@ export function buildHoverMarkdown(input: HoverInput): string {
   const maxExpected = input.maxExpected ?? 5;
   const maxNext = input.maxNext ?? 3;
   const out: string[] = [headline(token), ''];
+  if (input.edited) out.push(editedLine(input.edited, uri), '');
 
   if (previous && previous.topk.length > 0) {
     const entropyBits = token.entropy === null ? '' : ` (entropy ${formatBits(token.entropy)})`;
@@ -123,8 +147,9 @@ export function buildHoverMarkdown(input: HoverInput): string {
       const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
       const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
       const find = commandUri(COMMANDS.findFeatureInWorkspace, [{ hook: f.hook, index: f.index }]);
+      const edit = commandUri(COMMANDS.editFeature, [{ uri, hook: f.hook, index: f.index, offset: token.start }]);
       out.push(
-        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document") · [find in workspace](${find} "Find this feature in the workspace")`,
+        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document") · [find in workspace](${find} "Find this feature in the workspace") · [edit…](${edit} "Ablate, scale or clamp this feature and see the text's log-probabilities change")`,
       );
     }
     out.push('');

@@ -4,7 +4,7 @@ import type { Settings } from '../settings';
 import type { LensSummary } from '../shared/lensSummary';
 import type { AnalysisStore } from './analysisStore';
 import { key } from './documentKey';
-import { buildHoverMarkdown, HOVER_COMMANDS } from './hoverBuilder';
+import { buildHoverMarkdown, HOVER_COMMANDS, type HoverEdited } from './hoverBuilder';
 import { tokenIndexAtOffset } from './tokenLookup';
 
 export class AnalysisHoverProvider implements vscode.HoverProvider {
@@ -15,6 +15,8 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
     private readonly densityOf: (hook: string, index: number) => number | undefined = () => undefined,
     /** The inspector's logit-lens summary of a token it explained (never computed for a hover). */
     private readonly lensOf: (docKey: string, version: number, index: number) => LensSummary | undefined = () => undefined,
+    /** The token's edited numbers while feature edits are active (only a result for this very version and edit list). */
+    private readonly editedOf: (docKey: string, version: number, index: number) => HoverEdited | undefined = () => undefined,
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -39,6 +41,7 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
       maxExpected: Math.min(settings.topK, 5),
       maxNext: Math.min(settings.topK, 3),
       lens: this.lensOf(key(document), document.version, index),
+      edited: this.editedOf(key(document), document.version, index),
     });
     const md = new vscode.MarkdownString(markdown);
     md.isTrusted = { enabledCommands: [...HOVER_COMMANDS] };

@@ -74,6 +74,7 @@ export const snapshotApi: SnapshotApi = {
       provenance: provenance.value,
       document: input.document,
       options: input.options,
+      edited: input.edited,
     });
     if (!built.ok) return built;
     const written = await writeSnapshotAtomic(file, built.value, hookActivations(input.result));

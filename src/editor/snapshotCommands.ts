@@ -10,6 +10,7 @@ import type { Logger } from './logger';
 import type { LoadedSnapshot, SnapshotApi } from './engineApi';
 import { describeError, type ModelHost } from './modelHost';
 import type { Settings } from '../settings';
+import type { EditedAnalysis } from '../engine';
 
 export interface SnapshotDeps {
   store: AnalysisStore;
@@ -19,6 +20,11 @@ export interface SnapshotDeps {
   log: Logger;
   loadSnapshotApi: () => Promise<SnapshotApi>;
   showSnapshot: (loaded: LoadedSnapshot, file: vscode.Uri, textMatches: boolean | null) => Promise<void>;
+  /** With feature edits active on the document: the edited analysis of its current version (computed
+   *  when needed), or why there is none; undefined when no edits are active. */
+  editedFor?: (doc: vscode.TextDocument) => Promise<EditedAnalysis | string | undefined>;
+  /** How many feature edits the document has (0: a plain snapshot). */
+  editCount?: (doc: vscode.TextDocument) => number;
 }
 
 /** Pure: `src/app.py` -> `app.activations.json` beside it. */
@@ -42,6 +48,9 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
     return undefined;
   }
   const doc = editor.document;
+  // With edits active the snapshot is the edited analysis, and everything about the export says so.
+  const edits = deps.editCount?.(doc) ?? 0;
+  const edited = edits > 0 ? ` edited (${edits} feature edit${edits === 1 ? '' : 's'})` : '';
   let includeActivations = arg?.includeActivations;
   if (includeActivations === undefined) {
     const choice = await vscode.window.showQuickPick(
@@ -49,7 +58,7 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
         { label: 'Predictions and features', description: 'JSON only', include: false },
         { label: 'Also include raw activations', description: 'adds a .safetensors file beside the JSON', include: true },
       ],
-      { title: 'Export Activation Snapshot', placeHolder: 'What to include' },
+      { title: `Export${edited} Activation Snapshot`, placeHolder: edited ? 'The snapshot holds the edited predictions; what to include' : 'What to include' },
     );
     if (!choice) return undefined;
     includeActivations = choice.include;
@@ -58,12 +67,12 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
     defaultUri: defaultSnapshotUri(doc),
     filters: { 'Activation snapshot': ['json'] },
     saveLabel: 'Export Snapshot',
-    title: 'Export Activation Snapshot',
+    title: `Export${edited} Activation Snapshot`,
   });
   if (!target) return undefined;
 
   const written = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'Activation Inspector: exporting snapshot', cancellable: false },
+    { location: vscode.ProgressLocation.Notification, title: `Activation Inspector: exporting${edited} snapshot`, cancellable: false },
     async () => {
       const version = doc.version;
       const text = doc.getText();
@@ -74,6 +83,9 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
       if (result.textSha256 !== sha256Hex(text)) return { ok: false as const, message: 'the document changed during export; try again' };
       const engine = await deps.model.get();
       if (!engine.ok) return { ok: false as const, message: describeError(engine.error) };
+      const editedResult = edits > 0 ? await deps.editedFor?.(doc) : undefined;
+      if (typeof editedResult === 'string') return { ok: false as const, message: `the edited analysis failed: ${editedResult}` };
+      if (doc.version !== version) return { ok: false as const, message: 'the document changed during export; try again' };
       const api = await deps.loadSnapshotApi();
       const s = deps.settings();
       const res = await api.write(target.fsPath, {
@@ -81,6 +93,7 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
         result,
         document: { path: doc.isUntitled ? null : doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString(), languageId: doc.languageId, text },
         options: { topK: s.topK, featuresPerToken: s.featuresPerToken, hooks: [...result.hooks] },
+        edited: editedResult,
       });
       return res.ok ? { ok: true as const, files: res.value.files } : { ok: false as const, message: describeError(res.error) };
     },
@@ -91,7 +104,7 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
     return undefined;
   }
   deps.log.info(`Exported snapshot ${written.files.join(', ')}`);
-  void vscode.window.showInformationMessage(`Activation Inspector: snapshot written to ${path.basename(target.fsPath)}.`);
+  void vscode.window.showInformationMessage(`Activation Inspector:${edited} snapshot written to ${path.basename(target.fsPath)}${edited ? ' (its provenance lists the edits; tokens keep logprobOriginal)' : ''}.`);
   return target;
 }
 

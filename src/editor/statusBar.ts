@@ -54,6 +54,28 @@ export function statusView(model: ModelState, doc: DocStatus | undefined): Statu
   }
 }
 
+/** What the status bar says about a document's active feature edits (undefined: none). */
+export interface EditsStatus {
+  count: number;
+  state: 'running' | 'ready' | 'error' | 'waiting';
+  totalBits: number | null;
+}
+
+/** Pure: the view with the active edits named, so nothing edited passes for the plain model's output. */
+export function withEdits(view: StatusView, edits: EditsStatus | undefined): StatusView {
+  if (!edits) return view;
+  const n = `${edits.count} feature edit${edits.count === 1 ? '' : 's'}`;
+  const effect =
+    edits.state === 'ready' && edits.totalBits !== null
+      ? `${edits.totalBits >= 0 ? '+' : '−'}${Math.abs(edits.totalBits).toFixed(1)} bits`
+      : edits.state === 'error' ? 'failed' : 'computing…';
+  return {
+    text: `${view.text} · $(beaker) ${n}: ${effect}`,
+    message: `${view.message}. ${n} active: the edit effect and edited predictions are shown as edited (${effect} over the document); "Clear Feature Edits" removes them`,
+    error: view.error || edits.state === 'error',
+  };
+}
+
 function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
@@ -67,9 +89,10 @@ export class StatusBar implements vscode.Disposable {
     this.item.command = COMMANDS.openInspector;
   }
 
-  update(model: ModelState, doc: DocStatus | undefined, visible: boolean): void {
-    const view = statusView(model, doc);
-    this.item.text = view.text.length > 90 ? `${view.text.slice(0, 89)}…` : view.text;
+  update(model: ModelState, doc: DocStatus | undefined, visible: boolean, edits?: EditsStatus): void {
+    const view = withEdits(statusView(model, doc), edits);
+    const max = edits ? 130 : 90;
+    this.item.text = view.text.length > max ? `${view.text.slice(0, max - 1)}…` : view.text;
     this.item.tooltip = statusTooltip(view);
     this.item.backgroundColor = view.error ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     if (visible) this.item.show();

@@ -19,6 +19,8 @@ import type { LensSummary } from '../shared/lensSummary';
 import { updateSetting, type Settings } from '../settings';
 import { CardAnswers } from './cardAnswers';
 import { PanelExplain } from './panelExplain';
+import { PanelEdits } from './panelEdits';
+import type { FeatureEditing } from '../editor/featureEditing';
 import { FollowedEditor, type InspectorSurface, loadInspectorPage, viewSurface } from './inspectorSurface';
 import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
 import {
@@ -48,6 +50,8 @@ export interface InspectorDeps {
   labelOf: (hook: string, index: number) => string | undefined;
   /** Fraction of tokens a feature fires on (bundle cards); absent or undefined when unknown. */
   densityOf?: (hook: string, index: number) => number | undefined;
+  /** Feature edits and continuations (absent: the panel offers none). */
+  editing?: FeatureEditing;
 }
 
 /** While typing, the panel's prefix view is refreshed at most this often. */
@@ -77,6 +81,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private readonly cards: CardAnswers;
   /** The "Why" section's requests, and the editor's picture of the head chosen there. */
   readonly explain: PanelExplain;
+  /** Feature edits, their effect and continuations (panelEdits.ts). */
+  readonly edits: PanelEdits;
   /** "Explain this prediction" asked before the panel was ready: open its "Why" section once it is. */
   private whyRequested = false;
   private readonly receive: (raw: unknown) => void;
@@ -96,6 +102,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       showingSnapshot: () => this.snapshot !== undefined,
       post: (m) => this.post(m),
     });
+    this.edits = new PanelEdits({ ...deps, document: () => this.activeDocument(), showingSnapshot: () => this.snapshot !== undefined, topK: () => deps.settings().topK, post: (m) => this.post(m), canPost: () => this.canPost(), warn: (message) => this.post({ type: 'error', message, kind: null }) });
     const rejections = new RateLimitedLog({
       limit: MAX_REJECTIONS_LOGGED_PER_MINUTE,
       windowMs: 60_000,
@@ -241,6 +248,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
         await vscode.commands.executeCommand(COMMANDS.openSnapshot);
       },
       log: (m) => this.deps.log[m.level](`Inspector panel: ${m.message}`),
+      ...this.edits.handlers(),
     };
   }
 
@@ -383,12 +391,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     }
     this.sent[msg.type] = (this.sent[msg.type] ?? 0) + 1;
     void this.view.webview.postMessage(msg);
+    this.edits.posted(msg);
   }
 
   dispose(): void {
     this.cancelEditPush();
     this.cards.dispose();
     this.explain.dispose();
+    this.edits.dispose();
     this.followed.dispose();
     for (const d of this.disposables) d.dispose();
   }

@@ -9,6 +9,9 @@
 
 import type { FeatureCard, TokenResult, TopKEntry } from '../engine';
 import { type HeatmapMode, RANK_BUCKET_BOUNDS } from '../shared/heatmapScale';
+import type { EditFromWebviewMessage, EditToWebviewMessage } from './editMessages';
+
+export type * from './editMessages';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -291,7 +294,8 @@ export type ToWebviewMessage =
   | StatusMessage
   | ErrorMessage
   | HighlightMessage
-  | ClearMessage;
+  | ClearMessage
+  | EditToWebviewMessage;
 
 // ---------------------------------------------------------------------------------------------------
 // Panel -> host
@@ -318,4 +322,6 @@ export type FromWebviewMessage =
   | { type: 'exportSnapshot'; includeActivations: boolean }
   | { type: 'openSnapshot' }
   /** For the host's output channel (e.g. a message the panel rejected). */
-  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** Feature edits and continuations (editMessages.ts). */
+  | EditFromWebviewMessage;

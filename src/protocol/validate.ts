@@ -3,6 +3,7 @@
 import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './check';
 import type { AnalysisMessage, CardMessage, ExplanationMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../shared/finiteNumbers';
+import { editShapes } from './editShapes';
 
 /** Size limits: a message past them is rejected rather than rendered. */
 export const LIMITS = {
@@ -90,6 +91,8 @@ const featureCard = refine(
 );
 
 const featureRef = obj({ hook: hookName, index: int() });
+
+const edit = editShapes({ hookName, tokenIndex, offset, logprob, requestId, text, sentence, uri: str(LIMITS.uri, 1), topKEntry, topK: LIMITS.topK });
 
 const explainTokenRef = obj({ id: int(), text });
 
@@ -240,6 +243,7 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
     },
   ),
   showWhy: obj({ type: literal('showWhy') }),
+  ...edit.toWebview,
 };
 
 const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
@@ -262,6 +266,7 @@ const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
   exportSnapshot: obj({ type: literal('exportSnapshot'), includeActivations: bool }),
   openSnapshot: obj({ type: literal('openSnapshot') }),
   log: obj({ type: literal('log'), level: literal('info', 'warn', 'error'), message: str(LIMITS.message * 2) }),
+  ...edit.fromWebview,
 };
 
 // ---------------------------------------------------------------------------------------------------

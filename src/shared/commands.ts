@@ -14,4 +14,11 @@ export const COMMANDS = Object.freeze({
   compareWithHead: 'activationInspector.compareWithHead',
   compareWithSnapshot: 'activationInspector.compareWithSnapshot',
   findFeatureInWorkspace: 'activationInspector.findFeatureInWorkspace',
+  editFeature: 'activationInspector.editFeature',
+  spliceHook: 'activationInspector.spliceHook',
+  removeEdit: 'activationInspector.removeEdit',
+  clearEdits: 'activationInspector.clearEdits',
+  showEditEffect: 'activationInspector.showEditEffect',
+  continueHere: 'activationInspector.continueHere',
+  insertContinuation: 'activationInspector.insertContinuation',
 });

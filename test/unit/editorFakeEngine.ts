@@ -2,9 +2,10 @@
 // each a made-up prediction, takes `delayMs` per run, and supersedes older runs per document like the
 // real engine does.
 import { createHash } from 'node:crypto';
-import type { AnalysisOptions, AnalysisResult, EngineError, ExplainOptions, Explanation, FeatureCard, Result, TokenResult } from '../../src/engine';
+import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, TokenResult } from '../../src/engine';
 import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/engineApi';
 import { fakeExplanation } from './explainFixtures';
+import { fakeContinuation, fakeEditedAnalysis } from './editFixtures';
 
 export function fakeAnalysis(text: string, modelId = 'fake-model', hooks = ['blocks.0.hook_resid_post']): AnalysisResult {
   const tokens: TokenResult[] = [];
@@ -103,6 +104,24 @@ export class FakeEngine implements AnalysisEngine {
     if (signal?.aborted) return { ok: false, error: { kind: 'cancelled', message: 'explain cancelled' } };
     if (this.explainFailWith) return { ok: false, error: this.explainFailWith };
     return { ok: true, value: fakeExplanation(index) };
+  }
+
+  editCalls: { docKey: string; text: string; edits: FeatureEdit[] }[] = [];
+  continueCalls: { docKey: string; offset: number; options: ContinueOptions }[] = [];
+
+  async analyzeEdited(docKey: string, text: string, edits: FeatureEdit[], _options: AnalysisOptions, signal?: AbortSignal): Promise<Result<EditedAnalysis>> {
+    this.editCalls.push({ docKey, text, edits: structuredClone(edits) });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (signal?.aborted) return { ok: false, error: { kind: 'cancelled', message: 'edit cancelled' } };
+    if (this.failWith) return { ok: false, error: this.failWith };
+    return { ok: true, value: fakeEditedAnalysis(text, edits) };
+  }
+
+  async continue(docKey: string, _text: string, offset: number, options: ContinueOptions, signal?: AbortSignal): Promise<Result<Continuation>> {
+    this.continueCalls.push({ docKey, offset, options: structuredClone(options) });
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    if (signal?.aborted) return { ok: false, error: { kind: 'cancelled', message: 'continuation cancelled' } };
+    return { ok: true, value: fakeContinuation(offset, options.edits ?? [], options.temperature, options.seed) };
   }
 
   forget(docKey: string): void {
