@@ -11,6 +11,12 @@ import { featureFocusKey } from './components/features';
 import { headFocusKey } from './components/headGrid';
 import { whySection, type WhyEvents } from './components/whySection';
 import { ExplainRequests } from './explainRequests';
+import { EditRequests } from './editRequests';
+import { continuationSection } from './components/continuationView';
+import { editControls } from './components/editControls';
+import { editsSection } from './components/editsSection';
+import { editLegend } from './components/editLegend';
+import { currentEffect } from './editState';
 import { TokenStrip } from './components/tokenStrip';
 import { isInOpenDropdown, registerToolkit } from './components/toolkit';
 import type { Host } from './host';
@@ -32,6 +38,7 @@ export class Panel {
   private state: PanelState;
   private readonly cards = new PendingRequests<CardMessage>({ timeoutMs: CARD_TIMEOUT_MS, idPrefix: 'card-' });
   private readonly explains: ExplainRequests;
+  private readonly edits: EditRequests;
   private readonly strip: TokenStrip;
   private readonly sections: Section[];
   private readonly layout: HTMLElement;
@@ -47,6 +54,16 @@ export class Panel {
     registerToolkit();
     ({ state: this.state, reopenCard: this.reopenCard } = fromPersisted(host.getState()));
     this.explains = new ExplainRequests({ state: () => this.state, update: (n) => this.update(n), post: (m) => this.host.post(m) });
+    this.edits = new EditRequests({
+      state: () => this.state,
+      update: (n) => this.update(n),
+      post: (m) => this.host.post(m),
+      reveal: (i) => {
+        this.select(i, 'click');
+        this.reveal(i);
+      },
+      focusKey: (k) => this.focusKey(k),
+    });
     this.strip = new TokenStrip({ select: (i, via) => this.select(i, via), reveal: (i) => this.reveal(i) });
     const slot = (cls: string) => h('div', { class: cls });
     const sec = (cls: string, deps: Section['deps'], draw: Section['draw']): Section => ({ el: slot(cls), deps, draw });
@@ -65,9 +82,11 @@ export class Panel {
           setIncludeActivations: (on) => this.update({ ...this.state, includeActivations: on }),
         }),
       ),
-      sec('slot-legend', (s) => [s.legend, s.analysis === null], (s) => (s.analysis ? legend(s.legend) : null)),
+      sec('slot-legend', (s) => [s.legend, s.analysis === null, currentEffect(s.edit, s.analysis) !== null], (s) =>
+        !s.analysis ? null : currentEffect(s.edit, s.analysis) ? editLegend() : legend(s.legend),
+      ),
       sec('slot-empty', (s) => [s.analysis === null, s.cleared, s.init], emptyState),
-      sec('slot-strip', (s) => [s.analysis, s.selectedIndex, s.legend], (s) => {
+      sec('slot-strip', (s) => [s.analysis, s.selectedIndex, s.legend, s.edit.edits], (s) => {
         this.strip.render(s);
         return s.analysis ? this.strip.root : null;
       }),
@@ -88,9 +107,21 @@ export class Panel {
       details(s, (ref) => this.openCard(ref)),
     );
     const whySlot = sec('slot-why', (s) => [s.why, s.selection, s.selectedIndex, s.analysis === null, s.init, s.options.topK], (s) => whySection(s, this.whyEvents()));
-    this.sections.push(detailsSection, whySlot, cardSection);
-    this.layout = h('div', { class: 'layout' }, h('div', { class: 'main-col' }, detailsSection.el, whySlot.el), h('div', { class: 'card-col' }, cardSection.el));
-    const top = this.sections.filter((x) => x !== cardSection && x !== detailsSection && x !== whySlot).map((x) => x.el);
+    // Feature edits: the card's edit form, the active edits and their effect, the continuation section.
+    const cardEdit = sec('slot-card-edit', (s) => [s.card?.ref, s.edit.form, s.init?.readOnly, s.analysis === null], (s) =>
+      s.card && s.analysis && !s.init?.readOnly ? editControls(s.card.ref, s.edit.form, this.edits.cardEvents()) : null,
+    );
+    const editsSlot = sec('slot-edits', (s) => [s.edit.edits, s.edit.selection, s.analysis, s.selection, s.selectedIndex, s.options.topK], (s) => editsSection(s, this.edits.listEvents()));
+    const continueSlot = sec('slot-continue', (s) => [s.edit.continuation, s.edit.view, s.edit.edits, s.analysis, s.init], (s) => continuationSection(s, this.edits.continuationEvents()));
+    const columns = [detailsSection, editsSlot, whySlot, continueSlot, cardSection, cardEdit];
+    this.sections.push(...columns);
+    this.layout = h(
+      'div',
+      { class: 'layout' },
+      h('div', { class: 'main-col' }, detailsSection.el, editsSlot.el, whySlot.el, continueSlot.el),
+      h('div', { class: 'card-col' }, cardSection.el, cardEdit.el),
+    );
+    const top = this.sections.filter((x) => !columns.includes(x)).map((x) => x.el);
     replaceChildren(root, [h('main', { class: 'panel', attrs: { 'aria-label': 'Activation Inspector' } }, ...top, this.layout)]);
     document.addEventListener('keydown', (e) => this.onGlobalKey(e));
   }
@@ -103,6 +134,7 @@ export class Panel {
         // A reply we were waiting for arrived broken: fail that request now rather than at timeout.
         if (requestId) this.cards.fail(requestId, `malformed reply: ${reason}`);
         if (requestId) this.explains.fail(requestId, `malformed reply: ${reason}`);
+        if (requestId) this.edits.fail(requestId, `malformed reply: ${reason}`);
       },
     );
     this.host.post({ type: 'ready', protocol: PROTOCOL_VERSION });
@@ -113,6 +145,7 @@ export class Panel {
   dispose(): void {
     this.cards.dispose('panel closed');
     this.explains.dispose();
+    this.edits.dispose();
     this.stopListening?.();
   }
 
@@ -125,7 +158,15 @@ export class Panel {
       if (!this.explains.resolve(m)) this.host.post({ type: 'log', level: 'info', message: `ignored explanation reply ${m.requestId}: no request waiting` });
       return;
     }
+    if (m.type === 'continuation') {
+      if (!this.edits.resolve(m)) this.host.post({ type: 'log', level: 'info', message: `ignored continuation reply ${m.requestId}: no request waiting` });
+      return;
+    }
     this.update(reduce(this.state, m));
+    if (m.type === 'showContinuation') {
+      this.edits.requestContinuation();
+      this.focusKey('continue-toggle');
+    }
     // With a cursorIndex the host follows up with its selection; without one, ask for the token the
     // panel still has selected (e.g. restored after the view was hidden).
     const s = this.state;

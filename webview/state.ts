@@ -15,6 +15,7 @@ import {
   type ToWebviewMessage,
 } from '../src/protocol';
 import { type HeadShade, initialWhy, whyForSelection, type WhyState } from './whyState';
+import { editFromPersisted, type EditPanelState, initialEditState, type PersistedEdit, reduceEdit } from './editState';
 
 export type CardView =
   | { state: 'loading'; ref: FeatureRef; requestId: string }
@@ -39,6 +40,8 @@ export interface PanelState {
   includeActivations: boolean;
   /** The "Why this prediction" section. */
   why: WhyState;
+  /** Feature edits, their effect and continuations. */
+  edit: EditPanelState;
 }
 
 export const DEFAULT_OPTIONS: PanelSettings = { topK: 10, featuresPerToken: 8, hook: null };
@@ -58,6 +61,7 @@ export function initialState(): PanelState {
     legend: DEFAULT_LEGEND,
     includeActivations: false,
     why: initialWhy(),
+    edit: initialEditState(),
   };
 }
 
@@ -102,8 +106,14 @@ export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
       return { ...state, analysis: null, selection: null, selectedIndex: null, card: null, cleared: msg.reason, why: whyForSelection(state.why, null) };
     case 'showWhy':
       return { ...state, why: { ...state.why, open: true } };
+    case 'edits':
+    case 'editedSelection':
+      return { ...state, edit: reduceEdit(state.edit, msg) };
+    case 'showContinuation':
+      return { ...state, edit: { ...state.edit, continuation: { ...state.edit.continuation, open: true } } };
     case 'card':
     case 'explanation':
+    case 'continuation':
       return state;
   }
 }
@@ -131,6 +141,8 @@ export interface PersistedState {
   selection: SelectionMessage | null;
   /** The "Why" section's choices (not its explanation: that is asked for again). */
   why?: { open: boolean; shade: HeadShade; group: string };
+  /** The edit form's and the continuation section's choices. */
+  edit?: PersistedEdit;
 }
 
 const PERSIST_MAX_TOKENS = 3000;
@@ -146,6 +158,7 @@ export function toPersisted(s: PanelState): PersistedState {
     analysis: s.analysis && s.analysis.tokens.length <= PERSIST_MAX_TOKENS ? s.analysis : null,
     selection: s.selection,
     why: { open: s.why.open, shade: s.why.shade, group: s.why.group },
+    edit: { form: s.edit.form, continuation: s.edit.continuation },
   };
 }
 
@@ -165,6 +178,7 @@ export function fromPersisted(raw: unknown): { state: PanelState; reopenCard: Fe
   const w = p.why;
   if (w && typeof w === 'object' && typeof w.open === 'boolean' && (w.shade === 'distance' || w.shade === 'focus') && typeof w.group === 'string' && w.group.length <= 200)
     state.why = { ...state.why, open: w.open, shade: w.shade, group: w.group };
+  state.edit = editFromPersisted(p.edit, state.edit);
   if (typeof p.selectedIndex === 'number' && Number.isInteger(p.selectedIndex) && p.selectedIndex >= 0) state.selectedIndex = p.selectedIndex;
   const c = p.card;
   const reopenCard = c && typeof c.hook === 'string' && Number.isInteger(c.index) ? { hook: c.hook, index: c.index } : null;

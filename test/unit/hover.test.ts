@@ -124,7 +124,7 @@ describe('hover provider', () => {
     store.set(doc.uri.toString(), doc.version, fakeAnalysis(doc.getText()));
     const hover = provider.provideHover(doc as never, new Position(0, 8) as never) as unknown as Hover;
     expect(hover.contents.value.split('\n')[0]).toMatch(/^`os`/);
-    expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace] });
+    expect(hover.contents.isTrusted).toEqual({ enabledCommands: [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace, COMMANDS.editFeature, COMMANDS.clearEdits] });
     expect(hover.range?.start).toEqual(new Position(0, 7));
     (doc as FakeDocument).edit(0, 0, '#');
     expect(provider.provideHover(doc as never, new Position(0, 8) as never)).toBeUndefined();

@@ -148,6 +148,56 @@ export const validToWebview: ToWebviewMessage[] = [
   { type: 'showWhy' },
 ];
 
+
+// Feature edits and continuations.
+validToWebview.push(
+  {
+    type: 'edits',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    editsKey: 'k7',
+    edits: [
+      { id: 'e1', label: 'ablate #12 · blocks.0.hook_resid_post · whole document', hook: 'blocks.0.hook_resid_post', feature: 12, op: 'ablate', amount: null, scope: 'document', range: null },
+      { id: 'e2', label: 'scale ×2 #3 · blocks.0.hook_resid_post · token at 3–5', hook: 'blocks.0.hook_resid_post', feature: 3, op: 'scale', amount: 2, scope: 'token', range: { start: 3, end: 5 } },
+      { id: 'e3', label: 'splice blocks.0.hook_resid_post (error term dropped) · selection at 0–8', hook: 'blocks.0.hook_resid_post', feature: null, op: 'splice', amount: null, scope: 'selection', range: { start: 0, end: 8 } },
+    ],
+    state: 'ready',
+    effect: { totalDeltaBits: -3.25, firstEditedToken: 0, tokenCount: 3, firstIndex: 0, deltaBits: [null, -1.5, -1.75], changedMost: [{ index: 2, text: '():', deltaBits: -1.75 }] },
+    message: null,
+  },
+  { type: 'edits', docUri: 'file:///w/a.py', version: null, editsKey: 'k8', edits: [{ id: 'e4', label: 'clamp to 5 #9 · h · whole document', hook: 'h', feature: 9, op: 'clamp', amount: 5, scope: 'document', range: null }], state: 'error', effect: null, message: 'the worker stopped' },
+  { type: 'edits', docUri: null, version: null, editsKey: '', edits: [], state: 'none', effect: null, message: null },
+  {
+    type: 'editedSelection',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    editsKey: 'k7',
+    index: 1,
+    logprob: -4,
+    logprobOriginal: -2.5,
+    rank: 9,
+    rankOriginal: 4,
+    before: [{ id: 8, text: ' f', prob: 0.08 }],
+    after: [{ id: 9, text: ' g', prob: 0.2 }],
+  },
+  { type: 'editedSelection', docUri: 'file:///w/a.py', version: 3, editsKey: 'k7', index: 0, logprob: null, logprobOriginal: null, rank: null, rankOriginal: null, before: null, after: null },
+  {
+    type: 'continuation',
+    requestId: 'continue-1',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    offset: 8,
+    temperature: 0,
+    seed: 0,
+    plain: { text: ' return 1', tokens: [{ text: ' return', prob: 0.5 }, { text: ' 1', prob: 0.25 }] },
+    edited: { text: ' pass', tokens: [{ text: ' pass', prob: 0.4 }] },
+    editLabels: ['ablate #12 · blocks.0.hook_resid_post · whole document'],
+    error: null,
+  },
+  { type: 'continuation', requestId: 'continue-2', docUri: 'file:///w/a.py', version: 3, offset: 0, temperature: 0.8, seed: 7, plain: null, edited: null, editLabels: [], error: 'the model is not loaded' },
+  { type: 'showContinuation' },
+);
+
 /** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
 export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed', 'label_confidence'];
 
@@ -168,3 +218,13 @@ export const validFromWebview: FromWebviewMessage[] = [
   { type: 'clearAttention' },
   { type: 'peekToken', index: 0 },
 ];
+
+validFromWebview.push(
+  { type: 'addEdit', hook: 'blocks.0.hook_resid_post', feature: 12, op: 'ablate', amount: null, scope: 'token' },
+  { type: 'addEdit', hook: 'blocks.0.hook_resid_post', feature: 12, op: 'clamp', amount: -0.5, scope: 'selection' },
+  { type: 'addEdit', hook: 'blocks.0.hook_resid_post', feature: null, op: 'splice', amount: null, scope: 'document' },
+  { type: 'removeEdit', id: 'e1' },
+  { type: 'clearEdits' },
+  { type: 'requestContinuation', requestId: 'continue-1', tokens: 20, temperature: 0, seed: 0 },
+  { type: 'insertContinuation', requestId: 'continue-1', which: 'edited' },
+);

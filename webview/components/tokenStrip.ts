@@ -7,6 +7,7 @@ import { rankBucket } from '../../src/shared/heatmapScale';
 import { displayRank, formatProb, natsToBits, spokenToken, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h, replaceChildren } from '../dom';
 import type { PanelState } from '../state';
+import { editLevelClass, signedBits, tokenDelta } from '../editState';
 
 /** Tokens drawn at once; the window only moves when the selection gets near its edge. */
 const WINDOW = 240;
@@ -67,19 +68,22 @@ export class TokenStrip {
       const t = a.tokens[k]!;
       const index = a.firstIndex + k;
       const selected = selectedLoaded && k === local;
+      // With feature edits active (and their effect computed for this text), the strip shows the change.
+      const delta = tokenDelta(state.edit, a, index);
+      const label = delta === undefined ? tokenDescription(t) : `${tokenDescription(t)}; edited: ${delta === null ? 'not predicted' : signedBits(delta)}`;
       const span = h(
         'span',
         {
-          class: tokenClass(t, state.legend) + (selected ? ' selected' : ''),
+          class: (delta === undefined ? tokenClass(t, state.legend) : editLevelClass(delta)) + (selected ? ' selected' : ''),
           attrs: {
             role: 'option',
             id: `tok-${index}`,
             'data-index': index,
             'data-focus-key': selected ? 'strip-selected' : null,
             'aria-selected': selected ? 'true' : 'false',
-            'aria-label': tokenDescription(t),
+            'aria-label': label,
             tabindex: selected ? 0 : -1,
-            title: tokenDescription(t),
+            title: label,
           },
           on: {
             click: () => {
@@ -90,7 +94,7 @@ export class TokenStrip {
         },
         visibleToken(t.text),
       );
-      if (state.legend.mode === 'surprisal' && t.logprob !== null) {
+      if (delta === undefined && state.legend.mode === 'surprisal' && t.logprob !== null) {
         const s = Math.min(surprisalBits(t.logprob) / natsToBits(state.legend.maxSurprisal), 1);
         span.style.setProperty('--s', s.toFixed(3));
       }
