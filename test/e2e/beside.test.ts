@@ -5,7 +5,8 @@
 // 30,000-token file shows the visible part's results before the whole file is done.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Frame, Page } from 'playwright-core';
+import { runAxe, serious } from '../browser/harness/axe';
 import { describe, expect, test } from 'vitest';
 import { repoRoot } from './harness/codeServer';
 import { useSession } from './harness/session';
@@ -17,6 +18,12 @@ async function waitForAnalysis(page: Page, timeout = 90_000): Promise<number> {
   const item = page.locator('.statusbar-item', { hasText: /[\d,]+ tokens · / }).first();
   await item.waitFor({ timeout });
   return Number(/([\d,]+) tokens/.exec(await item.innerText())![1]!.replace(/,/g, ''));
+}
+
+/** The Playwright frame of the inspector page (the webview's inner document with the token strip). */
+async function inspectorFrame(page: Page): Promise<Frame> {
+  for (const f of page.frames()) if ((await f.locator('#token-strip').count().catch(() => 0)) > 0) return f;
+  throw new Error('no inspector page among the frames');
 }
 
 /** A view pane of the panel by its title ("Comparison", "Feature in Workspace"). */
@@ -47,6 +54,28 @@ describe('the inspector beside the editor', () => {
     expect('    with open(path, "r", encoding="utf-8") as handle:').toContain(now);
     await page.mouse.move(700, 900);
     await s.wb.shot('inspector-beside', 'vscode-inspector-beside.png');
+  });
+
+  test('passes axe and works from the keyboard beside the editor', async () => {
+    const { page } = s.wb;
+    const frame = await inspectorFrame(page);
+    // axe runs inside the page through the DevTools protocol; the page keeps its real CSP.
+    expect(serious(await runAxe(frame as unknown as Page))).toEqual([]);
+    const selected = () => frame.$eval('#token-strip [aria-selected=true]', (e) => Number((e as HTMLElement).dataset.index)).catch(() => null);
+    // The editor's cursor position (shown while the editor has the focus).
+    const cursor = async () => {
+      await page.keyboard.press('Control+1');
+      return page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first().innerText();
+    };
+    const at = await cursor();
+    const before = await selected();
+    expect(before).not.toBeNull();
+    await frame.focus('#token-strip [aria-selected=true]');
+    for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowRight');
+    await expect.poll(selected, { timeout: 10_000 }).toBe(before! + 3);
+    // Enter moves the editor's cursor to the token.
+    await page.keyboard.press('Enter');
+    await expect.poll(cursor, { timeout: 10_000 }).not.toBe(at);
   });
 });
 
