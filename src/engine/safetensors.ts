@@ -135,8 +135,19 @@ export function readSafetensors(buf: Uint8Array): Parsed<Map<string, TensorF32>>
   return { ok: true, value: out };
 }
 
-/** Serialises F32 tensors (in the given order) to safetensors bytes; the header is space-padded to 8 bytes. */
-export function writeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata?: Record<string, string>): Uint8Array {
+export interface SafetensorsPieces {
+  /** Bytes in all. */
+  size: number;
+  /** The 8-byte length, the header, then each tensor's data as a view of its Float32Array (no copy). */
+  pieces: () => Iterable<Uint8Array>;
+}
+
+/**
+ * F32 tensors (in the given order) as safetensors, in pieces: the data are views of the tensors
+ * themselves (little-endian, as on every platform Node ships for), so writing gigabytes of activations
+ * needs no second copy of them. The header is space-padded to 8 bytes.
+ */
+export function safetensorsPieces(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata?: Record<string, string>): SafetensorsPieces {
   const header: Record<string, unknown> = {};
   if (metadata) header.__metadata__ = metadata;
   let offset = 0;
@@ -150,13 +161,26 @@ export function writeSafetensors(tensors: { name: string; shape: number[]; data:
   const jsonBytesLen = new TextEncoder().encode(json).length;
   json += ' '.repeat((8 - ((8 + jsonBytesLen) % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
-  const out = new Uint8Array(8 + headerBytes.length + offset);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(headerBytes.length), true);
-  out.set(headerBytes, 8);
-  let p = 8 + headerBytes.length;
-  for (const t of tensors) {
-    for (let i = 0; i < t.data.length; i++, p += 4) view.setFloat32(p, t.data[i], true);
+  const head = new Uint8Array(8 + headerBytes.length);
+  new DataView(head.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
+  head.set(headerBytes, 8);
+  return {
+    size: head.length + offset,
+    *pieces() {
+      yield head;
+      for (const t of tensors) yield new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    },
+  };
+}
+
+/** Serialises F32 tensors (in the given order) to safetensors bytes in one array (safetensorsPieces joined). */
+export function writeSafetensors(tensors: { name: string; shape: number[]; data: Float32Array }[], metadata?: Record<string, string>): Uint8Array {
+  const { size, pieces } = safetensorsPieces(tensors, metadata);
+  const out = new Uint8Array(size);
+  let p = 0;
+  for (const piece of pieces()) {
+    out.set(piece, p);
+    p += piece.length;
   }
   return out;
 }

@@ -208,7 +208,12 @@ export class InferenceCore {
         progress(Math.min(done, total), total);
         a = b;
       }
-      if (past) st.kv.set(run.index, { kv: past, usable: past.len });
+      if (past) {
+        st.kv.set(run.index, { kv: past, usable: past.len });
+        // Within the budget as the run goes, not only at its end: a window's KV (2 MiB on the default
+        // model) kept for every window of a long document would otherwise outgrow everything else.
+        this.enforceBudget(docKey);
+      }
       if (pendingEnd - flushedTo >= DICTIONARY_BATCH_ROWS) await flush();
       if (partial && priority && r === priorityCount - 1 && priorityCount < runs.length) {
         await flush();

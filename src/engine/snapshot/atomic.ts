@@ -73,9 +73,44 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   return removed;
 }
 
+/** A file's contents given as pieces, so that a large file never exists as one string or array. */
+export interface StreamedData {
+  /** Bytes in all (UTF-8 for string pieces); a write that gives another count fails. */
+  size: number;
+  /** The pieces in order; called once per write. */
+  pieces: () => Iterable<Uint8Array | string>;
+}
+
+export type FileData = Uint8Array | string | StreamedData;
+
+/** `data` as byte chunks of at most `chunk` bytes (small string pieces are joined first). */
+function* chunksOf(data: FileData, chunk: number): Generator<Uint8Array> {
+  const split = function* (bytes: Uint8Array) {
+    for (let off = 0; off < bytes.length; off += chunk) yield bytes.subarray(off, off + chunk);
+  };
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    yield* split(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    return;
+  }
+  let strings: string[] = [];
+  let chars = 0;
+  for (const piece of data.pieces()) {
+    if (typeof piece === 'string') {
+      strings.push(piece);
+      chars += piece.length;
+      if (chars < chunk) continue;
+    }
+    if (strings.length > 0) yield* split(Buffer.from(strings.join(''), 'utf8'));
+    strings = [];
+    chars = 0;
+    if (typeof piece !== 'string') yield* split(piece);
+  }
+  if (strings.length > 0) yield* split(Buffer.from(strings.join(''), 'utf8'));
+}
+
 /** Writes and fsyncs the temp file; nothing visible changes until commit(). */
-export async function prepareAtomicWrite(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<PreparedWrite> {
-  const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+export async function prepareAtomicWrite(target: string, data: FileData, options: AtomicWriteOptions = {}): Promise<PreparedWrite> {
+  const total = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data instanceof Uint8Array ? data.length : data.size;
   const tmp = tempPathFor(target);
   const chunk = options.chunkBytes ?? 1 << 20;
   const abort = async () => {
@@ -85,12 +120,13 @@ export async function prepareAtomicWrite(target: string, data: Uint8Array | stri
   try {
     fh = await fs.open(tmp, 'wx', 0o644);
     let off = 0;
-    do {
-      const n = Math.min(chunk, bytes.length - off);
-      await writeAll(fh, bytes.subarray(off, off + n));
-      off += n;
-      await options.onChunkWritten?.(target, off, bytes.length);
-    } while (off < bytes.length);
+    for (const bytes of chunksOf(data, chunk)) {
+      await writeAll(fh, bytes);
+      off += bytes.length;
+      await options.onChunkWritten?.(target, off, total);
+    }
+    if (off === 0) await options.onChunkWritten?.(target, 0, total);
+    if (off !== total) throw new Error(`${target}: ${off} bytes were written, ${total} were announced`);
     await fh.sync();
     await fh.close();
     fh = undefined;
@@ -115,12 +151,12 @@ export async function prepareAtomicWrite(target: string, data: Uint8Array | stri
   };
 }
 
-export async function writeFileAtomic(target: string, data: Uint8Array | string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(target: string, data: FileData, options: AtomicWriteOptions = {}): Promise<void> {
   await (await prepareAtomicWrite(target, data, options)).commit();
 }
 
 /** Prepares every file, then renames them in order; on any failure before the renames, nothing changes. */
-export async function writeFilesAtomic(files: { target: string; data: Uint8Array | string }[], options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFilesAtomic(files: { target: string; data: FileData }[], options: AtomicWriteOptions = {}): Promise<void> {
   const prepared: PreparedWrite[] = [];
   try {
     for (const f of files) prepared.push(await prepareAtomicWrite(f.target, f.data, options));

@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { MAX_SNAPSHOT_BYTES } from '../../shared/limits';
-import { writeSafetensors } from '../safetensors';
+import { safetensorsPieces } from '../safetensors';
 import type { Result } from '../types';
-import { removeStaleTempFiles, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
+import { removeStaleTempFiles, writeFilesAtomic, type AtomicWriteOptions, type FileData, type StreamedData } from './atomic';
 import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
 
@@ -33,6 +33,35 @@ export function activationsCollide(jsonPath: string): boolean {
 const LOCK_STALE_MS = 10_000;
 // Waiting for another writer: up to about a minute (a large export takes seconds).
 const LOCK_RETRIES = { retries: 60, factor: 1.5, minTimeout: 50, maxTimeout: 1_000 };
+
+/**
+ * JSON.stringify(snapshot), the same bytes, in pieces: each token is serialised on its own, so the file
+ * never exists as one string (for a document of 200,000 tokens that string is about 400 MB, twice that
+ * in UTF-16 when the text is not Latin-1, plus its UTF-8 copy).
+ */
+export function* snapshotJsonPieces(snapshot: Snapshot): Generator<string> {
+  let first = true;
+  for (const [key, value] of Object.entries(snapshot)) {
+    if (value === undefined) continue;
+    yield `${first ? '{' : ','}${JSON.stringify(key)}:`;
+    first = false;
+    if (key === 'tokens' && Array.isArray(value)) {
+      yield '[';
+      for (let i = 0; i < value.length; i++) yield (i > 0 ? ',' : '') + JSON.stringify(value[i]);
+      yield ']';
+    } else {
+      yield JSON.stringify(value);
+    }
+  }
+  yield first ? '{}' : '}';
+}
+
+/** snapshotJsonPieces with its size in UTF-8 bytes (one serialising pass to count, one to write). */
+function snapshotJson(snapshot: Snapshot): StreamedData {
+  let size = 0;
+  for (const piece of snapshotJsonPieces(snapshot)) size += Buffer.byteLength(piece, 'utf8');
+  return { size, pieces: () => snapshotJsonPieces(snapshot) };
+}
 
 /**
  * Runs `write` while holding the lock on `jsonPath`, so that two exports to one path (two CLI runs, the
@@ -83,7 +112,7 @@ export async function writeSnapshotAtomic(
     let toWrite: Snapshot = { ...snapshot };
     delete toWrite.activations;
     let activationsPath: string | undefined;
-    const files: { target: string; data: Uint8Array | string }[] = [];
+    const files: { target: string; data: FileData }[] = [];
     if (activations && Object.keys(activations).length > 0) {
       activationsPath = activationsPathFor(jsonPath);
       if (activationsCollide(jsonPath)) return refuse('its activations would be written to the same path (.safetensors); give the snapshot a .json name');
@@ -94,14 +123,16 @@ export async function writeSnapshotAtomic(
         if (rows !== n || a.data.length !== rows * d) return refuse(`activations for ${hook} have shape [${a.shape.join(', ')}] (${a.data.length} values) but the snapshot has ${n} tokens`);
         tensors.push({ name: hook, shape: [rows, d], data: a.data });
       }
-      const bytes = writeSafetensors(tensors, { format: ACTIVATIONS_FORMAT, document_sha256: snapshot.document.sha256 });
+      const bytes = safetensorsPieces(tensors, { format: ACTIVATIONS_FORMAT, document_sha256: snapshot.document.sha256 });
+      const hash = createHash('sha256');
+      for (const piece of bytes.pieces()) hash.update(piece);
       files.push({ target: activationsPath, data: bytes });
       toWrite = {
         ...toWrite,
         activations: {
           file: path.basename(activationsPath),
           dtype: 'F32',
-          sha256: createHash('sha256').update(bytes).digest('hex'),
+          sha256: hash.digest('hex'),
           tensors: Object.fromEntries(tensors.map((t) => [t.name, { shape: t.shape as [number, number] }])),
         },
       };
@@ -109,9 +140,9 @@ export async function writeSnapshotAtomic(
     // NaN and ±Infinity fail the schema's number checks here (JSON would turn them into null).
     const valid = await validateSnapshotInSlices(toWrite, path.basename(jsonPath));
     if (!valid.ok) return refuse(`the snapshot is not valid, so no reader would open it (${valid.error.message})`);
-    const json = JSON.stringify(toWrite);
+    const json = snapshotJson(toWrite);
     const maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
-    const size = Buffer.byteLength(json, 'utf8');
+    const size = json.size;
     if (size > maxBytes) return refuse(`it would be ${size} bytes, more than the ${maxBytes} bytes a snapshot may have (see "Limits" in docs/snapshot-format.md); ask for fewer predictions or features per token, or analyse less text`);
     files.push({ target: jsonPath, data: json });
     await withWriteLock(jsonPath, async (stillHeld) => {
