@@ -66,7 +66,8 @@ function changedMost(effect: NonNullable<ReturnType<typeof currentEffect>>, ev: 
             'button',
             {
               class: `changed-token ${c.deltaBits < 0 ? 'down' : 'up'}`,
-              attrs: { type: 'button', 'data-focus-key': `changed-${c.index}`, 'aria-label': `${spokenToken(c.text)}, token ${c.index + 1}, ${signedBits(c.deltaBits)}; reveal in the editor` },
+              // The visible text is the accessible name (token, change, position); the title says what a click does.
+              attrs: { type: 'button', 'data-focus-key': `changed-${c.index}`, title: `${spokenToken(c.text)}: reveal token ${c.index + 1} in the editor` },
               on: { click: () => ev.reveal(c.index) },
             },
             h('code', { class: 'tok-text' }, visibleToken(c.text)),

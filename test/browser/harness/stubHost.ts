@@ -5,6 +5,8 @@ import { buildExplanationView } from '../../../src/inspector/explainMessages';
 import type { FromWebviewMessage, InitMessage, PanelSettings, ToWebviewMessage } from '../../../src/protocol';
 import { DEFAULT_LEGEND, PROTOCOL_VERSION } from '../../../src/protocol';
 import type { PanelFixture } from './fixture';
+import { loadEditFixture } from './editFixture';
+import { StubEdits } from './stubEdits';
 import type { PanelPage } from './page';
 
 export interface StubHostOptions {
@@ -37,6 +39,8 @@ export class StubHost {
   readonly src;
   /** The window the panel was last sent (as the host tracks it). */
   private sentWindow: { first: number; end: number } | null = null;
+  /** Feature edits and continuations (stubEdits.ts). */
+  readonly edits: StubEdits;
 
   constructor(
     readonly fixture: PanelFixture,
@@ -45,6 +49,7 @@ export class StubHost {
     this.settings = o.settings ?? { topK: 10, featuresPerToken: 8, hook: null };
     this.cursor = o.cursorIndex ?? 0;
     this.src = { docUri: fixture.docUri, fileName: fixture.fileName, version: 1, result: fixture.result };
+    this.edits = new StubEdits(loadEditFixture(), { docUri: fixture.docUri, version: 1, topK: () => this.settings.topK });
   }
 
   init(): InitMessage {
@@ -66,6 +71,7 @@ export class StubHost {
   analysis(center = this.cursor) {
     const m = buildAnalysisMessage(this.src, center, this.o.window);
     this.sentWindow = { first: m.firstIndex, end: m.firstIndex + m.tokens.length };
+    this.edits.setWindow(m.firstIndex, m.tokens.length);
     return m;
   }
 
@@ -74,6 +80,7 @@ export class StubHost {
     const w = this.sentWindow;
     if (w && (index < w.first || index >= w.end)) await panel.send({ ...this.analysis(index), cursorIndex: null });
     await panel.send(this.selection(index));
+    await this.edits.selectedToken(index, panel);
   }
 
   selection(index: number) {
@@ -127,6 +134,7 @@ export class StubHost {
         if (this.o.initOnly) return;
         await panel.send(this.analysis());
         await panel.send(this.selection(this.cursor));
+        await this.edits.selectedToken(this.cursor, panel);
         return;
       case 'selectToken':
         await this.select(m.index, panel);
@@ -164,6 +172,7 @@ export class StubHost {
         this.settings = { topK: m.topK, featuresPerToken: m.featuresPerToken, hook: m.hook };
         return;
       default:
+        await this.edits.handle(m, panel);
         return;
     }
   };
