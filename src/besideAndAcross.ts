@@ -11,7 +11,9 @@ import type { Logger } from './editor/logger';
 import type { ModelHost } from './editor/modelHost';
 import { VisibleFirstScheduler } from './editor/visibleFirst';
 import { CompareCommands } from './compare/compareCommands';
-import { ComparisonView } from './compare/comparisonView';
+import { ComparisonView, type ActiveComparison } from './compare/comparisonView';
+import { comparisonBins } from './compare/present';
+import type { ComparisonMessage } from './protocol';
 import { FindFeatureInWorkspace } from './findFeature/findCommand';
 import { InspectorSidePanel } from './inspector/sidePanel';
 import type { InspectorDeps, InspectorViewProvider } from './inspector/inspectorViewProvider';
@@ -55,13 +57,29 @@ export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcr
     labelOf: deps.inspectorDeps.labelOf,
   });
   const scheduler = new VisibleFirstScheduler(deps.tracker, deps.store);
+  // The inspectors' token strips show the comparison too (a panel opened later gets it on opening).
+  let comparisonMessage: ComparisonMessage | undefined;
+  const toInspectors = (c: ActiveComparison | undefined) => {
+    const cleared = comparisonMessage && { ...comparisonMessage, label: null, bins: '' };
+    comparisonMessage = c && { type: 'comparison', docUri: c.docKey, version: c.version, label: c.label, bins: comparisonBins(c.comparison.tokens) };
+    const msg = comparisonMessage ?? cleared;
+    if (!msg) return;
+    deps.panelInspector.showComparison(msg);
+    sidePanel.inspector?.showComparison(msg);
+  };
+  const openSide = () => {
+    const host = sidePanel.open();
+    if (comparisonMessage) host.showComparison(comparisonMessage);
+    return host;
+  };
   const disposables: vscode.Disposable[] = [
     sidePanel,
     comparison,
     find,
     scheduler,
+    comparison.onDidChangeActive(toInspectors),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], comparison),
-    deps.command(COMMANDS.openInspectorToSide, (arg) => sidePanel.open().reveal(offsetArg(arg))),
+    deps.command(COMMANDS.openInspectorToSide, (arg) => openSide().reveal(offsetArg(arg))),
     deps.command(COMMANDS.compareWithSaved, () => compare.withSaved()),
     deps.command(COMMANDS.compareWithHead, () => compare.withHead()),
     deps.command(COMMANDS.compareWithSnapshot, (arg) => compare.withSnapshot(arg)),
@@ -71,7 +89,7 @@ export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcr
     sidePanel,
     comparison,
     find,
-    inspectorForOpen: () => (deps.settings().inspectorLocation === 'beside' ? sidePanel.open() : deps.panelInspector),
+    inspectorForOpen: () => (deps.settings().inspectorLocation === 'beside' ? openSide() : deps.panelInspector),
     dispose: () => disposables.forEach((d) => d.dispose()),
   };
 }

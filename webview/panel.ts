@@ -17,6 +17,8 @@ import { editControls } from './components/editControls';
 import { editsSection } from './components/editsSection';
 import { editLegend } from './components/editLegend';
 import { currentEffect } from './editState';
+import { currentComparison } from './compareState';
+import { compareLegend } from './components/compareLegend';
 import { TokenStrip } from './components/tokenStrip';
 import { isInOpenDropdown, registerToolkit } from './components/toolkit';
 import type { Host } from './host';
@@ -82,11 +84,12 @@ export class Panel {
           setIncludeActivations: (on) => this.update({ ...this.state, includeActivations: on }),
         }),
       ),
-      sec('slot-legend', (s) => [s.legend, s.analysis === null, currentEffect(s.edit, s.analysis) !== null], (s) =>
-        !s.analysis ? null : currentEffect(s.edit, s.analysis) ? editLegend() : legend(s.legend),
-      ),
+      sec('slot-legend', (s) => [s.legend, s.analysis === null, currentEffect(s.edit, s.analysis) !== null, currentComparison(s.comparison, s.analysis)], (s) => {
+        const compared = currentComparison(s.comparison, s.analysis);
+        return !s.analysis ? null : currentEffect(s.edit, s.analysis) ? editLegend() : compared ? compareLegend(compared) : legend(s.legend);
+      }),
       sec('slot-empty', (s) => [s.analysis === null, s.cleared, s.init], emptyState),
-      sec('slot-strip', (s) => [s.analysis, s.selectedIndex, s.legend, s.edit.edits], (s) => {
+      sec('slot-strip', (s) => [s.analysis, s.selectedIndex, s.legend, s.edit.edits, s.comparison], (s) => {
         this.strip.render(s);
         return s.analysis ? this.strip.root : null;
       }),
@@ -100,6 +103,7 @@ export class Panel {
               this.reveal(i);
             },
             toggleHighlight: (ref, on) => this.setHighlight(on ? ref : null),
+            findInWorkspace: (ref) => this.host.post({ type: 'findFeature', hook: ref.hook, index: ref.index }),
           }, this.directEffect(s, s.card.ref))
         : null,
     );

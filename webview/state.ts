@@ -4,6 +4,7 @@
 import {
   type AnalysisMessage,
   type CardMessage,
+  type ComparisonMessage,
   DEFAULT_LEGEND,
   type FeatureRef,
   type HeatmapLegend,
@@ -42,6 +43,8 @@ export interface PanelState {
   why: WhyState;
   /** Feature edits, their effect and continuations. */
   edit: EditPanelState;
+  /** A comparison with another version of the document (shown only for the version it names). */
+  comparison: ComparisonMessage | null;
 }
 
 export const DEFAULT_OPTIONS: PanelSettings = { topK: 10, featuresPerToken: 8, hook: null };
@@ -62,6 +65,7 @@ export function initialState(): PanelState {
     includeActivations: false,
     why: initialWhy(),
     edit: initialEditState(),
+    comparison: null,
   };
 }
 
@@ -109,6 +113,8 @@ export function reduce(state: PanelState, msg: ToWebviewMessage): PanelState {
     case 'edits':
     case 'editedSelection':
       return { ...state, edit: reduceEdit(state.edit, msg) };
+    case 'comparison':
+      return { ...state, comparison: msg.label === null ? null : msg };
     case 'showContinuation':
       return { ...state, edit: { ...state.edit, continuation: { ...state.edit.continuation, open: true } } };
     case 'card':

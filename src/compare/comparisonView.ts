@@ -44,6 +44,9 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<TokenDelta>;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly activeChanged = new vscode.EventEmitter<ActiveComparison | undefined>();
+  /** A comparison was shown or cleared (the inspectors colour their token strips by it). */
+  readonly onDidChangeActive = this.activeChanged.event;
 
   constructor() {
     this.view = vscode.window.createTreeView(COMPARISON_VIEW_ID, { treeDataProvider: this });
@@ -74,11 +77,14 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
       `${cmp.tokens.length - cmp.matched} in new or changed text, ${cmp.deletedInA.length} deleted span(s); ${changed} changed by half a bit or more. Biggest changes first:`;
     this.changed.fire(undefined);
     this.draw();
+    this.activeChanged.fire(c);
     await vscode.commands.executeCommand(`${COMPARISON_VIEW_ID}.focus`);
   }
 
   clear(message = 'No comparison.'): void {
+    const had = this.current;
     this.current = undefined;
+    if (had) this.activeChanged.fire(undefined);
     this.view.message = message;
     this.changed.fire(undefined);
     for (const editor of vscode.window.visibleTextEditors) for (const t of this.types.values()) editor.setDecorations(t, []);
@@ -153,5 +159,6 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
   dispose(): void {
     for (const d of this.disposables) d.dispose();
     for (const t of this.types.values()) t.dispose();
+    this.activeChanged.dispose();
   }
 }

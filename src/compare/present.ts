@@ -46,6 +46,12 @@ export function featureChangeLines(t: TokenDelta): string[] {
   return t.featureChanges.map((f) => `#${f.index} (${f.hook}) ${formatNumber(f.before)} → ${formatNumber(f.after)}`);
 }
 
+/** The token strip's bins, one character a token (protocol compareMessages.ts): '0'..'6' = bins -3..3,
+ *  'n' new or changed text, '-' nothing to compare (the first token). */
+export function comparisonBins(tokens: readonly TokenDelta[]): string {
+  return tokens.map((t) => (!t.matched ? 'n' : t.deltaLogprob === null ? '-' : String(deltaBin(t.deltaLogprob) + 3))).join('');
+}
+
 /** The list's label of a changed token. */
 export function changeLabel(t: TokenDelta): string {
   return `${visibleToken(t.text)}  ${deltaSentence(t)}`;

@@ -14,7 +14,7 @@ import { COMMANDS } from '../shared/commands';
 import type { LoadedSnapshot } from '../editor/engineApi';
 import type { ModelHost } from '../editor/modelHost';
 import { tokenIndexAtOffset } from '../editor/tokenLookup';
-import { type AnalysisMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
+import { type AnalysisMessage, type ComparisonMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
 import type { LensSummary } from '../shared/lensSummary';
 import { updateSetting, type Settings } from '../settings';
 import { CardAnswers } from './cardAnswers';
@@ -86,6 +86,8 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   /** "Explain this prediction" asked before the panel was ready: open its "Why" section once it is. */
   private whyRequested = false;
   private readonly receive: (raw: unknown) => void;
+  /** The comparison the token strip colours by (Compare with ...), resent when the page reloads. */
+  private comparison: ComparisonMessage | undefined;
   /** Messages sent, by type (tests and the output channel's debug line read it). */
   readonly sent: Record<string, number> = {};
 
@@ -202,6 +204,12 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.pushAnalysis(true);
   }
 
+  /** A comparison with another version for the token strip (label null: none any more). */
+  showComparison(msg: ComparisonMessage): void {
+    this.comparison = msg.label === null ? undefined : msg;
+    this.post(msg);
+  }
+
   /** Settings or model changed: resend what the panel renders with. */
   refresh(): void {
     this.pushInit();
@@ -228,6 +236,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
         if (this.whyRequested) this.post({ type: 'showWhy' });
         this.whyRequested = false;
         this.refresh();
+        if (this.comparison) this.post(this.comparison);
       },
       selectToken: (m) => this.select(m.index),
       revealToken: (m) => this.revealToken(m.index),
@@ -236,6 +245,9 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
         await vscode.commands.executeCommand(COMMANDS.highlightFeature, { hook: m.hook, index: m.index });
       },
       clearHighlight: () => this.deps.heatmap.setView(undefined),
+      findFeature: async (m) => {
+        await vscode.commands.executeCommand(COMMANDS.findFeatureInWorkspace, { hook: m.hook, index: m.index });
+      },
       requestExplain: (m) => this.explain.request(m),
       showAttention: (m) => this.explain.showAttention(m),
       clearAttention: () => this.explain.clearAttention(),

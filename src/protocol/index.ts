@@ -8,6 +8,7 @@
 export * from './messages';
 export { LIMITS, parseFromWebview, parseToWebview, type ParsedMessage } from './validate';
 export { EDIT_LIMITS } from './editShapes';
+export { COMPARISON_BIN_CODES, comparisonBinAt } from './compareMessages';
 export { toCompactToken, tokenWindow } from './tokens';
 export { PendingRequests, type PendingRequestsOptions } from '../shared/pendingRequests';
 export type { HeatmapMode } from '../shared/heatmapScale';

@@ -10,8 +10,10 @@
 import type { FeatureCard, TokenResult, TopKEntry } from '../engine';
 import { type HeatmapMode, RANK_BUCKET_BOUNDS } from '../shared/heatmapScale';
 import type { EditFromWebviewMessage, EditToWebviewMessage } from './editMessages';
+import type { ComparisonMessage } from './compareMessages';
 
 export type * from './editMessages';
+export type * from './compareMessages';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -295,7 +297,9 @@ export type ToWebviewMessage =
   | ErrorMessage
   | HighlightMessage
   | ClearMessage
-  | EditToWebviewMessage;
+  | EditToWebviewMessage
+  /** A comparison with another version (compareMessages.ts). */
+  | ComparisonMessage;
 
 // ---------------------------------------------------------------------------------------------------
 // Panel -> host
@@ -310,6 +314,8 @@ export type FromWebviewMessage =
   /** Host answers with a card message carrying the same requestId. */
   | { type: 'requestCard'; requestId: string; hook: string; index: number }
   | { type: 'highlightFeature'; hook: string; index: number }
+  /** Find Feature in Workspace for this feature (the card's button). */
+  | { type: 'findFeature'; hook: string; index: number }
   /** Explain the prediction after token `index` (target/versus: token ids, null = the default); host answers with an explanation message. */
   | { type: 'requestExplain'; requestId: string; index: number; target: number | null; versus: number | null }
   /** Decorate in the editor what head L{layer}H{head} attends to, in the explanation answered to requestId. */

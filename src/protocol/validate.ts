@@ -4,6 +4,7 @@ import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj,
 import type { AnalysisMessage, CardMessage, ExplanationMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../shared/finiteNumbers';
 import { editShapes } from './editShapes';
+import { compareShapes } from './compareShapes';
 
 /** Size limits: a message past them is rejected rather than rendered. */
 export const LIMITS = {
@@ -93,6 +94,8 @@ const featureCard = refine(
 const featureRef = obj({ hook: hookName, index: int() });
 
 const edit = editShapes({ hookName, tokenIndex, offset, logprob, requestId, text, sentence, uri: str(LIMITS.uri, 1), topKEntry, topK: LIMITS.topK });
+
+const compare = compareShapes({ uri: str(LIMITS.uri, 1), label: str(LIMITS.uri) });
 
 const explainTokenRef = obj({ id: int(), text });
 
@@ -244,6 +247,7 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
   ),
   showWhy: obj({ type: literal('showWhy') }),
   ...edit.toWebview,
+  ...compare,
 };
 
 const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
@@ -252,6 +256,7 @@ const fromWebviewShapes: Record<FromWebviewMessage['type'], Check> = {
   revealToken: obj({ type: literal('revealToken'), index: tokenIndex }),
   requestCard: obj({ type: literal('requestCard'), requestId, hook: hookName, index: int() }),
   highlightFeature: obj({ type: literal('highlightFeature'), hook: hookName, index: int() }),
+  findFeature: obj({ type: literal('findFeature'), hook: hookName, index: int() }),
   clearHighlight: obj({ type: literal('clearHighlight') }),
   requestExplain: obj({ type: literal('requestExplain'), requestId, index: tokenIndex, target: nullable(int()), versus: nullable(int()) }),
   showAttention: obj({ type: literal('showAttention'), requestId, layer: int(0, 10_000), head: int(0, 10_000) }),

@@ -95,6 +95,10 @@ describe('compare versions', () => {
     expect(await view.innerText()).toMatch(/matched/);
     // The editor carries the diverging heat map.
     expect(await activeEditor(page).locator('[class*="ced-"]').count()).toBeGreaterThan(0);
+    // So does the token strip of the inspector beside the editor, with its legend.
+    const strip = webviewFrame(page);
+    await strip.locator('#token-strip .tok[class*="cmp-"]').first().waitFor({ timeout: 30_000 });
+    expect(await strip.locator('.legend').first().innerText()).toMatch(/Compared with saved/);
     // The hover says what the token was and is now, on a matched token after the edit.
     const hover = await hoverWord(page, 'quantity', /Compared with saved/, 2);
     expect(hover).toMatch(/Compared with saved:\s+(was\s+p\s+[\d.e-]+,\s+now\s+[\d.e-]+|new or changed text)/);

@@ -198,6 +198,12 @@ validToWebview.push(
   { type: 'showContinuation' },
 );
 
+// A comparison with another version (bins: one code a token), and its clearing.
+validToWebview.push(
+  { type: 'comparison', docUri: 'file:///w/a.py', version: 3, label: 'saved', bins: '-3345n0623' },
+  { type: 'comparison', docUri: 'file:///w/a.py', version: 4, label: null, bins: '' },
+);
+
 /** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
 export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed', 'label_confidence'];
 
@@ -207,6 +213,7 @@ export const validFromWebview: FromWebviewMessage[] = [
   { type: 'revealToken', index: 0 },
   { type: 'requestCard', requestId: 'c1', hook: 'blocks.0.hook_resid_post', index: 12 },
   { type: 'highlightFeature', hook: 'blocks.0.hook_resid_post', index: 12 },
+  { type: 'findFeature', hook: 'blocks.0.hook_resid_post', index: 12 },
   { type: 'clearHighlight' },
   { type: 'setOptions', topK: 10, featuresPerToken: 8, hook: null },
   { type: 'exportSnapshot', includeActivations: false },

@@ -11,6 +11,8 @@ export interface CardEvents {
   close(): void;
   reveal(index: number): void;
   toggleHighlight(ref: FeatureRef, on: boolean): void;
+  /** Find Feature in Workspace (absent: no button, e.g. in a test page). */
+  findInWorkspace?(ref: FeatureRef): void;
 }
 
 const MAX_OCCURRENCES_SHOWN = 50;
@@ -177,6 +179,9 @@ function occurrences(m: CardMessage, highlighted: boolean, readOnly: boolean, re
           onClick: () => ev.toggleHighlight(ref, !highlighted),
           props: { attrs: { 'data-focus-key': 'card-highlight' } },
         }),
+    readOnly || !ev.findInWorkspace
+      ? null
+      : button({ label: 'Find in workspace', onClick: () => ev.findInWorkspace!(ref), props: { attrs: { 'data-focus-key': 'card-find' } } }),
   );
   const list = h(
     'ul',

@@ -8,6 +8,7 @@ import { displayRank, formatProb, natsToBits, spokenToken, surprisalBits, visibl
 import { h, replaceChildren } from '../dom';
 import type { PanelState } from '../state';
 import { editLevelClass, signedBits, tokenDelta } from '../editState';
+import { comparedToken, currentComparison } from '../compareState';
 
 /** Tokens drawn at once; the window only moves when the selection gets near its edge. */
 const WINDOW = 240;
@@ -64,17 +65,21 @@ export class TokenStrip {
     const hadFocus = this.root.contains(document.activeElement);
     const nodes: HTMLElement[] = [];
     const selectedLoaded = sel - a.firstIndex === local;
+    const comparison = currentComparison(state.comparison, a);
     for (let k = this.first; k < this.end; k++) {
       const t = a.tokens[k]!;
       const index = a.firstIndex + k;
       const selected = selectedLoaded && k === local;
       // With feature edits active (and their effect computed for this text), the strip shows the change.
       const delta = tokenDelta(state.edit, a, index);
-      const label = delta === undefined ? tokenDescription(t) : `${tokenDescription(t)}; edited: ${delta === null ? 'not predicted' : signedBits(delta)}`;
+      // Else, with a comparison to another version of this text, the strip shows how each token changed.
+      const compared = delta === undefined ? comparedToken(comparison, index) : undefined;
+      const label =
+        delta !== undefined ? `${tokenDescription(t)}; edited: ${delta === null ? 'not predicted' : signedBits(delta)}` : compared ? `${tokenDescription(t)}; ${compared.said}` : tokenDescription(t);
       const span = h(
         'span',
         {
-          class: (delta === undefined ? tokenClass(t, state.legend) : editLevelClass(delta)) + (selected ? ' selected' : ''),
+          class: (delta !== undefined ? editLevelClass(delta) : compared ? compared.cls : tokenClass(t, state.legend)) + (selected ? ' selected' : ''),
           attrs: {
             role: 'option',
             id: `tok-${index}`,
@@ -94,7 +99,7 @@ export class TokenStrip {
         },
         visibleToken(t.text),
       );
-      if (delta === undefined && state.legend.mode === 'surprisal' && t.logprob !== null) {
+      if (delta === undefined && !compared && state.legend.mode === 'surprisal' && t.logprob !== null) {
         const s = Math.min(surprisalBits(t.logprob) / natsToBits(state.legend.maxSurprisal), 1);
         span.style.setProperty('--s', s.toFixed(3));
       }
