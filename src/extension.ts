@@ -168,7 +168,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       } else if (analysisSettingsChanged(previous, current) || previous.enabledLanguages.join() !== current.enabledLanguages.join() || previous.maxDocumentSize !== current.maxDocumentSize) {
         tracker.reanalyseVisible();
       }
-      if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
+      if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== 'editEffect' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
       inspector.refresh();
       beside.sidePanel.inspector?.refresh();
     }),
