@@ -2,14 +2,20 @@
 // (docs/snapshot-format.md, README "Limits"). Each is a default that a setting or flag can change where
 // noted; the *_CEILING values bound what a setting or flag may ask for.
 
-/** Largest document analysed, in UTF-8 bytes. Extension: activationInspector.maxDocumentSize; CLI: --max-bytes. */
-export const DEFAULT_MAX_DOCUMENT_BYTES = 200_000;
+/**
+ * Largest document analysed, in UTF-8 bytes. Extension: activationInspector.maxDocumentSize; CLI: --max-bytes.
+ * A byte can be a token (emoji, CJK, symbols: the worst case), and memory grows with the tokens: the
+ * worst case at this limit, 100,000 tokens, peaks at about 1.2 GB analysed and exported and 1.85 GB
+ * exported with activations (docs/cli.md, "Limits"), and its snapshot and activations files stay under
+ * MAX_SNAPSHOT_BYTES and MAX_SNAPSHOT_ACTIVATIONS_BYTES. At 200,000 neither held.
+ */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 100_000;
 /** Highest value the setting or --max-bytes accepts. */
 export const MAX_DOCUMENT_BYTES_CEILING = 10_000_000;
 
 /**
  * Largest snapshot JSON file read or written, in bytes, checked before reading. A snapshot takes about
- * 2 KB a token with the default options (a 200 KB source file is about 170 MB), and the reader parses it
+ * 2 KB a token with the default options (the worst case of the default document limit is about 205 MB), and the reader parses it
  * in slices that let the editor go on working; what stays bounded is memory (the parsed tokens take
  * several times the file's size).
  */

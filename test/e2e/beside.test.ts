@@ -77,6 +77,20 @@ describe('the inspector beside the editor', () => {
     await page.keyboard.press('Enter');
     await expect.poll(cursor, { timeout: 10_000 }).not.toBe(at);
   });
+
+  test('comes back after a window reload, restored by its serializer', async () => {
+    const { page } = s.wb;
+    await runCommand(page, 'Developer: Reload Window');
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.editor-group-container .tab', { hasText: 'Activation Inspector' }).first().waitFor({ timeout: 60_000 });
+    // The restored page is served again and shows the editor's analysis.
+    await expect
+      .poll(async () => {
+        for (const f of page.frames()) if ((await f.locator('#token-strip [role="option"]').count().catch(() => 0)) > 0) return true;
+        return false;
+      }, { timeout: 120_000 })
+      .toBe(true);
+  });
 });
 
 describe('compare versions', () => {

@@ -95,7 +95,7 @@ describe('analyze', () => {
   it.each([
     [['analyze', '/no/such/file.py'], /does not exist/],
     [['analyze', 'BINARY'], /binary/],
-    [['analyze', process.execPath], /more than the limit of 200,000/],
+    [['analyze', process.execPath], /more than the limit of 100,000/],
     [['analyze', 'SAMPLE', '--model', os.tmpdir()], /manifest/],
     [['analyze', 'SAMPLE', '--top-k', '0'], /--top-k/],
     [['analyze', 'SAMPLE', '--hooks', 'blocks.7.nope'], /no dictionary/],

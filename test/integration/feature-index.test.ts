@@ -200,4 +200,21 @@ describe('activation-inspector diff', () => {
     expect(table.code).toBe(0);
     expect(table.out).toMatch(/matched to A/);
   });
+
+  it('takes snapshots for either side, with no model for two snapshots', () => {
+    const a = path.join(tmp, 'a.py');
+    const b = path.join(tmp, 'b.py');
+    const snapA = path.join(tmp, 'a.snapshot.json');
+    const snapB = path.join(tmp, 'b.snapshot.json');
+    expect(run('analyze', a, '--model', bundle, '--features', '8', '--out', snapA).code).toBe(0);
+    expect(run('analyze', b, '--model', bundle, '--features', '8', '--out', snapB).code).toBe(0);
+    const files = JSON.parse(run('diff', a, b, '--model', bundle, '--json').out);
+    const mixed = JSON.parse(run('diff', snapA, b, '--model', bundle, '--json').out);
+    // Two snapshots: no model is opened (a bundle that does not exist is never looked at).
+    const snaps = run('diff', snapA, snapB, '--model', path.join(tmp, 'no-such-bundle'), '--json');
+    expect(snaps.code, snaps.err).toBe(0);
+    const pick = (o: { tokens: { start: number; end: number; matched: boolean; deltaLogprob: number | null }[] }) => o.tokens.map((t) => [t.start, t.end, t.matched, t.deltaLogprob === null ? null : Math.round(t.deltaLogprob * 1e4)]);
+    expect(pick(mixed)).toEqual(pick(files));
+    expect(pick(JSON.parse(snaps.out))).toEqual(pick(files));
+  });
 });
