@@ -1,6 +1,6 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
-import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations, type TokenResult } from '../engine';
+import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations } from '../engine';
 import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
 import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
@@ -26,9 +26,13 @@ export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'>;
  * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too.
  */
 export function formatTable(engine: FeatureInfo, r: AnalysisResult, maxFeatures = 3): string {
-  const lines: string[] = [];
-  lines.push(`${pad('#', 6)}${pad('token', 18)}${pad('p', 10)}${pad('rank', 9)}${pad('top predictions', 44)}features`);
-  r.tokens.forEach((t: TokenResult, i: number) => {
+  return [...tableLines(engine, r, maxFeatures)].join('\n');
+}
+
+/** formatTable's lines one at a time: a table of 100,000 tokens is printed without building it whole. */
+export function* tableLines(engine: FeatureInfo, r: AnalysisResult, maxFeatures = 3): Generator<string> {
+  yield `${pad('#', 6)}${pad('token', 18)}${pad('p', 10)}${pad('rank', 9)}${pad('top predictions', 44)}features`;
+  for (const [i, t] of r.tokens.entries()) {
     const p = t.logprob === null ? '-' : formatProb(Math.exp(t.logprob));
     const rank = t.rank === null ? '-' : displayRank(t.rank);
     const top = t.topk.slice(0, 3).map((e) => `${visibleToken(e.text)} ${formatProb(e.prob)}`).join('  ');
@@ -43,9 +47,20 @@ export function formatTable(engine: FeatureInfo, r: AnalysisResult, maxFeatures 
       })
       .filter(Boolean)
       .join(' | ');
-    lines.push(`${pad(String(i), 6)}${pad(visibleToken(t.text), 18)}${pad(p, 10)}${pad(rank, 9)}${pad(top, 44)}${feats}`);
-  });
-  return lines.join('\n');
+    yield `${pad(String(i), 6)}${pad(visibleToken(t.text), 18)}${pad(p, 10)}${pad(rank, 9)}${pad(top, 44)}${feats}`;
+  }
+}
+
+/** Writes lines to stdout a batch at a time (stdout to a file or pipe is written synchronously). */
+function printLines(lines: Iterable<string>, batch = 1000): void {
+  let pending: string[] = [];
+  for (const line of lines) {
+    pending.push(line);
+    if (pending.length < batch) continue;
+    process.stdout.write(pending.join('\n') + '\n');
+    pending = [];
+  }
+  if (pending.length > 0) process.stdout.write(pending.join('\n') + '\n');
 }
 
 export async function analyzeCommand(argv: string[]): Promise<number> {
@@ -107,7 +122,8 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
       if (!w.ok) throw new UsageError(w.error.message);
       console.log(`wrote ${w.value.jsonPath}${w.value.activationsPath ? ` and ${w.value.activationsPath}` : ''} (${r.value.tokens.length} tokens)`);
     } else {
-      console.log(edited ? formatEditedTable(edited.value) : formatTable(engine, r.value));
+      if (edited) console.log(formatEditedTable(edited.value));
+      else printLines(tableLines(engine, r.value));
     }
     return 0;
   } finally {

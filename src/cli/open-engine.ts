@@ -14,12 +14,17 @@ function saeFolderOf(file: string | undefined, saeDirs: string[]): string | unde
   });
 }
 
+/** The worker's KV cache budget: a command analyses a file once, so the cache only serves the work that
+ *  follows on the same text (edits, explain) near where it is, not edits anywhere in a long document. */
+const CLI_CACHE_BYTES = 64 * 2 ** 20;
+
 export async function openEngine(values: ArgValues): Promise<Engine> {
   const dir = stringArg(values.model) ?? defaultModelDir();
   const saeDirs = Array.isArray(values.sae) ? values.sae : [];
   const r = await Engine.open(dir, {
     threads: intArg(values.threads, 'threads', 2, 1, 64),
     extraDictionaries: saeDirs,
+    cacheBytes: CLI_CACHE_BYTES,
   });
   if (!r.ok) {
     const sae = saeFolderOf(r.error.file, saeDirs);

@@ -264,7 +264,13 @@ export class InferenceCore {
     for (const h of hooks) {
       const a = st.hooks.get(h)!;
       features[h] = { per, idx: a.idx.slice(from * per, to * per), act: a.act.slice(from * per, to * per), ev: a.ev.slice(from, to) };
-      if (opts.includeActivations && a.acts) (activations ??= {})[h] = a.acts.slice();
+      if (opts.includeActivations && a.acts) {
+        // Handed over, not copied: [n, d] per hook is the largest thing an analysis makes (6 KB a token on
+        // the default model). The next run that asks for activations computes them all again.
+        (activations ??= {})[h] = a.acts;
+        a.acts = undefined;
+        st.valid = 0;
+      }
       if (opts.includeStats && a.sqErr && a.l0) (stats ??= {})[h] = { sqErr: a.sqErr.slice(), l0: a.l0.slice() };
     }
     return {

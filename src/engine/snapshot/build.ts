@@ -43,9 +43,20 @@ function editedToken(t: TokenResult, e: EditedAnalysis['tokens'][number]): Token
   return { ...t, logprob: e.logprob, rank: e.rank, entropy: e.entropy, nextEntropy: e.nextEntropy, topk: e.topk, logprobOriginal: e.logprobOriginal };
 }
 
+/**
+ * `items` itself when each is already as stored (exactly `keys` fields, `stored` leaves it unchanged),
+ * else stored copies: an export of a large document then shares the analysis's predictions and
+ * features instead of doubling them (they are most of a token's memory). Neither side changes them.
+ */
+function storedItems<T extends object>(items: T[], keys: number, stored: (x: T) => T, unchanged: (x: T) => boolean): T[] {
+  return items.every((x) => unchanged(x) && Object.keys(x).length === keys) ? items : items.map(stored);
+}
+
 function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): SnapshotToken {
   const features: Record<string, FeatureHit[]> = {};
-  for (const [hook, hits] of Object.entries(t.features)) features[hook] = hits.map((h) => ({ index: h.index, activation: finite(h.activation) }));
+  for (const [hook, hits] of Object.entries(t.features)) {
+    features[hook] = storedItems(hits, 2, (h) => ({ index: h.index, activation: finite(h.activation) }), (h) => finite(h.activation) === h.activation);
+  }
   const reconstruction: Record<string, number> = {};
   for (const [hook, ev] of Object.entries(t.reconstruction)) reconstruction[hook] = storedExplainedVariance(ev);
   return {
@@ -57,7 +68,7 @@ function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): 
     rank: t.rank,
     entropy: t.entropy === null ? null : nonNegative(t.entropy),
     nextEntropy: nonNegative(t.nextEntropy),
-    topk: t.topk.map((e: TopKEntry) => ({ id: e.id, text: e.text, prob: prob(e.prob) })),
+    topk: storedItems(t.topk, 3, (e: TopKEntry) => ({ id: e.id, text: e.text, prob: prob(e.prob) }), (e) => prob(e.prob) === e.prob),
     features,
     reconstruction,
     ...(t.logprobOriginal !== undefined ? { logprobOriginal: storedLogprob(t.logprobOriginal) } : {}),
