@@ -25,7 +25,8 @@ export type Interleaved =
 
 /** bench_pytorch.py's exit status when torch or onnx cannot be imported. */
 const EXIT_UNAVAILABLE = 4;
-const PAUSE_MS = 300;
+/** Pause before each timed run of an interleaved comparison. */
+export const PAUSE_MS = 300;
 
 /** Environment of the baseline: what a practitioner sets for eager PyTorch on a small CPU machine (see
  *  bench_pytorch.py's docstring). The machine's OpenBLAS core-type pins are dropped for this process alone:
@@ -49,7 +50,7 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function interleaveWithPytorch(
   root: string,
