@@ -71,11 +71,11 @@ export default defineConfig(
     rules: { 'no-restricted-imports': ['error', { patterns: [ENGINE_INTERNALS, UI_KIT] }] },
   },
   {
-    files: ['src/engine/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/engine/**/*.ts', 'src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'src/featureIndex/**/*.ts', 'webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [UI_KIT] }] },
   },
   {
-    files: ['src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'webview/**/*.ts'],
+    files: ['src/cli/**/*.ts', 'src/protocol/**/*.ts', 'src/shared/**/*.ts', 'src/featureIndex/**/*.ts', 'webview/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [NO_VSCODE], patterns: [ENGINE_INTERNALS, UI_KIT] }] },
   },
   {

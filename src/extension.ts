@@ -17,7 +17,7 @@ import { exportSnapshot, openSnapshot } from './editor/snapshotCommands';
 import { StatusBar } from './editor/statusBar';
 import { InspectorViewProvider, VIEW_ID } from './inspector/inspectorViewProvider';
 import { analysisSettingsChanged, SettingsSource } from './settings';
-import { registerBesideAndAcross, type BesideAndAcross } from './besideAndAcross';
+import { registerBesideAndAcross, type BesideAndAcross } from './editor/besideAndAcross';
 import { editedForExport, FeatureEditing, hoverEdited } from './editor/featureEditing';
 import { registerFeatureEdits } from './editor/editRegistration';
 

@@ -1,24 +1,24 @@
 // The inspector beside the editor, comparisons across versions, the feature search across the
 // workspace, and visible-first scheduling of long documents: built and registered here so activate()
-// stays a list of parts. Each part lives in its own folder (src/inspector/sidePanel.ts, src/compare,
-// src/findFeature, src/editor/visibleFirst.ts).
+// stays a list of parts. Each part lives in its own folder (src/inspector/sidePanel.ts, src/editor/compare,
+// src/editor/findFeature, src/editor/visibleFirst.ts).
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './editor/analysisStore';
-import type { DocumentTracker } from './editor/documentTracker';
-import type { HeatmapDecorations } from './editor/decorations';
-import type { SnapshotApi } from './editor/engineApi';
-import type { Logger } from './editor/logger';
-import type { ModelHost } from './editor/modelHost';
-import { VisibleFirstScheduler } from './editor/visibleFirst';
+import type { AnalysisStore } from './analysisStore';
+import type { DocumentTracker } from './documentTracker';
+import type { HeatmapDecorations } from './decorations';
+import type { SnapshotApi } from './engineApi';
+import type { Logger } from './logger';
+import type { ModelHost } from './modelHost';
+import { VisibleFirstScheduler } from './visibleFirst';
 import { CompareCommands } from './compare/compareCommands';
 import { ComparisonView, type ActiveComparison } from './compare/comparisonView';
 import { comparisonBins } from './compare/present';
-import type { ComparisonMessage } from './protocol';
+import type { ComparisonMessage } from '../protocol';
 import { FindFeatureInWorkspace } from './findFeature/findCommand';
-import { InspectorSidePanel } from './inspector/sidePanel';
-import type { InspectorDeps, InspectorViewProvider } from './inspector/inspectorViewProvider';
-import { COMMANDS } from './shared/commands';
-import type { Settings } from './settings';
+import { InspectorSidePanel } from '../inspector/sidePanel';
+import type { InspectorDeps, InspectorViewProvider } from '../inspector/inspectorViewProvider';
+import { COMMANDS } from '../shared/commands';
+import type { Settings } from '../settings';
 
 export interface BesideAndAcrossDeps {
   context: vscode.ExtensionContext;

@@ -4,7 +4,7 @@
 
 /**
  * One character per token of the document version (index = token index): '0'..'6' are the change bins
- * -3..3 of src/compare/present.ts (0.5 / 2 / 5 bits, '3' = about the same), 'n' new or changed text
+ * -3..3 of src/editor/compare/present.ts (0.5 / 2 / 5 bits, '3' = about the same), 'n' new or changed text
  * (no counterpart in the other version), '-' no prediction to compare (the first token).
  */
 export const COMPARISON_BIN_CODES = '0123456n-';

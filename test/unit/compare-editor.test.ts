@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { deltaAt } from '../../src/compare/comparisonView';
-import { deltaBin, deltaColorId, deltaSentence, formatP } from '../../src/compare/present';
-import { headVersion } from '../../src/compare/sources';
+import { deltaAt } from '../../src/editor/compare/comparisonView';
+import { deltaBin, deltaColorId, deltaSentence, formatP } from '../../src/editor/compare/present';
+import { headVersion } from '../../src/editor/compare/sources';
 import type { TokenDelta } from '../../src/engine';
 import { FakeDocument, Uri } from './editorFakeVscode';
 

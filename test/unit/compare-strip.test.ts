@@ -1,7 +1,7 @@
 // The token strip's comparison mode: the bins the host sends, how the panel reads them, and that a
 // comparison shows only for the document version it was computed for.
 import { describe, expect, it } from 'vitest';
-import { comparisonBins } from '../../src/compare/present';
+import { comparisonBins } from '../../src/editor/compare/present';
 import { comparisonBinAt, parseToWebview, type AnalysisMessage, type ComparisonMessage } from '../../src/protocol';
 import type { TokenDelta } from '../../src/engine';
 import { comparedToken, currentComparison } from '../../webview/compareState';

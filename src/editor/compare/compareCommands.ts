@@ -3,15 +3,15 @@
 // and shown by ComparisonView. Reads only: the repository and the saved file are never written.
 import * as vscode from 'vscode';
 import path from 'node:path';
-import type { AnalysisOptions, AnalysisResult, ComparedSide } from '../engine';
-import type { AnalysisStore } from '../editor/analysisStore';
-import { key } from '../editor/documentKey';
-import type { DocumentTracker } from '../editor/documentTracker';
-import type { SnapshotApi } from '../editor/engineApi';
-import type { HeatmapDecorations } from '../editor/decorations';
-import type { Logger } from '../editor/logger';
-import { describeError, type ModelHost } from '../editor/modelHost';
-import type { Settings } from '../settings';
+import type { AnalysisOptions, AnalysisResult, ComparedSide } from '../../engine';
+import type { AnalysisStore } from '../analysisStore';
+import { key } from '../documentKey';
+import type { DocumentTracker } from '../documentTracker';
+import type { SnapshotApi } from '../engineApi';
+import type { HeatmapDecorations } from '../decorations';
+import type { Logger } from '../logger';
+import { describeError, type ModelHost } from '../modelHost';
+import type { Settings } from '../../settings';
 import type { ComparisonView } from './comparisonView';
 import { headVersion, savedVersion, type OtherVersion } from './sources';
 
@@ -80,7 +80,7 @@ export class CompareCommands {
       }
       const side = (text: string, r: AnalysisResult): ComparedSide => ({ text, hooks: r.hooks, tokens: r.tokens });
       // Loaded on first use, as the rest of the engine is: activation never loads the model runtime.
-      const { biggestChanges, compareAnalyses } = await import('../engine');
+      const { biggestChanges, compareAnalyses } = await import('../../engine');
       const comparison = compareAnalyses(side(a.text, aResult), side(doc.getText(), b));
       return { comparison, biggest: biggestChanges(comparison, 50) };
     });

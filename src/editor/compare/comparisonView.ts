@@ -3,8 +3,8 @@
 // of the biggest changes (choose one to reveal it), and a hover line ("was p 0.41, now 0.02"). It
 // belongs to one document version: any edit clears it, so a stale comparison is never shown.
 import * as vscode from 'vscode';
-import type { Comparison, TokenDelta } from '../engine';
-import { key } from '../editor/documentKey';
+import type { Comparison, TokenDelta } from '../../engine';
+import { key } from '../documentKey';
 import { changeLabel, deltaBin, deltaColorId, deltaSentence, featureChangeLines, INSERTED_COLOR_ID, type DeltaBin } from './present';
 
 export const COMPARISON_VIEW_ID = 'activationInspector.comparison';

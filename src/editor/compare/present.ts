@@ -1,8 +1,8 @@
 // How a comparison of two versions reads: the diverging colour bin of a token's change, the hover's
 // sentence and the list's labels. Pure (no vscode), shared by the editor's decorations, the hover and
 // the "biggest changes" list.
-import type { TokenDelta } from '../engine';
-import { formatNumber, natsToBits, visibleToken } from '../shared/present';
+import type { TokenDelta } from '../../engine';
+import { formatNumber, natsToBits, visibleToken } from '../../shared/present';
 
 /** Bins of |Δ log-prob| in bits: under 0.5 (not coloured), 0.5-2, 2-5, 5 or more. */
 export const DELTA_BIT_BOUNDS = [0.5, 2, 5] as const;

@@ -3,11 +3,11 @@
 // cancellable progress notification, then the results view. Opening a result selects the token and
 // highlights the feature in that document.
 import * as vscode from 'vscode';
-import type { HeatmapDecorations } from '../editor/decorations';
-import type { Logger } from '../editor/logger';
-import type { ModelHost } from '../editor/modelHost';
-import { describeError } from '../editor/modelHost';
-import type { Settings } from '../settings';
+import type { HeatmapDecorations } from '../decorations';
+import type { Logger } from '../logger';
+import type { ModelHost } from '../modelHost';
+import { describeError } from '../modelHost';
+import type { Settings } from '../../settings';
 import { FeatureResultsView, openOccurrence, OPEN_RESULT_COMMAND } from './resultsView';
 import { WorkspaceFeatureIndex, type WorkspaceOccurrence } from './workspaceIndex';
 

@@ -2,7 +2,7 @@
 // strongest activation first), under it one per occurrence with its line number, a snippet with the
 // token marked, and the activation. Choosing one opens the file with the token selected.
 import * as vscode from 'vscode';
-import { lineStarts, PER_FILE_BOUND } from '../featureIndex';
+import { lineStarts, PER_FILE_BOUND } from '../../featureIndex';
 import type { WorkspaceOccurrence } from './workspaceIndex';
 import { readWorkspaceText } from './readText';
 

@@ -5,11 +5,11 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import ignore from 'ignore';
-import { FeatureIndexStore, indexFingerprint, listIndexableFiles, updateIndex, type FoundOccurrence, type IndexFile } from '../featureIndex';
-import type { AnalysisEngine } from '../editor/engineApi';
-import type { Logger } from '../editor/logger';
-import { languageOfPath } from '../shared/languages';
-import type { Settings } from '../settings';
+import { FeatureIndexStore, indexFingerprint, listIndexableFiles, updateIndex, type FoundOccurrence, type IndexFile } from '../../featureIndex';
+import type { AnalysisEngine } from '../engineApi';
+import type { Logger } from '../logger';
+import { languageOfPath } from '../../shared/languages';
+import type { Settings } from '../../settings';
 import { readWorkspaceText } from './readText';
 
 export interface WorkspaceOccurrence extends FoundOccurrence {
