@@ -4,8 +4,7 @@
 import type { ContinuationPair } from '../editor/continuations';
 import type { EditRun } from '../editor/editEffects';
 import { type ActiveEdit, describeEdit, editAmount } from '../editor/editSession';
-import type { Continuation, EditedAnalysis, TopKEntry } from '../engine';
-import { tokensChangedMost } from '../engine/edit/summary';
+import { tokensChangedMost, type Continuation, type EditedAnalysis, type TopKEntry } from '../engine';
 import { type ContinuationMessage, type ContinuationView, EDIT_LIMITS, type EditedSelectionMessage, type EditsMessage, type EditView, LIMITS } from '../protocol';
 import { LOGPROB_FLOOR } from '../shared/finiteNumbers';
 
