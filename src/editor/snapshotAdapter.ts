@@ -3,7 +3,7 @@
 // comes from the bundle's manifest.json, which records them for every file.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildSnapshot, readSnapshot, writeSnapshotAtomic, type AnalysisResult, type HookActivations, type Result, type Snapshot, type SnapshotProvenance } from '../engine';
+import { buildSnapshotInSlices, readSnapshot, writeSnapshotAtomic, type AnalysisResult, type HookActivations, type Result, type Snapshot, type SnapshotProvenance } from '../engine';
 import type { AnalysisEngine, LoadedSnapshot, SnapshotApi } from './engineApi';
 
 interface ManifestFiles {
@@ -69,7 +69,7 @@ export const snapshotApi: SnapshotApi = {
   async write(file, input) {
     const provenance = await provenanceOf(input.engine, input.result);
     if (!provenance.ok) return provenance;
-    const built = buildSnapshot({
+    const built = await buildSnapshotInSlices({
       result: input.result,
       provenance: provenance.value,
       document: input.document,

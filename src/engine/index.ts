@@ -73,7 +73,7 @@ export type { Bundle, Manifest } from './bundle';
 
 // Snapshots (docs/snapshot-format.md): built from a finished analysis, written atomically, read back
 // without a model.
-export { buildSnapshot, checkSnapshotTargets, readSnapshot, readSnapshotActivations, writeSnapshotAtomic } from './snapshot';
+export { buildSnapshot, buildSnapshotInSlices, checkSnapshotTargets, readSnapshot, readSnapshotActivations, writeSnapshotAtomic } from './snapshot';
 export type { BuildSnapshotInput, HookActivations, Snapshot, SnapshotProvenance, SnapshotToken } from './snapshot';
 
 // For the benchmark: the windowing plan (to count the FLOPs of an analysis) and a same-settings ONNX

@@ -75,8 +75,9 @@ function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): 
   };
 }
 
-export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
-  const { result, document, provenance, options } = input;
+/** Why `input` cannot make a snapshot (an analysis of other text, or of another model), or null. */
+function mismatch(input: BuildSnapshotInput): Result<Snapshot> | null {
+  const { result, document, provenance } = input;
   const sha = sha256Text(document.text);
   if (result.textSha256 !== sha || result.textLength !== document.text.length) {
     return {
@@ -94,6 +95,38 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
   if (result.modelId !== provenance.model.id) {
     return { ok: false, error: { kind: 'bad-input', message: `the analysis was made with model ${result.modelId}, the provenance names ${provenance.model.id}` } };
   }
+  return null;
+}
+
+function storedToken(input: BuildSnapshotInput, i: number): SnapshotToken {
+  const t = input.result.tokens[i];
+  return toSnapshotToken(input.edited ? editedToken(t, input.edited.tokens[i]) : t);
+}
+
+export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
+  return mismatch(input) ?? assemble(input, input.result.tokens.map((_, i) => storedToken(input, i)));
+}
+
+/**
+ * buildSnapshot, yielding to the event loop every `sliceMs` while it stores the tokens, so that exporting
+ * a long document from the editor does not hold the extension host (100,000 tokens take a few hundred ms).
+ */
+export async function buildSnapshotInSlices(input: BuildSnapshotInput, sliceMs = 8): Promise<Result<Snapshot>> {
+  const bad = mismatch(input);
+  if (bad) return bad;
+  const tokens: SnapshotToken[] = [];
+  let sliceStart = Date.now();
+  for (let i = 0; i < input.result.tokens.length; i++) {
+    tokens.push(storedToken(input, i));
+    if (Date.now() - sliceStart < sliceMs) continue;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    sliceStart = Date.now();
+  }
+  return assemble(input, tokens);
+}
+
+function assemble(input: BuildSnapshotInput, tokens: SnapshotToken[]): Result<Snapshot> {
+  const { result, document, provenance, options, edited } = input;
   return {
     ok: true,
     value: {
@@ -110,14 +143,14 @@ export function buildSnapshot(input: BuildSnapshotInput): Result<Snapshot> {
       document: {
         path: document.path,
         languageId: document.languageId,
-        sha256: sha,
+        sha256: sha256Text(document.text),
         length: document.text.length,
         text: document.text,
         ...(document.byteOrderMark ? { byteOrderMark: true } : {}),
       },
       options: { topK: options.topK, featuresPerToken: options.featuresPerToken, hooks: [...options.hooks] },
       hooks: [...result.hooks],
-      tokens: result.tokens.map((t, i) => toSnapshotToken(edited ? editedToken(t, edited.tokens[i]) : t)),
+      tokens,
     },
   };
 }

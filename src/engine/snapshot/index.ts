@@ -4,7 +4,7 @@
 import type { Bundle, Dictionary } from '../bundle';
 import type { SnapshotProvenance } from './types';
 export * from './types';
-export { buildSnapshot, sha256Text, TOOL_NAME, TOOL_VERSION } from './build';
+export { buildSnapshot, buildSnapshotInSlices, sha256Text, TOOL_NAME, TOOL_VERSION } from './build';
 export type { BuildSnapshotInput } from './build';
 export { validateSnapshot, validateSnapshotInSlices } from './validate';
 export { writeFileAtomic, writeFilesAtomic, prepareAtomicWrite, removeStaleTempFiles } from './atomic';

@@ -28,6 +28,10 @@ export interface SliceOptions {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** Deepest nesting accepted (a snapshot needs 5): JSON.parse of a value nested a million deep holds
+ *  the thread for a quarter of a second even when the value is small. */
+export const MAX_JSON_DEPTH = 64;
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -61,6 +65,7 @@ export async function parseJsonInSlices(text: string, options: SliceOptions = {}
     throw new JsonSliceError(`${what} at character ${at}`);
   };
   let i = skipSpace(text, 0);
+  if (text.charCodeAt(i) === 0x5b /* [ */) endOfValue(text, i, fail); // its depth, before JSON.parse
   if (text.charCodeAt(i) !== 0x7b /* { */) return parsePiece(text, 0, text.length);
   const out: Record<string, unknown> = {};
   i = skipSpace(text, i + 1);
@@ -134,7 +139,8 @@ function endOfString(text: string, i: number, fail: (at: number, what: string) =
 
 /**
  * Index just past the value that starts at `i`: a string, a bracketed value (brackets counted outside
- * strings), or a literal or number (up to the next delimiter). The slice is checked by JSON.parse.
+ * strings, at most MAX_JSON_DEPTH deep), or a literal or number (up to the next delimiter). The slice is
+ * checked by JSON.parse.
  */
 function endOfValue(text: string, i: number, fail: (at: number, what: string) => never): number {
   const first = text.charCodeAt(i);
@@ -146,8 +152,9 @@ function endOfValue(text: string, i: number, fail: (at: number, what: string) =>
     for (let m = structural.exec(text); m !== null; m = structural.exec(text)) {
       const c = text.charCodeAt(m.index);
       if (c === QUOTE) structural.lastIndex = endOfString(text, m.index, fail);
-      else if (c === 0x7b || c === 0x5b) depth++;
-      else if (--depth === 0) return m.index + 1;
+      else if (c === 0x7b || c === 0x5b) {
+        if (++depth > MAX_JSON_DEPTH) fail(m.index, `value nested deeper than ${MAX_JSON_DEPTH} levels`);
+      } else if (--depth === 0) return m.index + 1;
     }
     return fail(i, 'unterminated value');
   }

@@ -56,11 +56,39 @@ export function* snapshotJsonPieces(snapshot: Snapshot): Generator<string> {
   yield first ? '{}' : '}';
 }
 
-/** snapshotJsonPieces with its size in UTF-8 bytes (one serialising pass to count, one to write). */
-function snapshotJson(snapshot: Snapshot): StreamedData {
+/** An await that yields to the event loop once `sliceMs` have passed since the last yield. */
+function yieldEvery(sliceMs = 8): () => Promise<void> {
+  let sliceStart = Date.now();
+  return async () => {
+    if (Date.now() - sliceStart < sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    sliceStart = Date.now();
+  };
+}
+
+/** snapshotJsonPieces with its size in UTF-8 bytes (one serialising pass to count, in slices of time that
+ *  leave the editor working, and one to write). */
+async function snapshotJson(snapshot: Snapshot): Promise<StreamedData> {
+  const maybeYield = yieldEvery();
   let size = 0;
-  for (const piece of snapshotJsonPieces(snapshot)) size += Buffer.byteLength(piece, 'utf8');
+  for (const piece of snapshotJsonPieces(snapshot)) {
+    size += Buffer.byteLength(piece, 'utf8');
+    await maybeYield();
+  }
   return { size, pieces: () => snapshotJsonPieces(snapshot) };
+}
+
+/** sha256 of the pieces, hashed 4 MiB at a time between yields to the event loop. */
+async function sha256OfPieces(pieces: Iterable<Uint8Array>): Promise<string> {
+  const maybeYield = yieldEvery();
+  const hash = createHash('sha256');
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.length; at += 4 * 2 ** 20) {
+      hash.update(piece.subarray(at, at + 4 * 2 ** 20));
+      await maybeYield();
+    }
+  }
+  return hash.digest('hex');
 }
 
 /**
@@ -124,15 +152,14 @@ export async function writeSnapshotAtomic(
         tensors.push({ name: hook, shape: [rows, d], data: a.data });
       }
       const bytes = safetensorsPieces(tensors, { format: ACTIVATIONS_FORMAT, document_sha256: snapshot.document.sha256 });
-      const hash = createHash('sha256');
-      for (const piece of bytes.pieces()) hash.update(piece);
+      const sha256 = await sha256OfPieces(bytes.pieces());
       files.push({ target: activationsPath, data: bytes });
       toWrite = {
         ...toWrite,
         activations: {
           file: path.basename(activationsPath),
           dtype: 'F32',
-          sha256: hash.digest('hex'),
+          sha256,
           tensors: Object.fromEntries(tensors.map((t) => [t.name, { shape: t.shape as [number, number] }])),
         },
       };
@@ -140,7 +167,7 @@ export async function writeSnapshotAtomic(
     // NaN and ±Infinity fail the schema's number checks here (JSON would turn them into null).
     const valid = await validateSnapshotInSlices(toWrite, path.basename(jsonPath));
     if (!valid.ok) return refuse(`the snapshot is not valid, so no reader would open it (${valid.error.message})`);
-    const json = snapshotJson(toWrite);
+    const json = await snapshotJson(toWrite);
     const maxBytes = options.maxBytes ?? MAX_SNAPSHOT_BYTES;
     const size = json.size;
     if (size > maxBytes) return refuse(`it would be ${size} bytes, more than the ${maxBytes} bytes a snapshot may have (see "Limits" in docs/snapshot-format.md); ask for fewer predictions or features per token, or analyse less text`);
