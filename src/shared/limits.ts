@@ -6,7 +6,7 @@
  * Largest document analysed, in UTF-8 bytes. Extension: activationInspector.maxDocumentSize; CLI: --max-bytes.
  * A byte can be a token (emoji, CJK, symbols: the worst case), and memory grows with the tokens: the
  * worst case at this limit, 100,000 tokens, peaks at about 1.2 GB analysed and exported and 1.85 GB
- * exported with activations (docs/cli.md, "Limits"), and its snapshot and activations files stay under
+ * exported with activations (docs/cli.md, "Input files and their limit"), and its snapshot and activations files stay under
  * MAX_SNAPSHOT_BYTES and MAX_SNAPSHOT_ACTIVATIONS_BYTES. At 200,000 neither held.
  */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 100_000;
