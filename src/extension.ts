@@ -116,8 +116,9 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       editing, store, labelOf, heatmap, settings, command: run,
       hooks: () => model.loaded?.hooks ?? [],
       showContinuation: async () => {
-        await inspector.reveal();
-        inspector.edits.showContinuation();
+        const shown = beside.inspectorForOpen(); // where "Open Inspector" shows it (beside the editor by default)
+        await shown.reveal();
+        shown.edits.showContinuation();
       },
     }),
     output,

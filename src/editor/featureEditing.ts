@@ -82,9 +82,10 @@ export class FeatureEditing implements vscode.Disposable {
     );
   }
 
-  /** Adds an edit to a document, its range taken from `scope` in the editor showing it. */
-  add(doc: vscode.TextDocument, make: (range: { start: number; end: number } | undefined) => FeatureEdit | string, scope: EditScope, selection?: vscode.Selection): ActiveEdit | string {
-    const range = this.scopeRange(doc, scope, selection);
+  /** Adds an edit to a document, its range taken from `scope` in the editor showing it (`tokenIndex`:
+   *  the token the panel has selected, else the one under the cursor). */
+  add(doc: vscode.TextDocument, make: (range: { start: number; end: number } | undefined) => FeatureEdit | string, scope: EditScope, selection?: vscode.Selection, tokenIndex?: number): ActiveEdit | string {
+    const range = this.scopeRange(doc, scope, selection, tokenIndex);
     if (typeof range === 'string') return range;
     const edit = make(range);
     if (typeof edit === 'string') return edit;
@@ -92,9 +93,14 @@ export class FeatureEditing implements vscode.Disposable {
   }
 
   /** The UTF-16 range of a scope: the token under the cursor, the selection, or undefined (the document). */
-  scopeRange(doc: vscode.TextDocument, scope: EditScope, selection?: vscode.Selection): { start: number; end: number } | undefined | string {
+  scopeRange(doc: vscode.TextDocument, scope: EditScope, selection?: vscode.Selection, tokenIndex?: number): { start: number; end: number } | undefined | string {
     if (scope === 'document') return undefined;
     const sel = selection ?? vscode.window.visibleTextEditors.find((e) => e.document === doc)?.selection;
+    if (scope === 'token' && tokenIndex !== undefined) {
+      const stored = this.deps.store.prefix(key(doc), doc.version);
+      const token = stored && tokenIndex < stored.validTokens ? stored.result.tokens[tokenIndex] : undefined;
+      return token ? { start: token.start, end: token.end } : 'the selected token is not analysed in this version yet';
+    }
     if (!sel) return 'no editor shows the document: pick the whole document';
     if (scope === 'selection') {
       if (sel.isEmpty) return 'the selection is empty: select text or pick the token';

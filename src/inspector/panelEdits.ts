@@ -49,7 +49,8 @@ export class PanelEdits implements vscode.Disposable {
       addEdit: (m) => {
         const doc = this.liveDocument();
         if (!doc || !this.deps.editing) return;
-        const added = this.deps.editing.add(doc, (range) => featureEdit(m.hook, m.feature, m.op, m.amount, range), m.scope);
+        // "Token": the one the panel shows (arrow keys in the strip select without moving the cursor).
+        const added = this.deps.editing.add(doc, (range) => featureEdit(m.hook, m.feature, m.op, m.amount, range), m.scope, undefined, this.selected ?? undefined);
         if (typeof added === 'string') this.deps.warn(`Edit not added: ${added}`);
         else void vscode.commands.executeCommand(COMMANDS.showEditEffect, { on: true });
       },

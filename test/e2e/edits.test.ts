@@ -10,7 +10,8 @@ import { describe, expect, test } from 'vitest';
 import { useSession } from './harness/session';
 import { activeEditor, answerFileDialog, clickWord, hoverWord, openFile, pickQuickItem, runCommand, webviewFrame } from './harness/workbench';
 
-const s = useSession('edits');
+// The inspector in the bottom panel (maximized for its pictures), as in inspector.test.ts.
+const s = useSession('edits', { settings: { 'activationInspector.inspector.location': 'panel' } });
 
 async function waitForAnalysis(page: Page): Promise<void> {
   await page.locator('.statusbar-item', { hasText: /[\d,]+ tokens · / }).first().waitFor({ timeout: 90_000 });

@@ -22,7 +22,7 @@ const OPS: { value: EditForm['op']; label: string }[] = [
 ];
 
 const SCOPES: { value: EditScope; label: string }[] = [
-  { value: 'token', label: 'Token under the cursor' },
+  { value: 'token', label: 'The selected token' },
   { value: 'selection', label: 'Selection' },
   { value: 'document', label: 'Whole document' },
 ];
