@@ -54,12 +54,29 @@ async function readLimited(file: string, maxBytes: number, what: string): Promis
  * Log-probabilities and explained variances below the shared floors (snapshots written before the
  * floors existed hold -1.8e308 for a zero probability) read as the floors, so the panel accepts them.
  */
-function raiseToFloors(s: Snapshot): void {
+async function raiseToFloors(s: Snapshot, sliceMs = 8): Promise<void> {
+  let sliceStart = Date.now();
   for (const t of s.tokens) {
     if (t.logprob !== null && t.logprob < LOGPROB_FLOOR) t.logprob = LOGPROB_FLOOR;
     for (const [hook, ev] of Object.entries(t.reconstruction)) if (ev < EXPLAINED_VARIANCE_FLOOR) t.reconstruction[hook] = EXPLAINED_VARIANCE_FLOOR;
+    if (Date.now() - sliceStart < sliceMs) continue;
+    await yieldToEventLoop();
+    sliceStart = Date.now();
   }
 }
+
+/** sha256 (hex) of a large buffer, 4 MiB at a time with a yield to the event loop between (100 MB of
+ *  activations would otherwise hold the thread for a quarter of a second). */
+async function sha256InSlices(bytes: Uint8Array): Promise<string> {
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.length; at += 4 * MB) {
+    hash.update(bytes.subarray(at, at + 4 * MB));
+    await yieldToEventLoop();
+  }
+  return hash.digest('hex');
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function readSnapshot(jsonPath: string, options: ReadSnapshotOptions = {}): Promise<Result<Snapshot>> {
   const bytes = await readLimited(jsonPath, options.maxBytes ?? MAX_SNAPSHOT_BYTES, 'a snapshot');
@@ -72,7 +89,7 @@ export async function readSnapshot(jsonPath: string, options: ReadSnapshotOption
   }
   try {
     const valid = await validateSnapshotInSlices(json, jsonPath, options.sliceMs);
-    if (valid.ok) raiseToFloors(valid.value);
+    if (valid.ok) await raiseToFloors(valid.value, options.sliceMs);
     return valid;
   } catch (e) {
     return { ok: false, error: { kind: 'internal', file: jsonPath, message: `validating ${jsonPath} failed unexpectedly: ${(e as Error)?.message}` } };
@@ -91,7 +108,7 @@ export async function readSnapshotActivations(jsonPath: string, snapshot: Snapsh
     return { ok: false, error: e.kind === 'missing-file' ? { ...e, message: `${file} (the snapshot's activations) does not exist` } : e };
   }
   const bytes = read.value;
-  if (createHash('sha256').update(bytes).digest('hex') !== ref.sha256) return bad(`does not belong to ${path.basename(jsonPath)} (sha256 differs from the one the snapshot records)`);
+  if ((await sha256InSlices(bytes)) !== ref.sha256) return bad(`does not belong to ${path.basename(jsonPath)} (sha256 differs from the one the snapshot records)`);
   const header = parseSafetensorsHeader(bytes);
   if (!header.ok) return bad(header.message);
   const tensors = readSafetensors(bytes);

@@ -64,24 +64,58 @@ export async function validateSnapshotInSlices(json: unknown, file = 'snapshot',
     }
   }
   if (problems.length > 0) return bad(`does not match the snapshot schema: ${problems.slice(0, MAX_PROBLEMS).join('; ')}`);
-  return checkContent(json as unknown as Snapshot, bad);
+  return checkContent(json as unknown as Snapshot, bad, sliceMs);
 }
 
-/** What a schema cannot say: text against its hash and length, tokens tiling the text, declared hooks. */
-function checkContent(s: Snapshot, bad: Bad): Result<Snapshot> {
+/** What is wrong with token i, which must start at `pos`, or null. */
+function tokenProblem(s: Snapshot, i: number, pos: number, hooks: Set<string>): string | null {
+  const text = s.document.text;
+  const t = s.tokens[i];
+  if (t.start !== pos) return `tokens[${i}] starts at ${t.start}, expected ${pos} (tokens must tile the text in order)`;
+  if (t.end < t.start || t.end > text.length) return `tokens[${i}] has range [${t.start}, ${t.end}) outside the text (length ${text.length})`;
+  if (t.text !== text.slice(t.start, t.end)) return `tokens[${i}].text does not equal document.text[${t.start}:${t.end}]`;
+  for (const h of Object.keys(t.features)) if (!hooks.has(h)) return `tokens[${i}].features names hook ${h}, which is not in "hooks"`;
+  return null;
+}
+
+/**
+ * What a schema cannot say: text against its hash and length, tokens tiling the text, declared hooks.
+ * With `sliceMs`, yields to the event loop that often while it goes through the tokens.
+ */
+function checkContent(s: Snapshot, bad: Bad): Result<Snapshot>;
+function checkContent(s: Snapshot, bad: Bad, sliceMs: number): Promise<Result<Snapshot>>;
+function checkContent(s: Snapshot, bad: Bad, sliceMs?: number): Result<Snapshot> | Promise<Result<Snapshot>> {
   const text = s.document.text;
   if (s.document.length !== text.length) return bad(`document.length is ${s.document.length} but document.text has ${text.length} UTF-16 code units`);
   if (sha256Text(text) !== s.document.sha256) return bad('document.sha256 does not match document.text (the text was edited after export?)');
   const hooks = new Set(s.hooks);
-  let pos = 0;
-  for (let i = 0; i < s.tokens.length; i++) {
-    const t = s.tokens[i];
-    if (t.start !== pos) return bad(`tokens[${i}] starts at ${t.start}, expected ${pos} (tokens must tile the text in order)`);
-    if (t.end < t.start || t.end > text.length) return bad(`tokens[${i}] has range [${t.start}, ${t.end}) outside the text (length ${text.length})`);
-    if (t.text !== text.slice(t.start, t.end)) return bad(`tokens[${i}].text does not equal document.text[${t.start}:${t.end}]`);
-    for (const h of Object.keys(t.features)) if (!hooks.has(h)) return bad(`tokens[${i}].features names hook ${h}, which is not in "hooks"`);
-    pos = t.end;
+  if (sliceMs === undefined) {
+    let pos = 0;
+    for (let i = 0; i < s.tokens.length; i++) {
+      const problem = tokenProblem(s, i, pos, hooks);
+      if (problem) return bad(problem);
+      pos = s.tokens[i].end;
+    }
+    return checkEnd(s, pos, bad);
   }
+  return (async () => {
+    let pos = 0;
+    let sliceStart = Date.now();
+    for (let i = 0; i < s.tokens.length; i++) {
+      const problem = tokenProblem(s, i, pos, hooks);
+      if (problem) return bad(problem);
+      pos = s.tokens[i].end;
+      if (Date.now() - sliceStart < sliceMs) continue;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceStart = Date.now();
+    }
+    return checkEnd(s, pos, bad);
+  })();
+}
+
+/** After the tokens: they end where the text does, and the activations have a row per token. */
+function checkEnd(s: Snapshot, pos: number, bad: Bad): Result<Snapshot> {
+  const text = s.document.text;
   if (s.tokens.length > 0 && pos !== text.length) return bad(`tokens end at ${pos} but the text is ${text.length} long`);
   if (s.tokens.length === 0 && text.length > 0) return bad('has text but no tokens');
   if (s.activations) {
