@@ -1,7 +1,7 @@
 // One esbuild script for every bundle the product ships.
 //   dist/extension.js  src/extension.ts   (node, cjs; vscode and onnxruntime-node stay external)
 //   dist/cli.js        src/cli/main.ts    (node, cjs, with a shebang: package.json bin)
-//   dist/worker.js     src/engine/inference/worker.ts  (the inference worker thread)
+//   dist/worker.js     src/engine/worker/worker.ts  (the worker thread: analyses, explanations, edits)
 //   dist/webview.js    webview/main.ts    (browser, iife; its CSS lands in dist/webview.css)
 // Usage: node scripts/build.mjs [--production] [--watch] [--only cli,worker]
 //   default       readable bundles with source maps beside them (dist/*.map), for debugging and tests
@@ -41,7 +41,7 @@ const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['vs
 const entries = [
   { entry: 'src/extension.ts', out: 'dist/extension.js', ...node },
   { entry: 'src/cli/main.ts', out: 'dist/cli.js', ...node, banner: { js: '#!/usr/bin/env node' } },
-  { entry: 'src/engine/inference/worker.ts', out: 'dist/worker.js', ...node },
+  { entry: 'src/engine/worker/worker.ts', out: 'dist/worker.js', ...node },
   { entry: 'webview/main.ts', out: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

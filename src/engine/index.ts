@@ -45,10 +45,8 @@
  *   TokenResult objects), the model reruns from there on top of the cached KV of the window prefix.
  * - Caches are bounded (LRU over documents within a byte budget).
  */
-export { Engine, tokenAtOffset } from './analysis/engine';
-export type { EngineOpenOptions, EngineInfo, DictionaryInfo, AnalyzeProgress, AnalysisStats } from './analysis/engine';
-export type { FeatureCard, TokenLogit } from './analysis/card';
-export type { PartialAnalysis } from './analysis/partial';
+export { Engine, tokenAtOffset } from './analysis';
+export type { AnalysisStats, AnalyzeProgress, DictionaryInfo, EngineInfo, EngineOpenOptions, FeatureCard, PartialAnalysis, TokenLogit } from './analysis';
 export * from './types';
 
 // Why this prediction (docs/engine.md, "Explaining one prediction").
@@ -84,5 +82,5 @@ export { DataType, encodeModel, sessionOptions } from './onnx';
 export type { GraphSpec, SessionTuning } from './onnx';
 // The analysis's ONNX Runtime work alone (same graphs, windows and session options), for the engine's
 // overhead figure.
-export { BareOrt } from './analysis/bare-ort';
-export type { BareOrtOptions } from './analysis/bare-ort';
+export { BareOrt } from './analysis';
+export type { BareOrtOptions } from './analysis';

@@ -12,11 +12,11 @@ const require = createRequire(import.meta.url);
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
-/** Builds src/engine/inference/worker.ts to a private file (tests never depend on a stale dist/). */
+/** Builds src/engine/worker/worker.ts to a private file (tests never depend on a stale dist/). */
 export async function buildWorker(): Promise<string> {
   const out = path.join(os.tmpdir(), `ai-worker-${process.pid}-${Date.now()}.js`);
   await esbuild.build({
-    entryPoints: [path.join(root, 'src/engine/inference/worker.ts')],
+    entryPoints: [path.join(root, 'src/engine/worker/worker.ts')],
     outfile: out,
     bundle: true,
     platform: 'node',
@@ -62,7 +62,7 @@ export function crashingWorker(realWorker: string, docKey: string, how: 'throw' 
 export async function buildCli(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-'));
   const ortPath = JSON.stringify(require.resolve('onnxruntime-node'));
-  for (const [entry, out] of [['src/cli/main.ts', 'cli.js'], ['src/engine/inference/worker.ts', 'worker.js']]) {
+  for (const [entry, out] of [['src/cli/main.ts', 'cli.js'], ['src/engine/worker/worker.ts', 'worker.js']]) {
     await esbuild.build({
       entryPoints: [path.join(root, entry)],
       outfile: path.join(dir, out),

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkerHost } from '../../src/engine/analysis/worker-host';
-import type { FromWorker, WorkerInit } from '../../src/engine/inference';
+import type { WorkerInit } from '../../src/engine/inference';
+import type { FromWorker } from '../../src/engine/worker';
 import type { EngineError } from '../../src/engine';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'worker-host-'));

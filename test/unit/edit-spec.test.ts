@@ -3,8 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { editProblem, formatEdit, parseEdit, type FeatureEdit } from '../../src/engine';
-import { DataType, encodeModel } from '../../src/engine/onnx';
-import { cutInputName, ParsedModel } from '../../src/engine/edit/graph-surgery';
+import { cutInputName, DataType, encodeModel, ParsedModel } from '../../src/engine/onnx';
 import { attentionAfter, compareHooks, editPositions, EditScope } from '../../src/engine/edit/scope';
 
 const H = 'blocks.0.hook_resid_post';

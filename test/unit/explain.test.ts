@@ -7,9 +7,8 @@ import { ExplainRequests } from '../../src/engine/analysis/explain-requests';
 import { headAttention, headResult, headRows, layerNorm } from '../../src/engine/explain/attention';
 import { dictionaryGroup, logitDirection, modelTerms } from '../../src/engine/explain/attribution';
 import { featureEffect, lensMilestones } from '../../src/engine/explain/summary';
-import type { Explanation, LensLayer } from '../../src/engine/explain/types';
+import type { Explanation, LensLayer, WorkerExplain } from '../../src/engine/explain/types';
 import type { ExplainWeights, LayerWeights } from '../../src/engine/explain/weights';
-import type { WorkerExplain } from '../../src/engine/inference';
 
 function rng(seed: number) {
   let s = seed >>> 0;

@@ -2,7 +2,8 @@
 // that each do one job: the worker's life (worker-host.ts), the analysis queue (job-queue.ts), turning
 // the worker's payloads into results (result-assembly.ts) and feature cards (card-requests.ts).
 import type { Bundle, Dictionary } from '../bundle';
-import type { AnalyzePayload, FromWorker, RunOptions } from '../inference';
+import type { AnalyzePayload, RunOptions } from '../inference';
+import type { FromWorker } from '../worker';
 import { provenanceFromBundle, type SnapshotProvenance } from '../snapshot';
 import { tokenIndexAt } from '../tokens';
 import type { AnalysisOptions, AnalysisResult, EngineError, Result, TokenResult } from '../types';

@@ -3,8 +3,7 @@
 // through the shared abort flag, and the worker's typed reply settles the caller. Ids are negative so
 // they never collide with analysis ids on that flag. Superseding does not raise the flag: it holds one
 // id, and an explain (at most one window pass) is not worth overwriting an analysis's stop request.
-import type { ExplainAt, ExplainOptions, Explanation } from '../explain';
-import type { WorkerExplain, WorkerExplainReply } from '../inference';
+import type { ExplainAt, ExplainOptions, Explanation, WorkerExplain, WorkerExplainReply } from '../explain';
 import type { EngineError, Result } from '../types';
 import { failure } from './failure';
 

@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DictionarySpec } from '../dictionary';
-import type { FromWorker, ToWorker, WorkerInfo, WorkerInit } from '../inference';
+import type { WorkerInfo, WorkerInit } from '../inference';
+import type { FromWorker, ToWorker } from '../worker';
 import type { EngineError, Result } from '../types';
 
 /** How long dispose() waits for the worker to exit by itself before terminating it. */

@@ -6,7 +6,7 @@
 // windows a longer document (src/engine/inference/windows.ts), so a greedy continuation is the argmax of a
 // full analysis of the extended text. With edits each step runs in segments cut at the edited hooks.
 import type { Tensor } from 'onnxruntime-node';
-import type { WindowKv } from '../inference/model-runner';
+import type { WindowKv } from '../inference';
 import { BadEditRequest, nextTargets, type EditTools } from './host';
 import { EditScope } from './scope';
 import type { ContinuePayload, WorkerContinue } from './types';

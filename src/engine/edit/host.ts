@@ -1,9 +1,7 @@
 // What the edit and continuation runners borrow from the worker's inference core, and their shared
 // plumbing: the float32 hook editors (built on first use) and the segmented model.
 import type { DictionaryEncoder } from '../dictionary';
-import type { AnalyzePayload, RunOptions, WorkerInit } from '../inference/protocol';
-import type { ModelRunner, WindowKv } from '../inference/model-runner';
-import type { Window } from '../inference/windows';
+import type { AnalyzePayload, ModelRunner, RunOptions, Window, WindowKv, WorkerInit } from '../inference';
 import type { TextTokenizer } from '../tokens';
 import type { TokenSpan } from '../types';
 import { HookEditor } from './deltas';

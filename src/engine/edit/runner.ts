@@ -6,7 +6,7 @@
 // applied. Positions before the first edited one keep their unedited numbers.
 import { createHash } from 'node:crypto';
 import type { Tensor } from 'onnxruntime-node';
-import { planRuns } from '../inference/windows';
+import { planRuns } from '../inference';
 import { BadEditRequest, nextTargets, type EditTools } from './host';
 import { EditScope } from './scope';
 import type { EditPayload, PositionArrays, WorkerEdit } from './types';

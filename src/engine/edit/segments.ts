@@ -1,14 +1,13 @@
 // The model run in segments that start and end at hooks, so an edited activation can be fed in between:
 // head (model inputs -> first edited hook), middle segments (hook -> next edited hook) and tail (last
-// edited hook -> the model's outputs). Each segment is model.onnx cut by graph-surgery.ts to the nodes it
+// edited hook -> the model's outputs). Each segment is model.onnx cut by onnx/graph-surgery.ts to the nodes it
 // needs, so the segments of one pass together cost one pass. Sessions are built on first use and kept;
 // the parsed model.onnx they are cut from is dropped after each pass (it is as large as the model) and read
 // again only when a pass needs a segment not built yet.
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { sessionOptions, type SessionTuning } from '../onnx';
-import type { WindowKv } from '../inference/model-runner';
-import { cutInputName, ParsedModel, type SegmentSpec } from './graph-surgery';
+import { cutInputName, ParsedModel, sessionOptions, type SegmentSpec, type SessionTuning } from '../onnx';
+import type { WindowKv } from '../inference';
 import { attentionAfter } from './scope';
 
 export const STAT_OUTPUTS = ['topk_ids', 'topk_logprobs', 'entropy', 'target_logprob', 'target_rank'] as const;

@@ -2,7 +2,7 @@
 // that a newer request of the same kind for the same document has superseded is dropped (it may still be
 // waiting in the worker's queue), a running one stops between session runs when the main thread raises
 // the shared abort flag with its id, and every outcome becomes a typed reply.
-import { Cancelled } from '../inference/core';
+import { Cancelled } from '../inference';
 import type { EngineError, Result } from '../types';
 import { BadEditRequest, EditTools, type EditHost } from './host';
 import { runContinuation } from './continuer';

@@ -5,9 +5,7 @@
 // (a small ONNX graph), each head's attention row and output, and the direct logit attribution.
 import { createHash } from 'node:crypto';
 import type { DictionaryEncoder } from '../dictionary';
-import type { ModelRunner, WindowKv } from '../inference/model-runner';
-import { planWindows, type Window } from '../inference/windows';
-import type { WorkerInit } from '../inference/protocol';
+import { planWindows, type ModelRunner, type Window, type WindowKv, type WorkerInit } from '../inference';
 import { tokenIndexAt, type TextTokenizer } from '../tokens';
 import type { TokenSpan } from '../types';
 import { headAttention, headResult, headRows } from './attention';

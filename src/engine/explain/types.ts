@@ -1,7 +1,8 @@
 // What "why this prediction" returns for one token: the logit lens, every head's attention row and the
 // direct logit attribution (docs/engine.md, "Explaining one prediction"). Plain data: it crosses the
 // worker boundary by structured clone and is printed as is by `activation-inspector explain --json`.
-import type { TopKEntry } from '../types';
+// Also the worker's message shapes for it. Nothing here imports the worker side.
+import type { Result, TopKEntry } from '../types';
 
 /** Which token to explain: the one covering a UTF-16 offset of the text, or a token index. */
 export type ExplainAt = { offset: number } | { token: number };
@@ -112,4 +113,23 @@ export interface Explanation {
   attribution: AttributionTerm[];
   groups: AttributionGroup[];
   timings: { totalMs: number; modelMs: number; tokensRun: number; reusedTokens: number };
+}
+
+// ---- worker messages ----
+
+/** Why this prediction, for one position. Ids are negative, so they never collide with analysis ids on
+ *  the shared abort flag; a newer explain for the same document supersedes it. */
+export interface WorkerExplain {
+  type: 'explain';
+  id: number;
+  docKey: string;
+  text: string;
+  at: ExplainAt;
+  options: ExplainOptions;
+}
+
+export interface WorkerExplainReply {
+  type: 'explanation';
+  id: number;
+  result: Result<Explanation>;
 }

@@ -2,9 +2,9 @@
 // newer explain for the same document has superseded (it may still be waiting in the worker's queue),
 // stops a running one when the main thread raises the shared abort flag with its id, and turns every
 // outcome into a typed reply.
-import type { WorkerExplain, WorkerExplainReply } from '../inference/protocol';
 import type { EngineError } from '../types';
 import { BadExplainRequest, Explainer, type ExplainHost } from './explainer';
+import type { WorkerExplain, WorkerExplainReply } from './types';
 import { CannotExplain } from './weights';
 
 class Stopped extends Error {}

@@ -1,9 +1,13 @@
-// The inference worker's side of the engine. The worker itself (worker.ts, the dist/worker.js entry)
-// and what runs in it (core.ts, model-runner.ts, doc-state.ts) are imported by nothing outside this
-// folder; the main thread needs only the message shapes (protocol.ts) and the windowing plan.
+// Running the model in the worker thread: the analysis (core.ts: incremental per-document state,
+// windows, dictionaries), the ONNX Runtime session with its KV cache (model-runner.ts) and the windowing
+// plan. The main thread needs the analysis's message shapes (protocol.ts) and the windowing plan; the
+// worker's entry (src/engine/worker) runs InferenceCore, and edits and explanations run on its
+// ModelRunner, so they depend on this folder and never the other way round.
 export type {
-  AnalyzePayload, FeatureRows, FromWorker, RunOptions, ToWorker, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerExplain, WorkerExplainReply, WorkerInfo, WorkerInit,
+  AnalyzePayload, FeatureRows, InferenceReply, InferenceRequest, RunOptions, WorkerAnalyze, WorkerCardReply, WorkerCardRequest, WorkerInfo, WorkerInit,
 } from './protocol';
+export { Cancelled, InferenceCore } from './core';
+export type { ChunkOutputs, ModelRunner, WindowKv } from './model-runner';
 export { DICTIONARY_BATCH_ROWS, planRuns, planWindows, windowCount } from './windows';
 // The models the worker's sessions load (the analysis model, counting in float; the context-only cut, KV
 // outputs alone, for positions whose outputs nobody reads); the benchmark's bare ONNX Runtime baseline

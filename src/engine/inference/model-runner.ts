@@ -6,8 +6,7 @@
 // The main session's model counts the target's rank in float (onnx/count-in-float.ts).
 import fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { countInFloat, sessionOptions, type SessionTuning } from '../onnx';
-import { ParsedModel } from '../edit/graph-surgery';
+import { countInFloat, ParsedModel, sessionOptions, type SessionTuning } from '../onnx';
 
 /** Largest model.onnx that gets the KV-only session: it holds its own copy of the weights (made on first
  *  use, i.e. for the first document longer than one window), worth it where the head dominates. */

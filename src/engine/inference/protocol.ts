@@ -1,9 +1,9 @@
-// Messages between the Engine (main thread) and the inference worker. Typed arrays travel as
-// transferables; the worker keeps every cache, the main thread keeps the last delivered TokenResults.
+// The analysis's messages between the Engine (main thread) and the inference worker: starting it, analyses,
+// feature cards, forgetting a document, stopping. Typed arrays travel as transferables; the worker keeps
+// every cache, the main thread keeps the last delivered TokenResults. Explain and edit requests have their
+// own messages (explain/types.ts, edit/types.ts); worker/protocol.ts joins them all.
 import type { DictionarySpec } from '../dictionary';
-import type { ExplainAt, ExplainOptions, Explanation } from '../explain/types';
-import type { WorkerContinue, WorkerEdit, WorkerEditReply } from '../edit/types';
-import type { EngineError, Result } from '../types';
+import type { EngineError } from '../types';
 import type { OffsetRange } from './priority';
 
 export interface WorkerInit {
@@ -68,31 +68,11 @@ export interface WorkerCardReply {
   error?: EngineError;
 }
 
-/** Why this prediction, for one position (src/engine/explain). Ids are negative, so they never collide
- *  with analysis ids on the shared abort flag; a newer explain for the same document supersedes it. */
-export interface WorkerExplain {
-  type: 'explain';
-  id: number;
-  docKey: string;
-  text: string;
-  at: ExplainAt;
-  options: ExplainOptions;
-}
-
-export interface WorkerExplainReply {
-  type: 'explanation';
-  id: number;
-  result: Result<Explanation>;
-}
-
-export type ToWorker =
+export type InferenceRequest =
   | WorkerInit
   | WorkerAnalyze
   | { type: 'forget'; docKey: string }
   | WorkerCardRequest
-  | WorkerExplain
-  | WorkerEdit
-  | WorkerContinue
   | { type: 'dispose' };
 
 export interface FeatureRows {
@@ -137,7 +117,7 @@ export interface WorkerInfo {
   dictionaries: { hookName: string; architecture: string; dIn: number; dSae: number; k?: number; scalingFactor?: number }[];
 }
 
-export type FromWorker =
+export type InferenceReply =
   | { type: 'ready'; info: WorkerInfo }
   | { type: 'init-error'; error: EngineError }
   | { type: 'progress'; id: number; done: number; total: number }
@@ -146,6 +126,4 @@ export type FromWorker =
    *  the priority range, before the whole result (no activations or stats). */
   | { type: 'partial'; id: number; payload: AnalyzePayload }
   | { type: 'failed'; id: number; error: EngineError }
-  | WorkerCardReply
-  | WorkerExplainReply
-  | WorkerEditReply;
+  | WorkerCardReply;

@@ -1,15 +1,17 @@
-// Graph surgery on the bundle's model.onnx for edits: a segment of the model that starts at a hook (the
-// hook's value becomes a graph input, so the caller feeds the edited activation) and computes only the
-// outputs asked for (every node those do not need is dropped, so a segment costs only its own layers).
+// Graph surgery on the bundle's model.onnx: a segment of the model that starts at a hook (the hook's value
+// becomes a graph input, so the caller feeds an edited activation) or at the model's inputs, and computes
+// only the outputs asked for (every node those do not need is dropped, so a segment costs only its own
+// layers). Feature edits run such segments; the analysis's context-only session is one too (KV outputs).
 //
-// The protobuf is read with the "raw" message types of onnx/raw-model.ts, in which every sub-message the surgery does not change is
-// kept as its bytes: attributes, tensors, types and metadata go back out exactly as they came in.
+// The protobuf is read with the "raw" message types of raw-model.ts, in which every sub-message the surgery
+// does not change is kept as its bytes: attributes, tensors, types and metadata go back out exactly as they
+// came in.
 // Names used inside sub-graph attributes (If/Loop bodies) are not followed; GPT-2 exports have none.
 import protobuf from 'protobufjs';
 import {
   decodeRaw as decode, encodeRaw as encode, RawGraphType as Graph, RawModel as Model, RawNodeType as Node, RawTensorName as TensorName, RawValueInfoType as ValueInfo,
   type RawGraph, type RawNode, type RawValueInfo,
-} from '../onnx';
+} from './raw-model';
 
 /** The name of the graph input that carries a segment's starting hook value. */
 export function cutInputName(hook: string): string {

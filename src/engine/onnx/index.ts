@@ -16,3 +16,6 @@ export type { GraphDim, GraphInitializer, GraphInterface, GraphValue } from './g
 export { decodeRaw, encodeRaw, RawGraphType, RawModel, RawNodeType, RawTensorName, RawValueInfoType } from './raw-model';
 export type { RawGraph, RawNode, RawValueInfo } from './raw-model';
 export { countInFloat } from './count-in-float';
+// Segments of model.onnx (from a hook or the inputs, to chosen outputs): feature edits, the KV-only session.
+export { cutInputName, ParsedModel } from './graph-surgery';
+export type { SegmentSpec } from './graph-surgery';

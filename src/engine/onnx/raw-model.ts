@@ -1,6 +1,6 @@
 // ONNX ModelProto read with "raw" message types in which every sub-message a rewrite does not change is
 // kept as its bytes: attributes, tensors, types and metadata go back out exactly as they came in. Shared by
-// the edit segments (edit/graph-surgery.ts) and the analysis model's rewrites (count-in-float.ts).
+// the model segments (graph-surgery.ts) and the analysis model's rewrites (count-in-float.ts).
 import protobuf from 'protobufjs';
 
 const root = protobuf.Root.fromJSON({

@@ -1,12 +1,13 @@
-// Entry of dist/worker.js: the inference worker thread. ONNX Runtime's session.run holds the thread it
-// runs on for the whole run, so all model and dictionary work happens here, one request at a time, and
-// the extension host's event loop stays free. Cancellation arrives through a shared Int32Array that is
-// checked between session runs (a message could not be read while a run holds this thread).
+// Entry of dist/worker.js: the worker thread, serving analyses (inference/), explanations (explain/) and
+// edits (edit/). ONNX Runtime's session.run holds the thread it runs on for the whole run, so all model
+// and dictionary work happens here, one request at a time, and the extension host's event loop stays
+// free. Cancellation arrives through a shared Int32Array that is checked between session runs (a message
+// could not be read while a run holds this thread).
 import { parentPort } from 'node:worker_threads';
-import { Cancelled, InferenceCore } from './core';
+import { EditService } from '../edit';
+import { ExplainService } from '../explain';
+import { Cancelled, InferenceCore } from '../inference';
 import type { FromWorker, ToWorker } from './protocol';
-import { ExplainService } from '../explain/worker-service';
-import { EditService } from '../edit/worker-service';
 
 const port = parentPort;
 if (!port) throw new Error('worker.js must run in a worker thread');
