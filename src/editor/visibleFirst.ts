@@ -5,10 +5,17 @@
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysisStore';
 import { key } from './documentKey';
-import type { DocumentTracker } from './documentTracker';
 
 /** How long scrolling must pause before the analysis is reprioritised. */
 const SCROLL_SETTLE_MS = 200;
+
+/** What the scheduler needs of the document tracker (which asks this module for the visible range, so
+ *  the scheduler names only this much of it): whether a document is being analysed, and analysing it
+ *  again. */
+export interface AnalysisRestarter {
+  status(docKey: string): { kind: string } | undefined;
+  schedule(doc: vscode.TextDocument, delayMs?: number): void;
+}
 
 /** UTF-16 range of what the editors showing `doc` display, or undefined when none shows it. */
 export function visibleOffsets(doc: vscode.TextDocument): { start: number; end: number } | undefined {
@@ -27,7 +34,7 @@ export class VisibleFirstScheduler implements vscode.Disposable {
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly tracker: DocumentTracker, private readonly store: AnalysisStore) {
+  constructor(private readonly tracker: AnalysisRestarter, private readonly store: AnalysisStore) {
     this.subscription = vscode.window.onDidChangeTextEditorVisibleRanges((e) => this.scrolled(e.textEditor.document));
   }
 
