@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildSnapshot, writeSnapshotAtomic, type Snapshot } from '../../src/engine/snapshot';
 import { snapshotJsonPieces } from '../../src/engine/snapshot/write';
+import { parseJsonInSlices } from '../../src/engine/snapshot/json-slices';
 import { writeFileAtomic } from '../../src/engine/snapshot/atomic';
 import { safetensorsPieces, writeSafetensors } from '../../src/engine/safetensors';
 import { fakeActivations, fakeResult, PROVENANCE } from './snapshot-fixtures';
@@ -66,5 +68,27 @@ describe('streamed snapshot writing', () => {
     await expect(writeFileAtomic(target, { size: 10, pieces: () => ['abc'] })).rejects.toThrow(/3 bytes were written, 10 were announced/);
     expect(fs.readFileSync(target, 'utf8')).toBe('before');
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.short'))).toEqual([]);
+  });
+});
+
+describe('parsing UTF-8 bytes in slices', () => {
+  it('gives what JSON.parse of the decoded text gives, for any JSON with any characters', async () => {
+    const value = fc.oneof(fc.jsonValue(), fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(fc.array(fc.jsonValue()), fc.string({ unit: 'binary' }))));
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        for (const text of [JSON.stringify(v), JSON.stringify(v, null, 2)]) {
+          const bytes = Buffer.from(text, 'utf8');
+          expect(await parseJsonInSlices(bytes, { sliceMs: 0 })).toEqual(JSON.parse(new TextDecoder().decode(bytes)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('skips a byte-order mark, reads invalid UTF-8 as U+FFFD, and refuses what JSON.parse refuses', async () => {
+    expect(await parseJsonInSlices(Buffer.from('\uFEFF{"a": ["\u00e9"]}', 'utf8'))).toEqual({ a: ['\u00e9'] });
+    expect(await parseJsonInSlices(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x5b, 0x22, 0xff, 0x22, 0x5d, 0x7d]))).toEqual({ a: ['\uFFFD'] });
+    for (const bad of ['{"a": [1, 2', '{"a" 1}', '{"a": [1 2]}', '{"a": 1} x']) await expect(parseJsonInSlices(Buffer.from(bad))).rejects.toThrow(/at character \d+|invalid value/);
+    await expect(parseJsonInSlices(Buffer.from(`{"a": ${'['.repeat(100)}${']'.repeat(100)}}`))).rejects.toThrow(/nested deeper than 64 levels/);
   });
 });

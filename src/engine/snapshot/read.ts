@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_SNAPSHOT_ACTIVATIONS_BYTES, MAX_SNAPSHOT_BYTES } from '../../shared/limits';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../../shared/finiteNumbers';
-import { decodeUtf8InSlices, JsonSliceError, parseJsonInSlices, type SliceOptions } from './json-slices';
+import { JsonSliceError, parseJsonInSlices, type SliceOptions } from './json-slices';
 import { parseSafetensorsHeader, readSafetensors } from '../safetensors';
 import type { EngineErrorKind, Result } from '../types';
 import { validateSnapshotInSlices } from './validate';
@@ -83,7 +83,7 @@ export async function readSnapshot(jsonPath: string, options: ReadSnapshotOption
   if (!bytes.ok) return bytes;
   let json: unknown;
   try {
-    json = await parseJsonInSlices(await decodeUtf8InSlices(bytes.value), options);
+    json = await parseJsonInSlices(bytes.value, options);
   } catch (e) {
     return { ok: false, error: { kind: 'bad-snapshot', file: jsonPath, message: `${jsonPath} is not valid JSON${e instanceof JsonSliceError ? ` (${e.message})` : ''}` } };
   }
