@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { AnalysisStore } from './editor/analysisStore';
 import { resolveBundleDir } from './editor/bundlePaths';
+import { offsetArg } from './editor/commandArgs';
 import { HeatmapDecorations } from './editor/decorations';
 import { key } from './editor/documentKey';
 import { DocumentTracker } from './editor/documentTracker';
@@ -185,15 +186,6 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.
-}
-
-function offsetArg(arg: unknown): { uri?: string; offset?: number } | undefined {
-  if (typeof arg !== 'object' || arg === null) return undefined;
-  const { uri, offset } = arg as Record<string, unknown>;
-  return {
-    uri: typeof uri === 'string' ? uri : undefined,
-    offset: typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : undefined,
-  };
 }
 
 function includeArg(arg: unknown): { includeActivations?: boolean } | undefined {

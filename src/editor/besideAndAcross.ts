@@ -9,6 +9,7 @@ import type { HeatmapDecorations } from './decorations';
 import type { SnapshotApi } from './engineApi';
 import type { Logger } from './logger';
 import type { ModelHost } from './modelHost';
+import { offsetArg } from './commandArgs';
 import { VisibleFirstScheduler } from './visibleFirst';
 import { CompareCommands } from './compare/compareCommands';
 import { ComparisonView, type ActiveComparison } from './compare/comparisonView';
@@ -91,14 +92,5 @@ export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcr
     find,
     inspectorForOpen: () => (deps.settings().inspectorLocation === 'beside' ? openSide() : deps.panelInspector),
     dispose: () => disposables.forEach((d) => d.dispose()),
-  };
-}
-
-function offsetArg(arg: unknown): { uri?: string; offset?: number } | undefined {
-  if (typeof arg !== 'object' || arg === null) return undefined;
-  const { uri, offset } = arg as Record<string, unknown>;
-  return {
-    uri: typeof uri === 'string' ? uri : undefined,
-    offset: typeof offset === 'number' && Number.isInteger(offset) && offset >= 0 ? offset : undefined,
   };
 }
