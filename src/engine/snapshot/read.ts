@@ -8,7 +8,7 @@ import path from 'node:path';
 import { MAX_SNAPSHOT_ACTIVATIONS_BYTES, MAX_SNAPSHOT_BYTES } from '../../shared/limits';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../../shared/finiteNumbers';
 import { JsonSliceError, parseJsonInSlices, type SliceOptions } from './json-slices';
-import { parseSafetensorsHeader, readSafetensors } from '../safetensors';
+import { parseSafetensorsHeader, readSafetensors, type SafetensorsHeaderEntry } from '../safetensors';
 import type { EngineErrorKind, Result } from '../types';
 import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
@@ -96,6 +96,30 @@ export async function readSnapshot(jsonPath: string, options: ReadSnapshotOption
   }
 }
 
+/**
+ * The tensors of a safetensors file: F32 ones (what snapshots hold) copied out 4 MiB at a time between
+ * yields to the event loop (614 MB in one go held the thread for 0.7 s), any other dtype converted by
+ * readSafetensors. A string is what is wrong with the file.
+ */
+async function tensorsInSlices(bytes: Buffer, header: { entries: Record<string, SafetensorsHeaderEntry>; dataStart: number }): Promise<Map<string, { shape: number[]; data: Float32Array }> | string> {
+  if (Object.values(header.entries).some((e) => e.dtype !== 'F32')) {
+    const all = readSafetensors(bytes);
+    return all.ok ? all.value : all.message;
+  }
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [name, e] of Object.entries(header.entries)) {
+    const from = bytes.subarray(header.dataStart + e.data_offsets[0], header.dataStart + e.data_offsets[1]);
+    const data = new Float32Array(from.length / 4);
+    const to = new Uint8Array(data.buffer);
+    for (let at = 0; at < from.length; at += 4 * MB) {
+      to.set(from.subarray(at, at + 4 * MB), at);
+      await yieldToEventLoop();
+    }
+    out.set(name, { shape: e.shape, data });
+  }
+  return out;
+}
+
 /** The activations file a snapshot references, checked against the JSON (hash, names, shapes). */
 export async function readSnapshotActivations(jsonPath: string, snapshot: Snapshot, maxBytes = MAX_SNAPSHOT_ACTIVATIONS_BYTES): Promise<Result<HookActivations>> {
   const ref = snapshot.activations;
@@ -111,11 +135,11 @@ export async function readSnapshotActivations(jsonPath: string, snapshot: Snapsh
   if ((await sha256InSlices(bytes)) !== ref.sha256) return bad(`does not belong to ${path.basename(jsonPath)} (sha256 differs from the one the snapshot records)`);
   const header = parseSafetensorsHeader(bytes);
   if (!header.ok) return bad(header.message);
-  const tensors = readSafetensors(bytes);
-  if (!tensors.ok) return bad(tensors.message);
+  const tensors = await tensorsInSlices(bytes, header.value);
+  if (typeof tensors === 'string') return bad(tensors);
   const out: HookActivations = {};
   for (const [hook, want] of Object.entries(ref.tensors)) {
-    const t = tensors.value.get(hook);
+    const t = tensors.get(hook);
     if (!t) return bad(`has no tensor ${hook}`);
     if (t.shape.length !== 2 || t.shape[0] !== want.shape[0] || t.shape[1] !== want.shape[1]) return bad(`tensor ${hook} has shape [${t.shape.join(', ')}], the snapshot says [${want.shape.join(', ')}]`);
     out[hook] = { shape: [t.shape[0], t.shape[1]], data: t.data };
