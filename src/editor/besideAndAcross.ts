@@ -3,12 +3,8 @@
 // stays a list of parts. Each part lives in its own folder (src/inspector/sidePanel.ts, src/editor/compare,
 // src/editor/findFeature, src/editor/visibleFirst.ts).
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
-import type { DocumentTracker } from './documentTracker';
-import type { HeatmapDecorations } from './decorations';
+import type { EditorParts } from './editorParts';
 import type { SnapshotApi } from './engineApi';
-import type { Logger } from './logger';
-import type { ModelHost } from './modelHost';
 import { offsetArg } from './commandArgs';
 import { VisibleFirstScheduler } from './visibleFirst';
 import { CompareCommands } from './compare/compareCommands';
@@ -19,19 +15,12 @@ import { FindFeatureInWorkspace } from './findFeature/findCommand';
 import { InspectorSidePanel } from '../inspector/sidePanel';
 import type { InspectorDeps, InspectorViewProvider } from '../inspector/inspectorViewProvider';
 import { COMMANDS } from '../shared/commands';
-import type { Settings } from '../settings';
 
-export interface BesideAndAcrossDeps {
+export interface BesideAndAcrossDeps extends EditorParts {
   context: vscode.ExtensionContext;
   inspectorDeps: InspectorDeps;
   /** The bottom panel's inspector (Open Inspector with inspector.location "panel"). */
   panelInspector: InspectorViewProvider;
-  store: AnalysisStore;
-  tracker: DocumentTracker;
-  model: ModelHost;
-  heatmap: HeatmapDecorations;
-  settings: () => Settings;
-  log: Logger;
   loadSnapshotApi: () => Promise<SnapshotApi>;
   /** Registers a command whose failures are logged and shown (extension.ts's wrapper). */
   command: (id: string, fn: (...args: unknown[]) => unknown) => vscode.Disposable;

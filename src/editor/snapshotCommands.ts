@@ -3,21 +3,13 @@
 // warns when the document it came from no longer has the same text.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
 import { key, sha256Hex } from './documentKey';
-import type { DocumentTracker } from './documentTracker';
-import type { Logger } from './logger';
+import type { EditorParts } from './editorParts';
 import type { LoadedSnapshot, SnapshotApi } from './engineApi';
-import { describeError, type ModelHost } from './modelHost';
-import type { Settings } from '../settings';
+import { describeError } from './modelHost';
 import type { EditedAnalysis } from '../engine';
 
-export interface SnapshotDeps {
-  store: AnalysisStore;
-  tracker: DocumentTracker;
-  model: ModelHost;
-  settings: () => Settings;
-  log: Logger;
+export interface SnapshotDeps extends Omit<EditorParts, 'heatmap'> {
   loadSnapshotApi: () => Promise<SnapshotApi>;
   showSnapshot: (loaded: LoadedSnapshot, file: vscode.Uri, textMatches: boolean | null) => Promise<void>;
   /** With feature edits active on the document: the edited analysis of its current version (computed

@@ -5,18 +5,14 @@
 // (cardAnswers), the "Why this prediction" section's requests and editor tints (panelExplain), and the
 // bounded log of malformed messages (rateLimitedLog).
 import * as vscode from 'vscode';
-import { type AnalysisStore } from '../editor/analysisStore';
 import { key } from '../editor/documentKey';
-import type { DocumentTracker } from '../editor/documentTracker';
-import type { Logger } from '../editor/logger';
-import type { HeatmapDecorations } from '../editor/decorations';
 import { COMMANDS } from '../shared/commands';
 import type { LoadedSnapshot } from '../editor/engineApi';
-import type { ModelHost } from '../editor/modelHost';
+import type { EditorParts } from '../editor/editorParts';
 import { tokenIndexAtOffset } from '../editor/tokenLookup';
 import { type AnalysisMessage, type ComparisonMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
 import type { LensSummary } from '../shared/lensSummary';
-import { updateSetting, type Settings } from '../settings';
+import { updateSetting } from '../settings';
 import { CardAnswers } from './cardAnswers';
 import { PanelExplain } from './panelExplain';
 import { PanelEdits } from './panelEdits';
@@ -39,14 +35,8 @@ import { RateLimitedLog } from './rateLimitedLog';
 
 export const VIEW_ID = 'activationInspector.inspector';
 
-export interface InspectorDeps {
+export interface InspectorDeps extends EditorParts {
   extensionUri: vscode.Uri;
-  store: AnalysisStore;
-  tracker: DocumentTracker;
-  model: ModelHost;
-  heatmap: HeatmapDecorations;
-  settings: () => Settings;
-  log: Logger;
   labelOf: (hook: string, index: number) => string | undefined;
   /** Fraction of tokens a feature fires on (bundle cards); absent or undefined when unknown. */
   densityOf?: (hook: string, index: number) => number | undefined;

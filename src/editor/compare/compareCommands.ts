@@ -4,24 +4,14 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import type { AnalysisOptions, AnalysisResult, ComparedSide } from '../../engine';
-import type { AnalysisStore } from '../analysisStore';
 import { key } from '../documentKey';
-import type { DocumentTracker } from '../documentTracker';
+import type { EditorParts } from '../editorParts';
 import type { SnapshotApi } from '../engineApi';
-import type { HeatmapDecorations } from '../decorations';
-import type { Logger } from '../logger';
-import { describeError, type ModelHost } from '../modelHost';
-import type { Settings } from '../../settings';
+import { describeError } from '../modelHost';
 import type { ComparisonView } from './comparisonView';
 import { headVersion, savedVersion, type OtherVersion } from './sources';
 
-export interface CompareDeps {
-  store: AnalysisStore;
-  tracker: DocumentTracker;
-  model: ModelHost;
-  heatmap: HeatmapDecorations;
-  settings: () => Settings;
-  log: Logger;
+export interface CompareDeps extends EditorParts {
   loadSnapshotApi: () => Promise<SnapshotApi>;
 }
 
