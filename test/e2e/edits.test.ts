@@ -64,7 +64,27 @@ describe('feature edits', () => {
     // The selected token's prediction, before and after the edit, side by side.
     await frame.locator('.before-after .side-by-side').waitFor({ timeout: 30_000 });
     expect(await frame.locator('.before-after h3').allInnerTexts()).toEqual([expect.stringContaining('Before (unedited)'), expect.stringContaining('After (edited)')]);
-    await shotPanel(page, 'edit-effect-panel', frame.locator('section.edits'), 'vscode-edit-effect.png');
+    await shotPanel(page, 'edit-effect-ablate', frame.locator('section.edits'));
+  });
+
+  test('clamp a second feature from its card: both edits listed, a stronger effect', async () => {
+    const { page } = s.wb;
+    await frame.locator('button.feature').nth(1).click();
+    await frame.locator('.edit-controls').waitFor({ timeout: 30_000 });
+    const op = frame.getByRole('combobox', { name: 'Operation' });
+    await op.click();
+    await op.getByRole('option').nth(2).click();
+    const amount = frame.locator('#edit-amount');
+    await amount.waitFor({ timeout: 30_000 });
+    await amount.fill('30');
+    await amount.press('Tab');
+    await frame.getByRole('button', { name: /Apply edit/ }).click();
+    await expect.poll(() => frame.locator('#edits-h').innerText(), { timeout: 90_000 }).toBe('Edited: 2 feature edits active');
+    expect(await frame.locator('.edit-label').allInnerTexts()).toEqual([expect.stringMatching(/^ablate #\d+/), expect.stringMatching(/^clamp to 30 #\d+/)]);
+    await frame.locator('.edit-total').waitFor({ timeout: 90_000 });
+    await page.locator('.statusbar-item', { hasText: /2 feature edits: [+−][\d.]+ bits/ }).first().waitFor({ timeout: 30_000 });
+    await frame.locator('.before-after .side-by-side').waitFor({ timeout: 30_000 });
+    await shotPanel(page, 'edit-effect-panel', frame.locator('#edits-h'), 'vscode-edit-effect.png');
     await page.mouse.move(5, 5);
     await s.wb.shot('edit-effect-editor', 'vscode-edit-heatmap.png');
   });
@@ -72,21 +92,23 @@ describe('feature edits', () => {
   test('the hover labels the edited numbers', async () => {
     const { page } = s.wb;
     const text = await hoverWord(page, 'json', /Edited/, 1);
-    expect(text).toMatch(/Edited \(1 feature edit active\): (p [\d.%<]+ \(unedited|the first token)/);
+    expect(text).toMatch(/Edited \(2 feature edits active\): (p [\d.%<]+ \(unedited|the first token)/);
     await s.wb.shot('edit-hover', 'vscode-edit-hover.png');
     await page.mouse.move(5, 5);
   });
 
   test('"What would the model write here?": without and with the edit, side by side', async () => {
     const { page } = s.wb;
-    await clickWord(page, 'data', 0);
+    // From the end of load_items' last line: what comes next in the file.
+    await clickWord(page, 'for entry in data', 0);
+    await page.keyboard.press('End');
     await runCommand(page, s.commandLabel('activationInspector.continueHere'));
     const edited = frame.locator('.continuation.edited .continuation-text');
     await edited.waitFor({ timeout: 90_000 });
     const plain = await frame.locator('.continuation.plain .continuation-text').innerText();
     expect(plain.length).toBeGreaterThan(0);
     expect((await edited.innerText()).length).toBeGreaterThan(0);
-    expect(await frame.locator('.continuation.edited h3').innerText()).toContain('Edited (1 feature edit)');
+    expect(await frame.locator('.continuation.edited h3').innerText()).toContain('Edited (2 feature edits)');
     await shotPanel(page, 'continuation', frame.locator('section.continue'), 'vscode-continuation.png');
   });
 
@@ -94,13 +116,13 @@ describe('feature edits', () => {
     const { page } = s.wb;
     const exported = path.join(s.server.workspace, 'edited.activations.json');
     await runCommand(page, s.commandLabel('activationInspector.exportSnapshot'));
-    await page.locator('.quick-input-widget', { hasText: /edited \(1 feature edit\)/i }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.quick-input-widget', { hasText: /edited \(2 feature edits\)/i }).first().waitFor({ timeout: 30_000 });
     await pickQuickItem(page, 'Predictions and features');
     await answerFileDialog(page, exported);
-    await page.locator('.notifications-toasts .notification-toast', { hasText: /edited \(1 feature edit\) snapshot written/i }).first().waitFor({ timeout: 90_000 });
+    await page.locator('.notifications-toasts .notification-toast', { hasText: /edited \(2 feature edits\) snapshot written/i }).first().waitFor({ timeout: 90_000 });
     const snapshot = JSON.parse(readFileSync(exported, 'utf8'));
-    expect(snapshot.provenance.edits).toHaveLength(1);
-    expect(snapshot.provenance.edits[0]).toMatchObject({ op: 'ablate' });
+    expect(snapshot.provenance.edits).toHaveLength(2);
+    expect(snapshot.provenance.edits).toMatchObject([{ op: 'ablate' }, { op: 'clamp', value: 30 }]);
     expect(snapshot.tokens.some((t: { logprob: number | null; logprobOriginal: number | null }) => t.logprobOriginal !== null && t.logprob !== t.logprobOriginal)).toBe(true);
   });
 

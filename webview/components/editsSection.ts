@@ -42,7 +42,8 @@ function stateLine(e: EditsMessage, effect: ReturnType<typeof currentEffect>): H
       'Total change over the document: ',
       h('strong', {}, signedBits(total, 1)),
       total < 0 ? ' (the text became less likely under the edits)' : ' (the text became more likely under the edits)',
-      `; tokens up to ${effect.firstEditedToken + 1} are unchanged.`,
+      // The model is causal: nothing before the first edited token can change.
+      effect.firstEditedToken > 0 ? `; the first ${effect.firstEditedToken + 1} tokens are unchanged.` : '.',
     );
   }
   if (e.state === 'error') return h('p', { class: 'why-error', attrs: { role: 'alert' } }, `The edits could not be run: ${e.message ?? 'unknown error'}`);
