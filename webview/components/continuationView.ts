@@ -8,6 +8,7 @@ import { formatProb, spokenToken } from '../../src/shared/present';
 import { h } from '../dom';
 import { activeEdits, CONTINUATION_TOKENS_MAX, type ContinuationForm } from '../editState';
 import type { PanelState } from '../state';
+import { disclosureSection } from './disclosure';
 import { numberField } from './numberField';
 import { button, dropdown } from './toolkit';
 
@@ -94,33 +95,11 @@ function result(s: PanelState, ev: ContinuationEvents): HTMLElement | null {
 
 export function continuationSection(s: PanelState, ev: ContinuationEvents): HTMLElement | null {
   if (!s.analysis || s.init?.readOnly) return null;
-  const open = s.edit.continuation.open;
   const edits = activeEdits(s.edit, s.analysis);
-  return h(
-    'section',
-    { class: 'why continue', attrs: { 'aria-labelledby': 'continue-h' } },
-    h(
-      'h2',
-      { attrs: { id: 'continue-h' } },
-      h(
-        'button',
-        {
-          class: 'why-toggle',
-          attrs: { type: 'button', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': open ? 'continue-body' : null, 'data-focus-key': 'continue-toggle' },
-          on: { click: () => ev.toggle(!open) },
-        },
-        h('span', { class: 'chevron', attrs: { 'aria-hidden': 'true' } }, open ? '▾' : '▸'),
-        ' What would the model write here?',
-      ),
-    ),
-    open
-      ? h(
-          'div',
-          { class: 'why-body', attrs: { id: 'continue-body' } },
-          h('p', { class: 'aside' }, edits ? `Without and with the ${edits.edits.length} active edit${edits.edits.length === 1 ? '' : 's'}, side by side; the document is not changed.` : 'The document is not changed; Insert puts the text in.'),
-          form(s.edit.continuation, ev),
-          result(s, ev),
-        )
-      : null,
-  );
+  const spec = { id: 'continue', sectionClass: 'why continue', title: 'What would the model write here?', open: s.edit.continuation.open, toggle: (o: boolean) => ev.toggle(o) };
+  return disclosureSection(spec, () => [
+    h('p', { class: 'aside' }, edits ? `Without and with the ${edits.edits.length} active edit${edits.edits.length === 1 ? '' : 's'}, side by side; the document is not changed.` : 'The document is not changed; Insert puts the text in.'),
+    form(s.edit.continuation, ev),
+    result(s, ev),
+  ]);
 }

@@ -9,6 +9,7 @@ import { h } from '../dom';
 import type { PanelState } from '../state';
 import type { HeadShade } from '../whyState';
 import { attributionView } from './attribution';
+import { disclosureSection } from './disclosure';
 import { headPanel } from './headGrid';
 import { lensTable } from './lensTable';
 import { dropdown } from './toolkit';
@@ -70,24 +71,5 @@ function body(s: PanelState, ev: WhyEvents): (HTMLElement | null)[] {
 
 export function whySection(s: PanelState, ev: WhyEvents): HTMLElement | null {
   if (!s.analysis || s.selectedIndex === null) return null;
-  const open = s.why.open;
-  return h(
-    'section',
-    { class: 'why', attrs: { 'aria-labelledby': 'why-h' } },
-    h(
-      'h2',
-      { attrs: { id: 'why-h' } },
-      h(
-        'button',
-        {
-          class: 'why-toggle',
-          attrs: { type: 'button', 'aria-expanded': open ? 'true' : 'false', 'aria-controls': open ? 'why-body' : null, 'data-focus-key': 'why-toggle' },
-          on: { click: () => ev.toggle(!open) },
-        },
-        h('span', { class: 'chevron', attrs: { 'aria-hidden': 'true' } }, open ? '▾' : '▸'),
-        ' Why this prediction',
-      ),
-    ),
-    open ? h('div', { class: 'why-body', attrs: { id: 'why-body' } }, ...body(s, ev)) : null,
-  );
+  return disclosureSection({ id: 'why', sectionClass: 'why', title: 'Why this prediction', open: s.why.open, toggle: (o) => ev.toggle(o) }, () => body(s, ev));
 }
