@@ -6,7 +6,8 @@ import { type ContinuationMessage, type FeatureRef, type FromWebviewMessage, Pen
 import type { ContinuationEvents } from './components/continuationView';
 import type { EditControlEvents } from './components/editControls';
 import type { EditsEvents } from './components/editsSection';
-import { continuationAnswered, parseAmount } from './editState';
+import { parseEditAmount } from '../src/shared/editAmount';
+import { continuationAnswered } from './editState';
 import type { PanelState } from './state';
 
 /** Longer than 200 tokens twice over on a slow machine; the host answers errors well before. */
@@ -61,7 +62,7 @@ export class EditRequests {
     return {
       setForm: (form) => this.setEdit({ form }),
       addEdit: (ref: FeatureRef, form) => {
-        const amount = form.op === 'ablate' ? null : parseAmount(form.amount);
+        const amount = form.op === 'ablate' ? null : parseEditAmount(form.amount);
         if (form.op !== 'ablate' && amount === null) return;
         this.deps.post({ type: 'addEdit', hook: ref.hook, feature: ref.index, op: form.op, amount, scope: form.scope });
       },

@@ -98,14 +98,6 @@ export function signedBits(bits: number, digits = 2): string {
   return `${bits >= 0 ? '+' : '−'}${Math.abs(bits).toFixed(digits)} bits`;
 }
 
-/** The amount typed on the card, when it is a finite number the host accepts. */
-export function parseAmount(text: string): number | null {
-  const t = text.trim();
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t)) return null;
-  const n = Number(t);
-  return Number.isFinite(n) && Math.abs(n) <= 1e6 ? n : null;
-}
-
 /** Applies a continuation answer to the request it answers; an answer to an older request is dropped. */
 export function continuationAnswered(s: EditPanelState, requestId: string, answer: ContinuationMessage | Error): EditPanelState {
   if (s.view.state !== 'loading' || s.view.requestId !== requestId) return s;

@@ -8,6 +8,7 @@ import { describeEdit, featureEdit } from './editSession';
 import { featureArg, pickFeatureAtCursor } from './featurePick';
 import type { FeatureEditing } from './featureEditing';
 import type { EditOp, EditScope } from '../protocol';
+import { parseEditAmount } from '../shared/editAmount';
 
 export interface EditCommandDeps {
   editing: FeatureEditing;
@@ -26,14 +27,6 @@ function targetEditor(arg: unknown): vscode.TextEditor | undefined {
   return vscode.window.activeTextEditor;
 }
 
-/** A number typed by the user: finite, and within what the panel accepts too. */
-export function parseAmount(text: string): number | undefined {
-  const t = text.trim();
-  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t)) return undefined;
-  const n = Number(t);
-  return Number.isFinite(n) && Math.abs(n) <= 1e6 ? n : undefined;
-}
-
 async function pickOp(): Promise<{ op: EditOp; amount: number | null } | undefined> {
   const op = await vscode.window.showQuickPick(
     [
@@ -48,10 +41,10 @@ async function pickOp(): Promise<{ op: EditOp; amount: number | null } | undefin
   const typed = await vscode.window.showInputBox({
     title: op.op === 'scale' ? 'Scale the activation by' : 'Clamp the activation to',
     value: op.op === 'scale' ? '2' : '5',
-    validateInput: (v) => (parseAmount(v) === undefined ? 'a number, e.g. 2 or -0.5' : undefined),
+    validateInput: (v) => (parseEditAmount(v) === null ? 'a number, e.g. 2 or -0.5' : undefined),
   });
-  const amount = typed === undefined ? undefined : parseAmount(typed);
-  return amount === undefined ? undefined : { op: op.op, amount };
+  const amount = typed === undefined ? null : parseEditAmount(typed);
+  return amount === null ? undefined : { op: op.op, amount };
 }
 
 async function pickScope(editor: vscode.TextEditor): Promise<EditScope | undefined> {

@@ -2,6 +2,7 @@
 // validate.ts passes in its shared field checks and joins these to its tables, so both ends validate
 // edit messages exactly like every other message.
 import { arr, type Check, int, literal, nullable, num, obj, refine, str } from './check';
+import { EDIT_AMOUNT_MAX } from '../shared/editAmount';
 import type { ContinuationMessage, EditFromWebviewMessage, EditsMessage, EditToWebviewMessage } from './editMessages';
 
 export interface SharedChecks {
@@ -24,7 +25,7 @@ export const EDIT_LIMITS = {
   continuationTokens: 512,
   editId: 100,
   /** Largest scale factor or clamp value accepted from the panel (the engine's own checks follow). */
-  amount: 1e6,
+  amount: EDIT_AMOUNT_MAX,
 } as const;
 
 const op = literal('ablate', 'scale', 'clamp', 'splice');

@@ -5,7 +5,8 @@
 
 import type { EditScope, FeatureRef } from '../../src/protocol';
 import { h } from '../dom';
-import { type EditForm, parseAmount } from '../editState';
+import { parseEditAmount } from '../../src/shared/editAmount';
+import type { EditForm } from '../editState';
 import { numberField } from './numberField';
 import { button, dropdown } from './toolkit';
 
@@ -29,7 +30,7 @@ const SCOPES: { value: EditScope; label: string }[] = [
 
 export function editControls(ref: FeatureRef, form: EditForm, ev: EditControlEvents): HTMLElement {
   const needsAmount = form.op !== 'ablate';
-  const amountOk = !needsAmount || parseAmount(form.amount) !== null;
+  const amountOk = !needsAmount || parseEditAmount(form.amount) !== null;
   return h(
     'section',
     { class: 'edit-controls', attrs: { 'aria-labelledby': 'edit-controls-h' } },
@@ -43,7 +44,7 @@ export function editControls(ref: FeatureRef, form: EditForm, ev: EditControlEve
             id: 'edit-amount',
             label: form.op === 'scale' ? 'Factor s' : 'Value v',
             value: form.amount,
-            valid: (t) => parseAmount(t) !== null,
+            valid: (t) => parseEditAmount(t) !== null,
             hint: 'a number, e.g. 2 or -0.5',
             onChange: (amount) => ev.setForm({ ...form, amount }),
           })
