@@ -3,6 +3,7 @@
 // contributes.colors) and the explained token is outlined. Cleared when the selection moves on, the
 // document changes or another editor becomes active.
 import * as vscode from 'vscode';
+import { DecorationTypes } from './decorationTypes';
 import { key } from './documentKey';
 import { ATTENTION_LEVELS, type AttentionLevel, attentionColorId, attentionRanges } from './attention';
 
@@ -16,7 +17,16 @@ export interface AttentionPicture {
 }
 
 export class AttentionDecorations implements vscode.Disposable {
-  private readonly types = new Map<AttentionLevel | 'query', vscode.TextEditorDecorationType>();
+  private readonly types = new DecorationTypes<AttentionLevel | 'query'>((level) =>
+    level === 'query'
+      ? {
+          borderWidth: '1px',
+          borderStyle: 'solid',
+          borderColor: new vscode.ThemeColor('activationInspector.attention.queryBorder'),
+          rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+        }
+      : { backgroundColor: new vscode.ThemeColor(attentionColorId(level)), rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed },
+  );
   private current: AttentionPicture | undefined;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -57,34 +67,13 @@ export class AttentionDecorations implements vscode.Disposable {
     for (const level of ATTENTION_LEVELS) {
       const list = ranges.get(level);
       if (!list && !this.types.has(level)) continue; // never drawn with it: nothing to clear
-      editor.setDecorations(this.typeFor(level), (list ?? []).map(toRange));
+      editor.setDecorations(this.types.get(level), (list ?? []).map(toRange));
     }
-    if (p || this.types.has('query')) editor.setDecorations(this.typeFor('query'), p ? [toRange([p.query.start, p.query.end])] : []);
-  }
-
-  private typeFor(level: AttentionLevel | 'query'): vscode.TextEditorDecorationType {
-    let type = this.types.get(level);
-    if (!type) {
-      type =
-        level === 'query'
-          ? vscode.window.createTextEditorDecorationType({
-              borderWidth: '1px',
-              borderStyle: 'solid',
-              borderColor: new vscode.ThemeColor('activationInspector.attention.queryBorder'),
-              rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-            })
-          : vscode.window.createTextEditorDecorationType({
-              backgroundColor: new vscode.ThemeColor(attentionColorId(level)),
-              rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-            });
-      this.types.set(level, type);
-    }
-    return type;
+    if (p || this.types.has('query')) editor.setDecorations(this.types.get('query'), p ? [toRange([p.query.start, p.query.end])] : []);
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const t of this.types.values()) t.dispose();
-    this.types.clear();
+    this.types.dispose();
   }
 }

@@ -3,6 +3,7 @@
 // analysed, the part of the previous analysis that still holds). Only view state lives here.
 import * as vscode from 'vscode';
 import type { AnalysisStore } from './analysisStore';
+import { DecorationTypes } from './decorationTypes';
 import { key } from './documentKey';
 import { ALL_BUCKETS, type BucketId, bucketColorId, heatmapRanges, type HeatmapView, type OffsetRange } from './heatmap';
 
@@ -13,7 +14,10 @@ export interface EditEffectSource {
 }
 
 export class HeatmapDecorations implements vscode.Disposable {
-  private readonly types = new Map<BucketId, vscode.TextEditorDecorationType>();
+  private readonly types = new DecorationTypes<BucketId>((bucket) => ({
+    backgroundColor: new vscode.ThemeColor(bucketColorId(bucket)),
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  }));
   private viewValue: HeatmapView | undefined;
   private readonly emitter = new vscode.EventEmitter<HeatmapView | undefined>();
   readonly onDidChangeView = this.emitter.event;
@@ -65,8 +69,7 @@ export class HeatmapDecorations implements vscode.Disposable {
     for (const bucket of ALL_BUCKETS) {
       const list = ranges.get(bucket);
       if (!list && !this.types.has(bucket)) continue; // nothing drawn with it yet, nothing to clear
-      const type = this.typeFor(bucket);
-      editor.setDecorations(type, (list ?? []).map(([s, e]) => new vscode.Range(doc.positionAt(s), doc.positionAt(e))));
+      editor.setDecorations(this.types.get(bucket), (list ?? []).map(([s, e]) => new vscode.Range(doc.positionAt(s), doc.positionAt(e))));
     }
   }
 
@@ -87,22 +90,9 @@ export class HeatmapDecorations implements vscode.Disposable {
     return out;
   }
 
-  private typeFor(bucket: BucketId): vscode.TextEditorDecorationType {
-    let type = this.types.get(bucket);
-    if (!type) {
-      type = vscode.window.createTextEditorDecorationType({
-        backgroundColor: new vscode.ThemeColor(bucketColorId(bucket)),
-        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
-      });
-      this.types.set(bucket, type);
-    }
-    return type;
-  }
-
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const t of this.types.values()) t.dispose();
-    this.types.clear();
+    this.types.dispose();
     this.emitter.dispose();
   }
 }

@@ -4,6 +4,7 @@
 // belongs to one document version: any edit clears it, so a stale comparison is never shown.
 import * as vscode from 'vscode';
 import type { Comparison, TokenDelta } from '../../engine';
+import { DecorationTypes } from '../decorationTypes';
 import { key } from '../documentKey';
 import { changeLabel, deltaBin, deltaColorId, deltaSentence, featureChangeLines, INSERTED_COLOR_ID, type DeltaBin } from './present';
 
@@ -39,7 +40,12 @@ export function deltaAt(tokens: readonly TokenDelta[], offset: number): TokenDel
 
 export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vscode.HoverProvider, vscode.Disposable {
   private current: ActiveComparison | undefined;
-  private readonly types = new Map<string, vscode.TextEditorDecorationType>();
+  /** Per theme colour id: the inserted tokens' underline, or a bin's background. */
+  private readonly types = new DecorationTypes<string>((colorId) =>
+    colorId === INSERTED_COLOR_ID
+      ? { borderWidth: '0 0 1px 0', borderStyle: 'dashed', borderColor: new vscode.ThemeColor(colorId) }
+      : { backgroundColor: new vscode.ThemeColor(colorId), rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed },
+  );
   private readonly changed = new vscode.EventEmitter<undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private readonly view: vscode.TreeView<TokenDelta>;
@@ -87,7 +93,7 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
     if (had) this.activeChanged.fire(undefined);
     this.view.message = message;
     this.changed.fire(undefined);
-    for (const editor of vscode.window.visibleTextEditors) for (const t of this.types.values()) editor.setDecorations(t, []);
+    for (const editor of vscode.window.visibleTextEditors) for (const t of this.types.made()) editor.setDecorations(t, []);
   }
 
   getChildren(node?: TokenDelta): TokenDelta[] {
@@ -128,19 +134,6 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
     await vscode.window.showTextDocument(doc, { selection: range, viewColumn: column, preserveFocus: false });
   }
 
-  private typeFor(colorId: string, inserted: boolean): vscode.TextEditorDecorationType {
-    let type = this.types.get(colorId);
-    if (!type) {
-      type = vscode.window.createTextEditorDecorationType(
-        inserted
-          ? { borderWidth: '0 0 1px 0', borderStyle: 'dashed', borderColor: new vscode.ThemeColor(colorId) }
-          : { backgroundColor: new vscode.ThemeColor(colorId), rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed },
-      );
-      this.types.set(colorId, type);
-    }
-    return type;
-  }
-
   private draw(): void {
     const c = this.current;
     if (!c) return;
@@ -152,13 +145,13 @@ export class ComparisonView implements vscode.TreeDataProvider<TokenDelta>, vsco
         const id = t.matched ? deltaColorId(deltaBin(t.deltaLogprob)) : INSERTED_COLOR_ID;
         if (id && t.end > t.start) byColor.get(id)!.push(new vscode.Range(doc.positionAt(t.start), doc.positionAt(t.end)));
       }
-      for (const [id, ranges] of byColor) editor.setDecorations(this.typeFor(id, id === INSERTED_COLOR_ID), ranges);
+      for (const [id, ranges] of byColor) editor.setDecorations(this.types.get(id), ranges);
     }
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const t of this.types.values()) t.dispose();
+    this.types.dispose();
     this.activeChanged.dispose();
   }
 }
