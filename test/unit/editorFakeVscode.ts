@@ -64,6 +64,9 @@ export class Range {
     this.start = typeof a === 'number' ? new Position(a, b as number) : a;
     this.end = typeof a === 'number' ? new Position(c!, d!) : (b as Position);
   }
+  get isEmpty() {
+    return this.start.line === this.end.line && this.start.character === this.end.character;
+  }
 }
 export class Selection extends Range {
   constructor(readonly anchor: Position, readonly active: Position) {
