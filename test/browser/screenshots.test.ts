@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ThemeName } from './harness/themes';
 import { expectClean, useBrowser } from './harness/session';
 import type { StubHostOptions } from './harness/stubHost';
+import { loadEditFixture } from './harness/editFixture';
 
 const { ctx, open } = useBrowser();
 const outDir = path.resolve(__dirname, '../..', process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots');
@@ -126,6 +127,25 @@ const shots: Shot[] = [
       await page.locator('#feature-card .direct-effect').waitFor();
       return '#feature-card .direct-effect';
     },
+  },
+  {
+    // A feature ablated from its card (the real engine's edited analysis, fixtures/edit-fixture.json):
+    // the strip's edit colours, the edit list, total, before/after, changed most, and the continuation.
+    name: 'edited',
+    host: () => ({ cursorIndex: tokenAt('read_lines') }),
+    viewport: { width: 1200, height: 1600 },
+    act: async (page) => {
+      const edit = loadEditFixture().edit;
+      if (edit.op === 'splice') throw new Error('the fixture edits a feature');
+      await page.locator(`[data-focus-key="feat:${edit.hook}:${edit.feature}"]`).click();
+      await page.getByRole('button', { name: /Apply edit/ }).click();
+      await page.locator('.before-after .side-by-side').waitFor();
+      await page.getByRole('button', { name: /What would the model write here/ }).click();
+      await page.getByRole('button', { name: 'Continue from the cursor' }).click();
+      await page.locator('.continuation.edited').waitFor();
+      return '.edits .edit-total';
+    },
+    themes: ['dark', 'light', 'hc'],
   },
   {
     name: 'why-cannot-explain',
