@@ -1,26 +1,27 @@
 // activate(): builds the editor layer's parts and registers them, nothing else. The engine (and ONNX
 // Runtime) is imported lazily on the first analysis, so activation never blocks the editor.
 import * as vscode from 'vscode';
-import { AnalysisStore } from './editor/analysisStore';
-import { resolveBundleDir } from './editor/bundlePaths';
+import { AnalysisStore } from './editor/document/analysisStore';
+import { resolveBundleDir } from './editor/model/bundlePaths';
 import { offsetArg } from './editor/commandArgs';
-import { HeatmapDecorations } from './editor/decorations';
-import { key } from './editor/documentKey';
-import { DocumentTracker } from './editor/documentTracker';
+import { HeatmapDecorations } from './editor/decorations/heatmapDecorations';
+import { key } from './editor/document/documentKey';
+import { DocumentTracker } from './editor/document/documentTracker';
 import type { Logger } from './editor/logger';
-import type { EngineOpener, SnapshotApi } from './editor/engineApi';
+import type { EngineOpener, SnapshotApi } from './editor/model/engineApi';
 import { featureArg, pickFeatureAtCursor } from './editor/featurePick';
-import { AnalysisHoverProvider } from './editor/hoverProvider';
+import { AnalysisHoverProvider } from './editor/hover/hoverProvider';
 import { COMMANDS } from './shared/commands';
-import { describeError, ModelHost } from './editor/modelHost';
-import { selectModel } from './editor/modelSelection';
-import { exportSnapshot, openSnapshot } from './editor/snapshotCommands';
+import { describeError, ModelHost } from './editor/model/modelHost';
+import { selectModel } from './editor/model/modelSelection';
+import { exportSnapshot, openSnapshot } from './editor/snapshots/snapshotCommands';
 import { StatusBar } from './editor/statusBar';
 import { InspectorViewProvider, VIEW_ID } from './inspector/inspectorViewProvider';
 import { analysisSettingsChanged, SettingsSource } from './settings';
-import { registerBesideAndAcross, type BesideAndAcross } from './editor/besideAndAcross';
-import { editedForExport, FeatureEditing, hoverEdited } from './editor/featureEditing';
-import { registerFeatureEdits } from './editor/editRegistration';
+import { registerSideViews, type SideViews } from './editor/sideViews';
+import { VisibleFirstScheduler } from './editor/document/visibleFirst';
+import { editedForExport, FeatureEditing, hoverEdited } from './editor/edits/featureEditing';
+import { registerFeatureEdits } from './editor/edits/editRegistration';
 
 /** What activate() returns: handles for the integration tests and measurements, not a public API. */
 export interface ActivationInspectorApi {
@@ -31,13 +32,13 @@ export interface ActivationInspectorApi {
   inspector: InspectorViewProvider;
   hover: AnalysisHoverProvider;
   /** The inspector beside the editor, comparisons, the workspace feature search. */
-  beside: BesideAndAcross;
+  sideViews: SideViews;
   /** Feature edits, their effects and continuations. */
   editing: FeatureEditing;
 }
 
-const loadOpener = async (): Promise<EngineOpener> => (await import('./editor/engineAdapter')).openEngine;
-const loadSnapshotApi = async (): Promise<SnapshotApi> => (await import('./editor/snapshotAdapter')).snapshotApi;
+const loadOpener = async (): Promise<EngineOpener> => (await import('./editor/model/engineAdapter')).openEngine;
+const loadSnapshotApi = async (): Promise<SnapshotApi> => (await import('./editor/snapshots/snapshotAdapter')).snapshotApi;
 
 export function activate(context: vscode.ExtensionContext): ActivationInspectorApi {
   const output = vscode.window.createOutputChannel('Activation Inspector', { log: true });
@@ -97,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     editedFor: (doc: vscode.TextDocument) => editedForExport(editing, doc),
     editCount: (doc: vscode.TextDocument) => editing.sessions.list(key(doc)).length,
   };
-  const validateBundle = async (dir: string) => (await import('./editor/engineAdapter')).validateBundle(dir);
+  const validateBundle = async (dir: string) => (await import('./editor/model/engineAdapter')).validateBundle(dir);
   const run = (name: string, fn: (...args: unknown[]) => unknown) =>
     vscode.commands.registerCommand(name, async (...args: unknown[]) => {
       try {
@@ -109,7 +110,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       }
     });
 
-  const beside = registerBesideAndAcross({ context, inspectorDeps, panelInspector: inspector, store, tracker, model, heatmap, settings, log, loadSnapshotApi, command: run });
+  const sideViews = registerSideViews({ context, inspectorDeps, panelInspector: inspector, store, tracker, model, heatmap, settings, log, loadSnapshotApi, command: run });
   context.subscriptions.push(
     editing,
     editing.onDidChange(updateStatus),
@@ -117,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       editing, store, labelOf, heatmap, settings, command: run,
       hooks: () => model.loaded?.hooks ?? [],
       showContinuation: async () => {
-        const shown = beside.inspectorForOpen(); // where "Open Inspector" shows it (beside the editor by default)
+        const shown = sideViews.inspectorForOpen(); // where "Open Inspector" shows it (beside the editor by default)
         await shown.reveal();
         shown.edits.showContinuation();
       },
@@ -128,14 +129,16 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
     heatmap,
     statusBar,
     inspector,
-    beside,
+    sideViews,
+    // Long documents: what is on screen is analysed first.
+    new VisibleFirstScheduler(tracker, store),
     { dispose: () => modelSub.dispose() },
     { dispose: () => void model.dispose() },
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], hover),
     vscode.window.registerWebviewViewProvider(VIEW_ID, inspector),
     tracker.onDidChangeStatus(updateStatus),
     vscode.window.onDidChangeActiveTextEditor(updateStatus),
-    run(COMMANDS.openInspector, (arg) => beside.inspectorForOpen().reveal(offsetArg(arg))),
+    run(COMMANDS.openInspector, (arg) => sideViews.inspectorForOpen().reveal(offsetArg(arg))),
     run(COMMANDS.explainPrediction, (arg) => inspector.reveal(offsetArg(arg), true)),
     run(COMMANDS.toggleHeatmap, () => {
       const mode = settings().heatmapMode;
@@ -172,7 +175,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
       }
       if (heatmap.view && heatmap.view.kind !== 'feature' && heatmap.view.kind !== 'editEffect' && heatmap.view.kind !== current.heatmapMode) heatmap.setView({ kind: current.heatmapMode });
       inspector.refresh();
-      beside.sidePanel.inspector?.refresh();
+      sideViews.sidePanel.inspector?.refresh();
     }),
   );
 
@@ -181,7 +184,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const first = setTimeout(() => tracker.refreshVisible(), 0);
   context.subscriptions.push({ dispose: () => clearTimeout(first) });
   log.info(`Activated; model folder ${model.currentBundleDir} (loaded on first use)`);
-  return { store, tracker, model, heatmap, inspector, hover, beside, editing };
+  return { store, tracker, model, heatmap, inspector, hover, sideViews, editing };
 }
 
 export function deactivate(): void {

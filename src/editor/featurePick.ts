@@ -1,8 +1,8 @@
 // "Highlight Feature" without arguments: pick one of the features firing at the cursor's token.
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
-import { key } from './documentKey';
-import { tokenIndexAtOffset } from './tokenLookup';
+import type { AnalysisStore } from './document/analysisStore';
+import { key } from './document/documentKey';
+import { tokenIndexAtOffset } from './document/tokenLookup';
 
 export interface FeatureChoice {
   hook: string;

@@ -1,9 +1,9 @@
 // The status bar item: model + state of the active document; clicking it opens the inspector.
 import * as vscode from 'vscode';
-import type { DocStatus } from './documentTracker';
+import type { DocStatus } from './document/documentTracker';
 import { COMMANDS } from '../shared/commands';
-import type { ModelState } from './modelHost';
-import { describeError } from './modelHost';
+import type { ModelState } from './model/modelHost';
+import { describeError } from './model/modelHost';
 
 export interface StatusView {
   text: string;

@@ -2,8 +2,8 @@
 // the panel uses for them (PendingRequests): it settles exactly once, with the card, the engine's
 // error, or a timeout error sent before the panel's own wait runs out; closing the view settles what
 // is still waiting. No `vscode`.
-import type { AnalysisEngine } from '../editor/engineApi';
-import { describeError } from '../editor/modelHost';
+import type { AnalysisEngine } from '../editor/model/engineApi';
+import { describeError } from '../editor/model/modelHost';
 import type { Result } from '../engine';
 import { PendingRequests, type PendingRequestsOptions } from '../shared/pendingRequests';
 

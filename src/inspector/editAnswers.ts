@@ -1,9 +1,9 @@
 // Host -> panel messages about feature edits and continuations, built from plain data (pure, checked
 // against the protocol's own validators in the unit tests). Every message names the edit list
 // (editsKey) and document version it holds, so the panel can drop what no longer matches.
-import type { ContinuationPair } from '../editor/continuations';
-import type { EditRun } from '../editor/editEffects';
-import { type ActiveEdit, describeEdit, editAmount } from '../editor/editSession';
+import type { ContinuationPair } from '../editor/edits/continuations';
+import type { EditRun } from '../editor/edits/editEffects';
+import { type ActiveEdit, describeEdit, editAmount } from '../editor/edits/editSession';
 import { tokensChangedMost, type Continuation, type EditedAnalysis, type TopKEntry } from '../engine';
 import { type ContinuationMessage, type ContinuationView, EDIT_LIMITS, type EditedSelectionMessage, type EditsMessage, type EditView, LIMITS } from '../protocol';
 import { LOGPROB_FLOOR } from '../shared/finiteNumbers';

@@ -3,8 +3,8 @@
 // in its worker for that one position. Keeps the last explanations for the editor's attention
 // decorations, and a small summary per explained token for the hover's lens line, so a hover never
 // runs the model. No `vscode`.
-import type { AnalysisEngine } from '../editor/engineApi';
-import { describeError } from '../editor/modelHost';
+import type { AnalysisEngine } from '../editor/model/engineApi';
+import { describeError } from '../editor/model/modelHost';
 import type { Explanation, Result } from '../engine';
 import type { ExplanationMessage } from '../protocol';
 import { LIMITS } from '../protocol';

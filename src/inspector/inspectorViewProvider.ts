@@ -5,18 +5,18 @@
 // (cardAnswers), the "Why this prediction" section's requests and editor tints (panelExplain), and the
 // bounded log of malformed messages (rateLimitedLog).
 import * as vscode from 'vscode';
-import { key } from '../editor/documentKey';
+import { key } from '../editor/document/documentKey';
 import { COMMANDS } from '../shared/commands';
-import type { LoadedSnapshot } from '../editor/engineApi';
+import type { LoadedSnapshot } from '../editor/model/engineApi';
 import type { EditorParts } from '../editor/editorParts';
-import { tokenIndexAtOffset } from '../editor/tokenLookup';
+import { tokenIndexAtOffset } from '../editor/document/tokenLookup';
 import { type AnalysisMessage, type ComparisonMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
 import type { LensSummary } from '../shared/lensSummary';
 import { updateSetting } from '../settings';
 import { CardAnswers } from './cardAnswers';
 import { PanelExplain } from './panelExplain';
 import { PanelEdits } from './panelEdits';
-import type { FeatureEditing } from '../editor/featureEditing';
+import type { FeatureEditing } from '../editor/edits/featureEditing';
 import { FollowedEditor, type InspectorSurface, loadInspectorPage, viewSurface } from './inspectorSurface';
 import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
 import {

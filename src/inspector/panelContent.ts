@@ -2,10 +2,10 @@
 // document's analysis (only the still-valid prefix while an edit is being analysed), the init message
 // the panel renders with, and when to clear it. Pure (no `vscode`), so each rule is unit-tested alone.
 import type { AnalysisResult } from '../engine';
-import type { PrefixAnalysis } from '../editor/analysisStore';
-import { sha256Hex } from '../editor/documentKey';
-import type { AnalysisEngine, LoadedSnapshot } from '../editor/engineApi';
-import { tokenIndexAtOffset } from '../editor/tokenLookup';
+import type { PrefixAnalysis } from '../editor/document/analysisStore';
+import { sha256Hex } from '../editor/document/documentKey';
+import type { AnalysisEngine, LoadedSnapshot } from '../editor/model/engineApi';
+import { tokenIndexAtOffset } from '../editor/document/tokenLookup';
 import { type AnalysisMessage, DEFAULT_LEGEND, type InitMessage, PROTOCOL_VERSION } from '../protocol';
 import type { Settings } from '../settings';
 import { type AnalysisSource, inWindow } from './panelMessages';

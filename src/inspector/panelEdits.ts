@@ -4,11 +4,11 @@
 // continuation and insert requests. The inspector shell hands it each message it posts, so the
 // effect always follows the analysis window and the selection the panel has.
 import * as vscode from 'vscode';
-import { key } from '../editor/documentKey';
-import { describeEdit, featureEdit } from '../editor/editSession';
-import { type FeatureEditing, insertContinuation } from '../editor/featureEditing';
+import { key } from '../editor/document/documentKey';
+import { describeEdit, featureEdit } from '../editor/edits/editSession';
+import { type FeatureEditing, insertContinuation } from '../editor/edits/featureEditing';
 import { COMMANDS } from '../shared/commands';
-import { describeError } from '../editor/modelHost';
+import { describeError } from '../editor/model/modelHost';
 import type { EditFromWebviewMessage, ToWebviewMessage } from '../protocol';
 import { buildContinuationMessage, buildEditedSelection, buildEditsMessage, type StripWindow } from './editAnswers';
 import type { PanelMessageHandlers } from './messageRouter';

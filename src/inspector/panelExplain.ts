@@ -3,9 +3,9 @@
 // chosen in the panel attends to, and scrolls the editor to an attended token without moving its
 // cursor (so the explained token stays selected).
 import * as vscode from 'vscode';
-import { AttentionDecorations } from '../editor/attentionDecorations';
-import { key } from '../editor/documentKey';
-import type { ModelHost } from '../editor/modelHost';
+import { AttentionDecorations } from '../editor/decorations/attentionDecorations';
+import { key } from '../editor/document/documentKey';
+import type { ModelHost } from '../editor/model/modelHost';
 import type { FromWebviewMessage, ToWebviewMessage } from '../protocol';
 import type { LensSummary } from '../shared/lensSummary';
 import type { Settings } from '../settings';

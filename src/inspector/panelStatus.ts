@@ -1,8 +1,8 @@
 // The panel's status line from the model's state and the active document's analysis status: the
 // same sentence as the status bar item, one of the protocol's few states, and analysis progress.
 // Pure, so the mapping is unit-tested case by case.
-import type { DocStatus } from '../editor/documentTracker';
-import type { ModelState } from '../editor/modelHost';
+import type { DocStatus } from '../editor/document/documentTracker';
+import type { ModelState } from '../editor/model/modelHost';
 import { statusView } from '../editor/statusBar';
 import { type ClearMessage, LIMITS, type StatusMessage } from '../protocol';
 

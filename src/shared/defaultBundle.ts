@@ -1,5 +1,5 @@
 // The model bundle that ships inside the package, used when no other is configured: by the extension
-// (src/editor/bundlePaths.ts, "Select Model") and by the CLI (src/cli/args.ts).
+// (src/editor/model/bundlePaths.ts, "Select Model") and by the CLI (src/cli/args.ts).
 
 export const DEFAULT_BUNDLE_ID = 'code-gpt2-2l';
 

@@ -1,5 +1,5 @@
-// The heat map's scale, shared by the editor's heat map (src/editor/heatmap.ts) and the panel's token
-// strip, so both colour a token the same way. No `vscode` import, no DOM.
+// The heat map's scale, shared by the editor's heat map (src/editor/decorations/heatmapRanges.ts) and
+// the panel's token strip, so both colour a token the same way. No `vscode` import, no DOM.
 
 /** What the heat map colours by: the actual token's rank, or its surprisal. */
 export type HeatmapMode = 'rank' | 'surprisal';

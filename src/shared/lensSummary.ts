@@ -1,5 +1,5 @@
 // Where the predicted token first shows up in the logit lens, in words: one rule for the hover's lens
-// line (src/editor/hoverLens.ts) and the panel's lens table. Pure; no `vscode`, no DOM.
+// line (src/editor/hover/hoverLens.ts) and the panel's lens table. Pure; no `vscode`, no DOM.
 
 export interface LensSummary {
   /** The explained target token's text (raw). */

@@ -1,5 +1,5 @@
 // How tokens, probabilities, ranks and hooks read to a person: one set of rules for the hover
-// (src/editor/hoverBuilder.ts), the panel (webview/) and the CLI table (src/cli/analyze.ts), so the
+// (src/editor/hover/hoverBuilder.ts), the panel (webview/) and the CLI table (src/cli/analyze.ts), so the
 // three show a token the same way. Pure functions; no `vscode` import, no DOM, no Node API.
 // (The hover's markdown escaping is a separate step, in the hover builder.)
 

@@ -3,8 +3,8 @@
 // the attended tokens are the document's, the lens summary the hover shows agrees with the lens rows,
 // and every attribution group of the view still adds up to the explained logit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalysisEngine } from '../../src/editor/engineApi';
-import { openEngine } from '../../src/editor/engineAdapter';
+import type { AnalysisEngine } from '../../src/editor/model/engineApi';
+import { openEngine } from '../../src/editor/model/engineAdapter';
 import { attendedRanges, buildExplanationView } from '../../src/inspector/explainMessages';
 import { parseToWebview } from '../../src/protocol';
 import { lensSummary } from '../../src/shared/lensSummary';

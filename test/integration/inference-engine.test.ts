@@ -6,8 +6,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { Engine, tokenAtOffset, type AnalysisOptions } from '../../src/engine';
 import { ModelRunner } from '../../src/engine/inference/model-runner';
-import { ModelHost } from '../../src/editor/modelHost';
-import { openEngine } from '../../src/editor/engineAdapter';
+import { ModelHost } from '../../src/editor/model/modelHost';
+import { openEngine } from '../../src/editor/model/engineAdapter';
 import { buildWorker, compareTokens, crashingWorker, realBundle, SAMPLE, testBundle } from './inference-helpers';
 
 const OPTS: AnalysisOptions = { topK: 10, featuresPerToken: 8, hooks: [] };

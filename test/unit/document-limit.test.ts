@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { checkEligibility, documentFacts } from '../../src/editor/eligibility';
+import { checkEligibility, documentFacts } from '../../src/editor/document/eligibility';
 import { DEFAULT_SETTINGS, readSettings } from '../../src/settings';
 import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from '../../src/shared/limits';
 import { statusView } from '../../src/editor/statusBar';

@@ -3,11 +3,11 @@
 // version and edit list they were computed for, and a closed document's edits go.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { key } from '../../src/editor/documentKey';
-import { featureEdit } from '../../src/editor/editSession';
-import { FeatureEditing, editedForExport, hoverEdited } from '../../src/editor/featureEditing';
-import { ModelHost } from '../../src/editor/modelHost';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { key } from '../../src/editor/document/documentKey';
+import { featureEdit } from '../../src/editor/edits/editSession';
+import { FeatureEditing, editedForExport, hoverEdited } from '../../src/editor/edits/featureEditing';
+import { ModelHost } from '../../src/editor/model/modelHost';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 import { fake, Position, Selection } from './editorFakeVscode';

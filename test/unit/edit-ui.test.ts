@@ -5,11 +5,11 @@ import { describe, expect, it, vi } from 'vitest';
 
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 
-import { Continuations, insertion } from '../../src/editor/continuations';
-import { EditEffects } from '../../src/editor/editEffects';
-import { describeEdit, EditSessions, featureEdit, MAX_EDITS_PER_DOCUMENT, shiftRange } from '../../src/editor/editSession';
-import { editBucket, editEffectRanges } from '../../src/editor/heatmap';
-import { buildHoverMarkdown, HOVER_COMMANDS } from '../../src/editor/hoverBuilder';
+import { Continuations, insertion } from '../../src/editor/edits/continuations';
+import { EditEffects } from '../../src/editor/edits/editEffects';
+import { describeEdit, EditSessions, featureEdit, MAX_EDITS_PER_DOCUMENT, shiftRange } from '../../src/editor/edits/editSession';
+import { editBucket, editEffectRanges } from '../../src/editor/decorations/heatmapRanges';
+import { buildHoverMarkdown, HOVER_COMMANDS } from '../../src/editor/hover/hoverBuilder';
 import { statusView, withEdits } from '../../src/editor/statusBar';
 import type { FeatureEdit } from '../../src/engine';
 import { buildContinuationMessage, buildEditedSelection, buildEditsMessage } from '../../src/inspector/editAnswers';

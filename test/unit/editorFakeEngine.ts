@@ -3,7 +3,7 @@
 // real engine does.
 import { createHash } from 'node:crypto';
 import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, TokenResult } from '../../src/engine';
-import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/engineApi';
+import type { AnalysisEngine, AnalyzeProgress } from '../../src/editor/model/engineApi';
 import { fakeExplanation } from './explainFixtures';
 import { fakeContinuation, fakeEditedAnalysis } from './editFixtures';
 

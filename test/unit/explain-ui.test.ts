@@ -4,11 +4,11 @@
 // selection moves -> tint cleared, attended token -> editor scrolled, cursor left alone).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { attentionColorId, attentionLevel, attentionRanges } from '../../src/editor/attention';
-import { HeatmapDecorations } from '../../src/editor/decorations';
-import { DocumentTracker } from '../../src/editor/documentTracker';
-import { ModelHost } from '../../src/editor/modelHost';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { attentionColorId, attentionLevel, attentionRanges } from '../../src/editor/decorations/attentionRanges';
+import { HeatmapDecorations } from '../../src/editor/decorations/heatmapDecorations';
+import { DocumentTracker } from '../../src/editor/document/documentTracker';
+import { ModelHost } from '../../src/editor/model/modelHost';
 import { ExplainAnswers, type ExplainContext } from '../../src/inspector/explainAnswers';
 import { ATTENDED_PER_HEAD, attendedRanges, buildExplanationView, FEATURE_TERMS_PER_GROUP } from '../../src/inspector/explainMessages';
 import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';

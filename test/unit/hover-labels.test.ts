@@ -3,7 +3,7 @@
 import { marked } from 'marked';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { buildHoverMarkdown } from '../../src/editor/hoverBuilder';
+import { buildHoverMarkdown } from '../../src/editor/hover/hoverBuilder';
 import { fakeAnalysis } from './editorFakeEngine';
 
 const HOSTILE_LABELS = [

@@ -1,14 +1,14 @@
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { bar, buildHoverMarkdown, codeSpan, escapeMarkdown, HOVER_COMMANDS } from '../../src/editor/hoverBuilder';
-import { AnalysisHoverProvider } from '../../src/editor/hoverProvider';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { bar, buildHoverMarkdown, codeSpan, escapeMarkdown, HOVER_COMMANDS } from '../../src/editor/hover/hoverBuilder';
+import { AnalysisHoverProvider } from '../../src/editor/hover/hoverProvider';
 import { DENSE_FEATURE } from '../../src/shared/featureDensity';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { COMMANDS } from '../../src/shared/commands';
 import { displayRank, formatProb } from '../../src/shared/present';
 import { fakeAnalysis } from './editorFakeEngine';
-import { lensLine } from '../../src/editor/hoverLens';
+import { lensLine } from '../../src/editor/hover/hoverLens';
 import { lensMilestoneText, lensStage, lensSummary } from '../../src/shared/lensSummary';
 import { fake, type FakeDocument, type Hover, Position } from './editorFakeVscode';
 

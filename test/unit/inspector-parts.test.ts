@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import type { DocStatus } from '../../src/editor/documentTracker';
-import type { ModelState } from '../../src/editor/modelHost';
+import type { DocStatus } from '../../src/editor/document/documentTracker';
+import type { ModelState } from '../../src/editor/model/modelHost';
 import { CardAnswers } from '../../src/inspector/cardAnswers';
 import { panelMessageRouter, type PanelMessageHandlers } from '../../src/inspector/messageRouter';
 import {

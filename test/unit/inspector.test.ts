@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { HeatmapDecorations } from '../../src/editor/decorations';
-import { DocumentTracker } from '../../src/editor/documentTracker';
-import { ModelHost } from '../../src/editor/modelHost';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { HeatmapDecorations } from '../../src/editor/decorations/heatmapDecorations';
+import { DocumentTracker } from '../../src/editor/document/documentTracker';
+import { ModelHost } from '../../src/editor/model/modelHost';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/inspector/html';
 import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';
 import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../src/inspector/panelMessages';

@@ -112,7 +112,7 @@ describe('package.json contributions', () => {
   });
 
   it('contributes a theme colour, with dark/light/high-contrast defaults, for every heat-map bucket', async () => {
-    const { ALL_BUCKETS, bucketColorId } = await import('../../src/editor/heatmap');
+    const { ALL_BUCKETS, bucketColorId } = await import('../../src/editor/decorations/heatmapRanges');
     const colors = pkg.contributes.colors as { id: string; defaults: Record<string, string> }[];
     for (const b of ALL_BUCKETS) {
       const c = colors.find((x) => x.id === bucketColorId(b));

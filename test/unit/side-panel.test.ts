@@ -3,10 +3,10 @@
 // after a reload through its serializer, and closes cleanly.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { HeatmapDecorations } from '../../src/editor/decorations';
-import { DocumentTracker } from '../../src/editor/documentTracker';
-import { ModelHost } from '../../src/editor/modelHost';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { HeatmapDecorations } from '../../src/editor/decorations/heatmapDecorations';
+import { DocumentTracker } from '../../src/editor/document/documentTracker';
+import { ModelHost } from '../../src/editor/model/modelHost';
 import { InspectorSidePanel, SIDE_PANEL_VIEW_TYPE } from '../../src/inspector/sidePanel';
 import { PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
 import { DEFAULT_SETTINGS } from '../../src/settings';

@@ -3,11 +3,11 @@
 // whole result replaces it.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
-import { AnalysisStore } from '../../src/editor/analysisStore';
-import { DocumentTracker } from '../../src/editor/documentTracker';
-import type { AnalyzeProgress } from '../../src/editor/engineApi';
-import { ModelHost } from '../../src/editor/modelHost';
-import { covers } from '../../src/editor/visibleFirst';
+import { AnalysisStore } from '../../src/editor/document/analysisStore';
+import { DocumentTracker } from '../../src/editor/document/documentTracker';
+import type { AnalyzeProgress } from '../../src/editor/model/engineApi';
+import { ModelHost } from '../../src/editor/model/modelHost';
+import { covers } from '../../src/editor/document/visibleFirst';
 import type { AnalysisOptions, AnalysisResult, Result } from '../../src/engine';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';

@@ -4,10 +4,10 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import type { AnalysisOptions, AnalysisResult, ComparedSide } from '../../engine';
-import { key } from '../documentKey';
+import { key } from '../document/documentKey';
 import type { EditorParts } from '../editorParts';
-import type { SnapshotApi } from '../engineApi';
-import { describeError } from '../modelHost';
+import type { SnapshotApi } from '../model/engineApi';
+import { describeError } from '../model/modelHost';
 import type { ComparisonView } from './comparisonView';
 import { headVersion, savedVersion, type OtherVersion } from './sources';
 

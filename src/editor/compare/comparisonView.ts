@@ -4,8 +4,8 @@
 // belongs to one document version: any edit clears it, so a stale comparison is never shown.
 import * as vscode from 'vscode';
 import type { Comparison, TokenDelta } from '../../engine';
-import { DecorationTypes } from '../decorationTypes';
-import { key } from '../documentKey';
+import { DecorationTypes } from '../decorations/decorationTypes';
+import { key } from '../document/documentKey';
 import { changeLabel, deltaBin, deltaColorId, deltaSentence, featureChangeLines, INSERTED_COLOR_ID, type DeltaBin } from './present';
 
 export const COMPARISON_VIEW_ID = 'activationInspector.comparison';

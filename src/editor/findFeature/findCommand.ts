@@ -3,10 +3,10 @@
 // cancellable progress notification, then the results view. Opening a result selects the token and
 // highlights the feature in that document.
 import * as vscode from 'vscode';
-import type { HeatmapDecorations } from '../decorations';
+import type { HeatmapDecorations } from '../decorations/heatmapDecorations';
 import type { Logger } from '../logger';
-import type { ModelHost } from '../modelHost';
-import { describeError } from '../modelHost';
+import type { ModelHost } from '../model/modelHost';
+import { describeError } from '../model/modelHost';
 import type { Settings } from '../../settings';
 import { FeatureResultsView, openOccurrence, OPEN_RESULT_COMMAND } from './resultsView';
 import { WorkspaceFeatureIndex, type WorkspaceOccurrence } from './workspaceIndex';

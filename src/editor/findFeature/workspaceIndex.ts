@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import ignore from 'ignore';
 import { FeatureIndexStore, indexFingerprint, listIndexableFiles, updateIndex, type FoundOccurrence, type IndexFile } from '../../featureIndex';
-import type { AnalysisEngine } from '../engineApi';
+import type { AnalysisEngine } from '../model/engineApi';
 import type { Logger } from '../logger';
 import { languageOfPath } from '../../shared/languages';
 import type { Settings } from '../../settings';

@@ -2,7 +2,7 @@
 // own builders (src/inspector/editAnswers.ts) over the real engine's edited analysis in the edit
 // fixture. Only the fixture's edit has a result; any other edit stays "running", as it would while
 // the model works on it.
-import { EditSessions, describeEdit, featureEdit } from '../../../src/editor/editSession';
+import { EditSessions, describeEdit, featureEdit } from '../../../src/editor/edits/editSession';
 import { buildContinuationMessage, buildEditedSelection, buildEditsMessage } from '../../../src/inspector/editAnswers';
 import type { FromWebviewMessage } from '../../../src/protocol';
 import type { EditFixture } from './editFixture';

@@ -1,11 +1,11 @@
 // Hover: reads the stored analysis valid for the hovered document version; never runs the model.
 import * as vscode from 'vscode';
-import type { Settings } from '../settings';
-import type { LensSummary } from '../shared/lensSummary';
-import type { AnalysisStore } from './analysisStore';
-import { key } from './documentKey';
+import type { Settings } from '../../settings';
+import type { LensSummary } from '../../shared/lensSummary';
+import type { AnalysisStore } from '../document/analysisStore';
+import { key } from '../document/documentKey';
 import { buildHoverMarkdown, HOVER_COMMANDS, type HoverEdited } from './hoverBuilder';
-import { tokenIndexAtOffset } from './tokenLookup';
+import { tokenIndexAtOffset } from '../document/tokenLookup';
 
 export class AnalysisHoverProvider implements vscode.HoverProvider {
   constructor(

@@ -1,8 +1,8 @@
 // Which colour bucket each token falls into, as plain data (offset ranges per bucket); the decoration
 // layer turns these into editor decorations. Pure so the bucketing is unit-tested.
-import type { AnalysisResult } from '../engine';
-import { editDeltaLevel, rankBucket as rankBucketIndex } from '../shared/heatmapScale';
-import { surprisalBits } from '../shared/present';
+import type { AnalysisResult } from '../../engine';
+import { editDeltaLevel, rankBucket as rankBucketIndex } from '../../shared/heatmapScale';
+import { surprisalBits } from '../../shared/present';
 
 export type HeatmapView =
   | { kind: 'rank' }

@@ -2,11 +2,11 @@
 // validated by the engine before anything changes; the switch happens without a restart because the
 // settings change makes the ModelHost load the new bundle.
 import * as vscode from 'vscode';
-import type { EngineError, Result } from '../engine';
-import { SECTION, updateSetting, type Settings } from '../settings';
-import { DEFAULT_BUNDLE_ID } from '../shared/defaultBundle';
+import type { EngineError, Result } from '../../engine';
+import { SECTION, updateSetting, type Settings } from '../../settings';
+import { DEFAULT_BUNDLE_ID } from '../../shared/defaultBundle';
 import { resolveBundleDir } from './bundlePaths';
-import type { Logger } from './logger';
+import type { Logger } from '../logger';
 import { describeError } from './modelHost';
 
 export interface BundleSummary {

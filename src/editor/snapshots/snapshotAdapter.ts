@@ -3,8 +3,8 @@
 // comes from the bundle's manifest.json, which records them for every file.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { buildSnapshotInSlices, readSnapshot, writeSnapshotAtomic, type AnalysisResult, type HookActivations, type Result, type Snapshot, type SnapshotProvenance } from '../engine';
-import type { AnalysisEngine, LoadedSnapshot, SnapshotApi } from './engineApi';
+import { buildSnapshotInSlices, readSnapshot, writeSnapshotAtomic, type AnalysisResult, type HookActivations, type Result, type Snapshot, type SnapshotProvenance } from '../../engine';
+import type { AnalysisEngine, LoadedSnapshot, SnapshotApi } from '../model/engineApi';
 
 interface ManifestFiles {
   id?: string;

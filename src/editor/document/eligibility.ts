@@ -1,7 +1,7 @@
 // Decides, before any model work, whether a document is analysed at all, and says why not in words
 // for the status bar. Pure: tests feed it plain data.
-import type { Settings } from '../settings';
-import { MAX_DOCUMENT_BYTES_CEILING } from '../shared/limits';
+import type { Settings } from '../../settings';
+import { MAX_DOCUMENT_BYTES_CEILING } from '../../shared/limits';
 
 export interface DocumentFacts {
   languageId: string;

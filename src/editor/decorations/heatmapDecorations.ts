@@ -2,10 +2,10 @@
 // visible editors from the store's analysis of their current version (or, while an edit is being
 // analysed, the part of the previous analysis that still holds). Only view state lives here.
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
+import type { AnalysisStore } from '../document/analysisStore';
 import { DecorationTypes } from './decorationTypes';
-import { key } from './documentKey';
-import { ALL_BUCKETS, type BucketId, bucketColorId, heatmapRanges, type HeatmapView, type OffsetRange } from './heatmap';
+import { key } from '../document/documentKey';
+import { ALL_BUCKETS, type BucketId, bucketColorId, heatmapRanges, type HeatmapView, type OffsetRange } from './heatmapRanges';
 
 /** The edit-effect map's ranges for a document version (undefined: none for that version). */
 export interface EditEffectSource {

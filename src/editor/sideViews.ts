@@ -1,12 +1,11 @@
-// The inspector beside the editor, comparisons across versions, the feature search across the
-// workspace, and visible-first scheduling of long documents: built and registered here so activate()
-// stays a list of parts. Each part lives in its own folder (src/inspector/sidePanel.ts, src/editor/compare,
-// src/editor/findFeature, src/editor/visibleFirst.ts).
+// The views beside the document: the inspector as a webview panel beside the editor, comparisons
+// across versions (their list of biggest changes, heat map and hover) and the feature search across the
+// workspace (its results list), built and registered here so activate() stays a list of parts. Each one
+// lives in its own place (src/inspector/sidePanel.ts, src/editor/compare, src/editor/findFeature).
 import * as vscode from 'vscode';
 import type { EditorParts } from './editorParts';
-import type { SnapshotApi } from './engineApi';
+import type { SnapshotApi } from './model/engineApi';
 import { offsetArg } from './commandArgs';
-import { VisibleFirstScheduler } from './visibleFirst';
 import { CompareCommands } from './compare/compareCommands';
 import { ComparisonView, type ActiveComparison } from './compare/comparisonView';
 import { comparisonBins } from './compare/present';
@@ -16,7 +15,7 @@ import { InspectorSidePanel } from '../inspector/sidePanel';
 import type { InspectorDeps, InspectorViewProvider } from '../inspector/inspectorViewProvider';
 import { COMMANDS } from '../shared/commands';
 
-export interface BesideAndAcrossDeps extends EditorParts {
+export interface SideViewsDeps extends EditorParts {
   context: vscode.ExtensionContext;
   inspectorDeps: InspectorDeps;
   /** The bottom panel's inspector (Open Inspector with inspector.location "panel"). */
@@ -26,7 +25,7 @@ export interface BesideAndAcrossDeps extends EditorParts {
   command: (id: string, fn: (...args: unknown[]) => unknown) => vscode.Disposable;
 }
 
-export interface BesideAndAcross extends vscode.Disposable {
+export interface SideViews extends vscode.Disposable {
   sidePanel: InspectorSidePanel;
   comparison: ComparisonView;
   find: FindFeatureInWorkspace;
@@ -34,7 +33,7 @@ export interface BesideAndAcross extends vscode.Disposable {
   inspectorForOpen(): InspectorViewProvider;
 }
 
-export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcross {
+export function registerSideViews(deps: SideViewsDeps): SideViews {
   const sidePanel = new InspectorSidePanel(deps.inspectorDeps);
   const comparison = new ComparisonView();
   const compare = new CompareCommands(deps, comparison);
@@ -46,7 +45,6 @@ export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcr
     log: deps.log,
     labelOf: deps.inspectorDeps.labelOf,
   });
-  const scheduler = new VisibleFirstScheduler(deps.tracker, deps.store);
   // The inspectors' token strips show the comparison too (a panel opened later gets it on opening).
   let comparisonMessage: ComparisonMessage | undefined;
   const toInspectors = (c: ActiveComparison | undefined) => {
@@ -66,7 +64,6 @@ export function registerBesideAndAcross(deps: BesideAndAcrossDeps): BesideAndAcr
     sidePanel,
     comparison,
     find,
-    scheduler,
     comparison.onDidChangeActive(toInspectors),
     vscode.languages.registerHoverProvider([{ scheme: 'file' }, { scheme: 'untitled' }, { scheme: 'vscode-remote' }, { scheme: 'vscode-vfs' }], comparison),
     deps.command(COMMANDS.openInspectorToSide, (arg) => openSide().reveal(offsetArg(arg))),

@@ -1,9 +1,9 @@
 // The hover's "why" line, as a pure function: where the predicted next token first reaches the top 1
 // and the top 10 of the logit lens when the inspector has already explained this token (a hover never
 // runs the model), else a link that selects the token and opens the inspector's "Why" section.
-import { COMMANDS } from '../shared/commands';
-import { type LensSummary, lensMilestoneText } from '../shared/lensSummary';
-import { visibleToken } from '../shared/present';
+import { COMMANDS } from '../../shared/commands';
+import { type LensSummary, lensMilestoneText } from '../../shared/lensSummary';
+import { visibleToken } from '../../shared/present';
 
 /** `codeSpan` and `commandUri` of the hover builder, passed in so this module stays a leaf. */
 export interface HoverMarkdownKit {

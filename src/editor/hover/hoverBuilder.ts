@@ -1,11 +1,11 @@
 // The hover's markdown, as a pure function of plain analysis data: unit-tested without VS Code, and
 // fast because it only reads a finished analysis (the model is never called from a hover).
-import type { AnalysisResult, TokenResult } from '../engine';
-import { COMMANDS } from '../shared/commands';
-import type { LensSummary } from '../shared/lensSummary';
+import type { AnalysisResult, TokenResult } from '../../engine';
+import { COMMANDS } from '../../shared/commands';
+import type { LensSummary } from '../../shared/lensSummary';
 import { lensLine } from './hoverLens';
-import { densePercent } from '../shared/featureDensity';
-import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../shared/present';
+import { densePercent } from '../../shared/featureDensity';
+import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
 export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace, COMMANDS.editFeature, COMMANDS.clearEdits];

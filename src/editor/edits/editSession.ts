@@ -2,8 +2,8 @@
 // `vscode`, no engine. Every change of a document's list gives it a new key, and edited results are
 // stamped with the key they were computed for, so a result computed for an older list is never shown
 // as if it were the current one (editEffects.ts, the panel). Ranges follow the text as it is typed.
-import type { FeatureEdit } from '../engine';
-import type { EditScope } from '../protocol';
+import type { FeatureEdit } from '../../engine';
+import type { EditScope } from '../../protocol';
 
 export interface ActiveEdit {
   /** Unique for this store's lifetime ("e1", "e2", ...). */

@@ -4,8 +4,8 @@
 // document changes or another editor becomes active.
 import * as vscode from 'vscode';
 import { DecorationTypes } from './decorationTypes';
-import { key } from './documentKey';
-import { ATTENTION_LEVELS, type AttentionLevel, attentionColorId, attentionRanges } from './attention';
+import { key } from '../document/documentKey';
+import { ATTENTION_LEVELS, type AttentionLevel, attentionColorId, attentionRanges } from './attentionRanges';
 
 export interface AttentionPicture {
   docKey: string;

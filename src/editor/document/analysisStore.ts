@@ -6,7 +6,7 @@
 // for it: the model is causal, so every token before the first edited offset has the same prediction,
 // rank and features in the new text. prefix() hands out that part (and only that part), so hovers and
 // colours keep working on unchanged code while someone types further down.
-import type { AnalysisResult, PartialAnalysis } from '../engine';
+import type { AnalysisResult, PartialAnalysis } from '../../engine';
 import { tokenIndexAtOffset } from './tokenLookup';
 
 export interface StoredAnalysis {

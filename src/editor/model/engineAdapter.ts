@@ -1,6 +1,6 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
-import { Engine, loadBundle, type AnalysisOptions, type ContinueOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type FeatureEdit, type Result } from '../engine';
+import { Engine, loadBundle, type AnalysisOptions, type ContinueOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type FeatureEdit, type Result } from '../../engine';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
 

@@ -2,8 +2,8 @@
 // without and with the document's active feature edits, side by side. The document is not changed;
 // the last answers are kept (with the version and offset they continue) so one of them can be
 // inserted while the text is still that version. No `vscode`.
-import type { Continuation, FeatureEdit, Result } from '../engine';
-import type { AnalysisEngine } from './engineApi';
+import type { Continuation, FeatureEdit, Result } from '../../engine';
+import type { AnalysisEngine } from '../model/engineApi';
 
 export interface ContinuationRequest {
   docKey: string;

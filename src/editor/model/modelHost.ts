@@ -2,7 +2,7 @@
 // activation), exactly once per folder, and swaps it when the folder changes (no restart needed).
 // An engine whose worker crashes is dropped and the next use loads a fresh one; a folder whose engine
 // keeps crashing is given up on (an error state) instead of looping.
-import type { EngineError, Result } from '../engine';
+import type { EngineError, Result } from '../../engine';
 import type { AnalysisEngine, EngineOpener } from './engineApi';
 
 export type ModelState =

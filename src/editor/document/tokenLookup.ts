@@ -1,6 +1,6 @@
 // Offset -> token lookup over a finished analysis. Token ranges tile the text in order, so a binary
 // search answers a hover in O(log n) without touching the model.
-import type { TokenSpan } from '../engine';
+import type { TokenSpan } from '../../engine';
 
 /** Index of the token whose [start, end) covers `offset`, or -1 (offset past the end, empty text). */
 export function tokenIndexAtOffset(tokens: readonly TokenSpan[], offset: number): number {

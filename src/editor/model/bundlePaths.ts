@@ -2,7 +2,7 @@
 // `~/…`, or relative to the first workspace folder).
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_BUNDLE_SEGMENTS } from '../shared/defaultBundle';
+import { DEFAULT_BUNDLE_SEGMENTS } from '../../shared/defaultBundle';
 
 export function defaultBundleDir(extensionPath: string): string {
   return path.join(extensionPath, ...DEFAULT_BUNDLE_SEGMENTS);

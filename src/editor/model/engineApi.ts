@@ -2,7 +2,7 @@
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
 // Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
-import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, PartialAnalysis } from '../engine';
+import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, PartialAnalysis } from '../../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */

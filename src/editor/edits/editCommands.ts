@@ -2,13 +2,13 @@
 // scope), Splice Hook…, Remove Feature Edit…, Clear Feature Edits. The arguments a hover link or the
 // panel passes are untrusted and checked here.
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
-import { key } from './documentKey';
+import type { AnalysisStore } from '../document/analysisStore';
+import { key } from '../document/documentKey';
 import { describeEdit, featureEdit } from './editSession';
-import { featureArg, pickFeatureAtCursor } from './featurePick';
+import { featureArg, pickFeatureAtCursor } from '../featurePick';
 import type { FeatureEditing } from './featureEditing';
-import type { EditOp, EditScope } from '../protocol';
-import { parseEditAmount } from '../shared/editAmount';
+import type { EditOp, EditScope } from '../../protocol';
+import { parseEditAmount } from '../../shared/editAmount';
 
 export interface EditCommandDeps {
   editing: FeatureEditing;

@@ -3,19 +3,19 @@
 // follow typing, a new plain analysis or a changed list runs the edits again, a closed document's
 // edits go. Hover, heat map, status bar, panel and export read from here; none of them runs the model.
 import * as vscode from 'vscode';
-import type { AnalysisStore } from './analysisStore';
+import type { AnalysisStore } from '../document/analysisStore';
 import { Continuations, insertion } from './continuations';
-import type { EditEffectSource } from './decorations';
-import { key } from './documentKey';
+import type { EditEffectSource } from '../decorations/heatmapDecorations';
+import { key } from '../document/documentKey';
 import { EditEffects } from './editEffects';
 import { type ActiveEdit, EditSessions } from './editSession';
-import type { EditedAnalysis, FeatureEdit } from '../engine';
-import { editEffectRanges } from './heatmap';
-import type { HoverEdited } from './hoverBuilder';
-import type { ModelHost } from './modelHost';
-import type { EditScope } from '../protocol';
-import type { Settings } from '../settings';
-import { tokenIndexAtOffset } from './tokenLookup';
+import type { EditedAnalysis, FeatureEdit } from '../../engine';
+import { editEffectRanges } from '../decorations/heatmapRanges';
+import type { HoverEdited } from '../hover/hoverBuilder';
+import type { ModelHost } from '../model/modelHost';
+import type { EditScope } from '../../protocol';
+import type { Settings } from '../../settings';
+import { tokenIndexAtOffset } from '../document/tokenLookup';
 
 export interface FeatureEditingDeps {
   store: AnalysisStore;
@@ -113,7 +113,7 @@ export class FeatureEditing implements vscode.Disposable {
     return { start: token.start, end: token.end };
   }
 
-  /** The edit-effect heat map's source (decorations.ts). */
+  /** The edit-effect heat map's source (heatmapDecorations.ts). */
   heatmapSource(): EditEffectSource {
     return {
       ranges: (docKey, version) => {

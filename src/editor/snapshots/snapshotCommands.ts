@@ -3,11 +3,11 @@
 // warns when the document it came from no longer has the same text.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { key, sha256Hex } from './documentKey';
-import type { EditorParts } from './editorParts';
-import type { LoadedSnapshot, SnapshotApi } from './engineApi';
-import { describeError } from './modelHost';
-import type { EditedAnalysis } from '../engine';
+import { key, sha256Hex } from '../document/documentKey';
+import type { EditorParts } from '../editorParts';
+import type { LoadedSnapshot, SnapshotApi } from '../model/engineApi';
+import { describeError } from '../model/modelHost';
+import type { EditedAnalysis } from '../../engine';
 
 export interface SnapshotDeps extends Omit<EditorParts, 'heatmap'> {
   loadSnapshotApi: () => Promise<SnapshotApi>;

@@ -2,8 +2,8 @@
 // with the document version and edit-list key it was computed for. get() answers only for a stamp
 // that still matches, so hover, heat map, status bar and panel never show a stale or mislabelled
 // result during an edit storm (edits added and removed while typing). No `vscode`.
-import type { AnalysisOptions, EditedAnalysis, Result } from '../engine';
-import type { AnalysisEngine } from './engineApi';
+import type { AnalysisOptions, EditedAnalysis, Result } from '../../engine';
+import type { AnalysisEngine } from '../model/engineApi';
 import type { EditSessions } from './editSession';
 
 export type EditRun =

@@ -3,14 +3,14 @@
 // and a finished result is stored only if the document is still at the version and text it was
 // computed for.
 import * as vscode from 'vscode';
-import type { AnalysisOptions, AnalysisResult } from '../engine';
-import type { Settings } from '../settings';
+import type { AnalysisOptions, AnalysisResult } from '../../engine';
+import type { Settings } from '../../settings';
 import type { AnalysisStore } from './analysisStore';
 import { key, sha256Hex } from './documentKey';
 import { checkEligibility, documentFacts } from './eligibility';
-import type { Logger } from './logger';
-import type { ModelHost } from './modelHost';
-import { describeError } from './modelHost';
+import type { Logger } from '../logger';
+import type { ModelHost } from '../model/modelHost';
+import { describeError } from '../model/modelHost';
 import { visibleOffsets } from './visibleFirst';
 
 export type DocStatus =

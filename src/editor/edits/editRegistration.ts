@@ -1,12 +1,12 @@
 // Registers the feature-edit commands and connects the edits to the heat map: an added edit shows the
 // edit-effect map; when the last edit of every document goes, the map returns to the configured mode.
 import * as vscode from 'vscode';
-import type { HeatmapDecorations } from './decorations';
-import { key } from './documentKey';
+import type { HeatmapDecorations } from '../decorations/heatmapDecorations';
+import { key } from '../document/documentKey';
 import { clearEditsCommand, type EditCommandDeps, editFeatureCommand, removeEditCommand, spliceHookCommand } from './editCommands';
 import { FeatureEditing, insertContinuation } from './featureEditing';
-import { COMMANDS } from '../shared/commands';
-import type { Settings } from '../settings';
+import { COMMANDS } from '../../shared/commands';
+import type { Settings } from '../../settings';
 
 export interface EditRegistrationDeps extends Omit<EditCommandDeps, 'showEffect'> {
   heatmap: HeatmapDecorations;
