@@ -4,9 +4,10 @@
 import type { ContinuationPair } from '../editor/edits/continuations';
 import type { EditRun } from '../editor/edits/editEffects';
 import { type ActiveEdit, describeEdit, editAmount } from '../editor/edits/editSession';
-import { tokensChangedMost, type Continuation, type EditedAnalysis, type TopKEntry } from '../engine';
+import type { Continuation, EditedAnalysis, TopKEntry } from '../engine';
 import { type ContinuationMessage, type ContinuationView, EDIT_LIMITS, type EditedSelectionMessage, type EditsMessage, type EditView, LIMITS } from '../protocol';
 import { LOGPROB_FLOOR } from '../shared/finiteNumbers';
+import { tokensChangedMost } from '../shared/tokensChanged';
 
 /** Rows of the panel's "changed most" list. */
 export const CHANGED_MOST_ROWS = 10;

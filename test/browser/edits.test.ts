@@ -4,7 +4,7 @@
 // with and without the edit; remove the edit. Nothing stale or for another edit list is shown; the
 // controls work from the keyboard; axe finds nothing serious in three themes.
 import { describe, expect, it } from 'vitest';
-import { tokensChangedMost } from '../../src/engine/edit/summary';
+import { tokensChangedMost } from '../../src/shared/tokensChanged';
 import { runAxe, serious } from './harness/axe';
 import { loadEditFixture } from './harness/editFixture';
 import { expectClean, useBrowser } from './harness/session';

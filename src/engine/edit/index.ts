@@ -6,6 +6,6 @@ export type {
 } from './types';
 export { EDIT_SYNTAX, editProblem, formatEdit, parseEdit } from './spec';
 export type { EditableDictionary } from './spec';
-export { tokensChangedMost } from './summary';
-export type { TokenChange } from './summary';
+export { tokensChangedMost } from '../../shared/tokensChanged';
+export type { TokenChange } from '../../shared/tokensChanged';
 export { EditService } from './worker-service';

@@ -1,5 +1,11 @@
-// Pure helpers over an edited analysis for the views: the tokens whose log-prob the edits changed most.
-import type { EditedAnalysis } from './types';
+// The tokens whose log-prob feature edits changed most, for the panel and the command line. Pure and
+// free of the engine (an edited analysis is taken by its shape), so the extension can use it at activation
+// without loading the engine and ONNX Runtime.
+
+/** The part of an edited analysis (the engine's EditedAnalysis) this reads. */
+export interface EditedLogprobs {
+  tokens: readonly { logprob: number | null; logprobOriginal: number | null }[];
+}
 
 export interface TokenChange {
   /** Token index in the analysis. */
@@ -9,7 +15,7 @@ export interface TokenChange {
 }
 
 /** The `n` tokens with the largest |change| in log-prob, largest first (ties: earlier token first). */
-export function tokensChangedMost(r: EditedAnalysis, n: number): TokenChange[] {
+export function tokensChangedMost(r: EditedLogprobs, n: number): TokenChange[] {
   const changes: TokenChange[] = [];
   r.tokens.forEach((t, index) => {
     if (t.logprob === null || t.logprobOriginal === null) return;
