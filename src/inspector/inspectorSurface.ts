@@ -51,15 +51,35 @@ export function loadInspectorPage(webview: vscode.Webview, extensionUri: vscode.
   });
 }
 
+/** What an inspector hears from the editor it follows. */
+export interface FollowedEditorEvents {
+  /** Another text editor is followed now (or none). */
+  switched(): void;
+  /** The cursor or selection moved in the followed editor. */
+  cursorMoved(editor: vscode.TextEditor): void;
+}
+
 /**
  * The text editor an inspector follows: the active one; while a webview beside it has the focus (no
  * active text editor), the last active one as long as it is still visible.
  */
 export class FollowedEditor implements vscode.Disposable {
   private last: vscode.TextEditor | undefined = vscode.window.activeTextEditor;
-  private readonly subscription = vscode.window.onDidChangeActiveTextEditor((e) => {
-    if (e) this.last = e;
-  });
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor(events: FollowedEditorEvents) {
+    this.subscriptions = [
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) this.last = e;
+        // Focus moved to a webview beside the editor: keep following the editor that had it.
+        else if (this.editor) return;
+        events.switched();
+      }),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === this.editor) events.cursorMoved(e.textEditor);
+      }),
+    ];
+  }
 
   get editor(): vscode.TextEditor | undefined {
     const active = vscode.window.activeTextEditor;
@@ -69,6 +89,6 @@ export class FollowedEditor implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
   }
 }

@@ -1,24 +1,21 @@
 // Host side of the inspector panel (webview view `activationInspector.inspector`): the VS Code shell.
 // It serves the HTML page, listens to the editor, the store, the tracker and the model, and posts
 // what the panel shows. The rules live beside it, each testable alone: what to show (panelContent),
-// the status line (panelStatus), message validation and dispatch (messageRouter), card answers
-// (cardAnswers), the "Why this prediction" section's requests and editor tints (panelExplain), and the
-// bounded log of malformed messages (rateLimitedLog).
+// the status line (panelStatus), what each panel message does (panelRequests: validation and dispatch,
+// card answers), the "Why this prediction" section's requests and editor tints (panelExplain), and the
+// feature edits (panelEdits).
 import * as vscode from 'vscode';
 import { key } from '../editor/document/documentKey';
-import { COMMANDS } from '../shared/commands';
 import type { LoadedSnapshot } from '../editor/model/engineApi';
 import type { EditorParts } from '../editor/editorParts';
 import { tokenIndexAtOffset } from '../editor/document/tokenLookup';
 import { type AnalysisMessage, type ComparisonMessage, parseToWebview, type ToWebviewMessage } from '../protocol';
 import type { LensSummary } from '../shared/lensSummary';
-import { updateSetting } from '../settings';
-import { CardAnswers } from './cardAnswers';
 import { PanelExplain } from './panelExplain';
 import { PanelEdits } from './panelEdits';
 import type { FeatureEditing } from '../editor/edits/featureEditing';
 import { FollowedEditor, type InspectorSurface, loadInspectorPage, viewSurface } from './inspectorSurface';
-import { panelMessageRouter, type PanelMessageHandlers } from './messageRouter';
+import { PanelRequests } from './panelRequests';
 import {
   buildInitMessage,
   clearReason,
@@ -29,9 +26,8 @@ import {
   type SnapshotView,
   snapshotSource,
 } from './panelContent';
-import { type AnalysisSource, buildAnalysisMessage, buildSelectionMessage, featureOccurrences, inWindow } from './panelMessages';
+import { type AnalysisSource, buildAnalysisMessage, buildSelectionMessage, inWindow } from './panelMessages';
 import { panelStatusMessages } from './panelStatus';
-import { RateLimitedLog } from './rateLimitedLog';
 
 export const VIEW_ID = 'activationInspector.inspector';
 
@@ -47,9 +43,6 @@ export interface InspectorDeps extends EditorParts {
 /** While typing, the panel's prefix view is refreshed at most this often. */
 const EDIT_PUSH_MS = 250;
 
-/** Malformed panel messages logged per minute; the rest are counted, not logged (no log storm). */
-const MAX_REJECTIONS_LOGGED_PER_MINUTE = 10;
-
 function documentView(doc: vscode.TextDocument): DocumentView {
   return { key: key(doc), version: doc.version, path: doc.uri.path, getText: () => doc.getText() };
 }
@@ -57,7 +50,7 @@ function documentView(doc: vscode.TextDocument): DocumentView {
 export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: InspectorSurface | undefined;
   /** The text editor followed (the active one, or the last one while a webview beside has the focus). */
-  private readonly followed = new FollowedEditor();
+  private readonly followed: FollowedEditor;
   private ready = false;
   private snapshot: SnapshotView | undefined;
   private lastAnalysis: AnalysisMessage | undefined;
@@ -68,14 +61,14 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   private editPushTimer: ReturnType<typeof setTimeout> | undefined;
   private prefixSource: AnalysisSource | undefined;
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly cards: CardAnswers;
+  /** What each panel message does (panelRequests.ts). */
+  private readonly requests: PanelRequests;
   /** The "Why" section's requests, and the editor's picture of the head chosen there. */
   readonly explain: PanelExplain;
   /** Feature edits, their effect and continuations (panelEdits.ts). */
   readonly edits: PanelEdits;
   /** "Explain this prediction" asked before the panel was ready: open its "Why" section once it is. */
   private whyRequested = false;
-  private readonly receive: (raw: unknown) => void;
   /** The comparison the token strip colours by (Compare with ...), resent when the page reloads. */
   private comparison: ComparisonMessage | undefined;
   /** Messages sent, by type (tests and the output channel's debug line read it). */
@@ -87,7 +80,17 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     private readonly deps: InspectorDeps,
     private readonly place: { reveal(): Thenable<unknown> } = { reveal: () => vscode.commands.executeCommand(`${VIEW_ID}.focus`) },
   ) {
-    this.cards = new CardAnswers({ loaded: () => deps.model.loaded, load: () => deps.model.get() });
+    this.followed = new FollowedEditor({
+      switched: () => {
+        this.snapshot = undefined;
+        this.explain.clearAttention();
+        this.pushInit();
+        this.pushAnalysis(true);
+      },
+      cursorMoved: (editor) => {
+        if (!this.snapshot) this.followCursor(editor);
+      },
+    });
     this.explain = new PanelExplain({
       ...deps,
       source: () => this.source(),
@@ -95,16 +98,17 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
       post: (m) => this.post(m),
     });
     this.edits = new PanelEdits({ ...deps, document: () => this.activeDocument(), showingSnapshot: () => this.snapshot !== undefined, topK: () => deps.settings().topK, post: (m) => this.post(m), canPost: () => this.canPost(), warn: (message) => this.post({ type: 'error', message, kind: null }) });
-    const rejections = new RateLimitedLog({
-      limit: MAX_REJECTIONS_LOGGED_PER_MINUTE,
-      windowMs: 60_000,
-      write: (line) => deps.log.warn(line),
-      droppedLine: (n) => `Inspector: ${n} more malformed panel messages ignored`,
-    });
-    this.receive = panelMessageRouter({
-      handlers: this.handlers(),
-      malformed: (reason) => rejections.write(`Inspector: ignored a malformed panel message: ${reason}`),
-      failed: (e) => deps.log.error(`Inspector: handling a panel message failed: ${(e as Error)?.message ?? e}`),
+    this.requests = new PanelRequests({
+      ...deps,
+      explain: this.explain,
+      edits: this.edits,
+      source: () => this.source(),
+      showingSnapshot: () => this.snapshot !== undefined,
+      snapshotModelId: () => this.snapshot?.loaded.modelId,
+      followedEditor: () => this.followed.editor,
+      pageReady: () => this.pageReady(),
+      select: (index) => this.select(index),
+      post: (m) => this.post(m),
     });
     const storeSub = deps.store.onDidChange((docKey, change) => {
       const doc = this.activeDocument();
@@ -127,18 +131,6 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.disposables.push(
       storeSub,
       modelSub,
-      vscode.window.onDidChangeActiveTextEditor((editor) => {
-        // Focus moved to a webview beside the editor: keep following the editor that had it.
-        if (!editor && this.followed.editor) return;
-        this.snapshot = undefined;
-        this.explain.clearAttention();
-        this.pushInit();
-        this.pushAnalysis(true);
-      }),
-      vscode.window.onDidChangeTextEditorSelection((e) => {
-        if (this.snapshot || e.textEditor !== this.followed.editor) return;
-        this.followCursor(e.textEditor);
-      }),
       deps.tracker.onDidChangeStatus(() => this.pushStatus()),
       deps.heatmap.onDidChangeView((v) => this.post({ type: 'highlight', feature: v?.kind === 'feature' ? { hook: v.hook, index: v.index } : null })),
     );
@@ -154,7 +146,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.ready = false;
     loadInspectorPage(view.webview, this.deps.extensionUri);
     this.disposables.push(
-      view.webview.onDidReceiveMessage(this.receive),
+      view.webview.onDidReceiveMessage(this.requests.receive),
       // Without retainContextWhenHidden a hidden panel loses its page; it says 'ready' again when shown.
       view.onDidChangeVisibility(() => {
         if (view.visible) return;
@@ -219,53 +211,13 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
   // ---------------------------------------------------------------------------------------------
   // Receiving
 
-  private handlers(): PanelMessageHandlers {
-    return {
-      ready: () => {
-        this.ready = true;
-        if (this.whyRequested) this.post({ type: 'showWhy' });
-        this.whyRequested = false;
-        this.refresh();
-        if (this.comparison) this.post(this.comparison);
-      },
-      selectToken: (m) => this.select(m.index),
-      revealToken: (m) => this.revealToken(m.index),
-      requestCard: (m) => this.answerCard(m.requestId, m.hook, m.index),
-      highlightFeature: async (m) => {
-        await vscode.commands.executeCommand(COMMANDS.highlightFeature, { hook: m.hook, index: m.index });
-      },
-      clearHighlight: () => this.deps.heatmap.setView(undefined),
-      findFeature: async (m) => {
-        await vscode.commands.executeCommand(COMMANDS.findFeatureInWorkspace, { hook: m.hook, index: m.index });
-      },
-      requestExplain: (m) => this.explain.request(m),
-      showAttention: (m) => this.explain.showAttention(m),
-      clearAttention: () => this.explain.clearAttention(),
-      peekToken: (m) => this.explain.peek(m.index),
-      setOptions: (m) => this.applyOptions(m.topK, m.featuresPerToken),
-      exportSnapshot: async (m) => {
-        await vscode.commands.executeCommand(COMMANDS.exportSnapshot, { includeActivations: m.includeActivations });
-      },
-      openSnapshot: async () => {
-        await vscode.commands.executeCommand(COMMANDS.openSnapshot);
-      },
-      log: (m) => this.deps.log[m.level](`Inspector panel: ${m.message}`),
-      ...this.edits.handlers(),
-    };
-  }
-
-  /** Panel controls write the settings only when a value actually changes, where the change takes effect. */
-  private async applyOptions(topK: number, featuresPerToken: number): Promise<void> {
-    const s = this.deps.settings();
-    if (s.topK !== topK) await updateSetting('topK', topK);
-    if (s.featuresPerToken !== featuresPerToken) await updateSetting('featuresPerToken', featuresPerToken);
-  }
-
-  private async answerCard(requestId: string, hook: string, index: number): Promise<void> {
-    const source = this.source();
-    const occurrences = source ? featureOccurrences(source.result, hook, index) : [];
-    const answer = await this.cards.answer(hook, index, this.snapshot?.loaded.modelId);
-    this.post({ type: 'card', requestId, hook, index, card: answer.card as never, occurrences, error: answer.error });
+  /** The page has (re)loaded: it gets what it shows, and what was asked for before it was ready. */
+  private pageReady(): void {
+    this.ready = true;
+    if (this.whyRequested) this.post({ type: 'showWhy' });
+    this.whyRequested = false;
+    this.refresh();
+    if (this.comparison) this.post(this.comparison);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -361,21 +313,6 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     this.post(msg);
   }
 
-  private revealToken(index: number): void {
-    const source = this.source();
-    const token = source?.result.tokens[index];
-    if (!source || !token) return;
-    const editor = vscode.window.visibleTextEditors.find((e) => key(e.document) === source.docUri) ?? this.followed.editor;
-    if (this.snapshot || !editor || key(editor.document) !== source.docUri) {
-      this.select(index);
-      return;
-    }
-    const start = editor.document.positionAt(token.start);
-    editor.selection = new vscode.Selection(start, start);
-    editor.revealRange(new vscode.Range(start, editor.document.positionAt(token.end)), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-    this.select(index);
-  }
-
   private canPost(): boolean {
     return this.view !== undefined && this.ready;
   }
@@ -398,7 +335,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
 
   dispose(): void {
     this.cancelEditPush();
-    this.cards.dispose();
+    this.requests.dispose();
     this.explain.dispose();
     this.edits.dispose();
     this.followed.dispose();
