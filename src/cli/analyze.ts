@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations } from '../engine';
 import { densePercent } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
-import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, listArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
 import { LANGUAGES } from '../shared/languages';
 import { openEngine } from './open-engine';
@@ -78,8 +78,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
     console.log(ANALYZE_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`analyze takes exactly one FILE (usage: ${ANALYZE_USAGE.split('\n')[0]})`);
-  const file = positionals[0];
+  const file = oneFile('analyze', ANALYZE_USAGE, positionals);
   const out = stringArg(values.out);
   const includeActivations = !!values['include-activations'];
   const edits = editArgs(values);

@@ -7,6 +7,12 @@ import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from '../share
 
 export class UsageError extends Error {}
 
+/** The one FILE a command takes, or a usage error that names the command and shows its usage line. */
+export function oneFile(command: string, usage: string, positionals: readonly string[]): string {
+  if (positionals.length !== 1) throw new UsageError(`${command} takes exactly one FILE (usage: ${usage.split('\n')[0]})`);
+  return positionals[0];
+}
+
 export interface CommonArgs {
   model: string;
   threads: number;

@@ -2,21 +2,16 @@
 // the editor uses them): a whole-document feature ablation on a 1,024-token document and an ablation on
 // the last token of a 2,000-token document, as fractions of a full analysis of that document; and a
 // continuation's time per generated token, also as a fraction of a full analysis's time per token.
-import type { Engine, FeatureEdit } from '../engine';
+import type { Engine, FeatureEdit, Result } from '../engine';
 import { median } from './bench-pytorch';
-import { UsageError } from './args';
+import { timedRequest } from './bench-timing';
 
 type Out = (name: string, v: number | string) => void;
 
 export async function benchEdit(engine: Engine, prefix: (tokens: number) => string, out: Out, reps = 3): Promise<void> {
   const opts = { topK: 10, featuresPerToken: 8, hooks: [] as string[] };
   let seq = 0;
-  const timed = async <T>(f: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<[number, T]> => {
-    const t0 = performance.now();
-    const r = await f();
-    if (!r.ok) throw new UsageError(`bench edit: ${r.error.message}`);
-    return [performance.now() - t0, r.value];
-  };
+  const timed = <T>(f: () => Promise<Result<T>>) => timedRequest('bench edit', f);
   const hook = engine.info.hooks[0];
   // Edits an edit bench would make: ablate a feature that fires, over the whole text or its last token.
   const figure = async (tokens: number, lastTokenOnly: boolean): Promise<{ edit: number; full: number }> => {

@@ -2,21 +2,16 @@
 // document the engine has not analysed (the model runs over that position's window up to it), as a
 // fraction of a full analysis of the same document; and the same explain right after an analysis, when
 // the window's cached KV leaves only the position itself to run.
-import type { Engine } from '../engine';
+import type { Engine, Result } from '../engine';
 import { median } from './bench-pytorch';
-import { UsageError } from './args';
+import { timedRequest } from './bench-timing';
 
 type Out = (name: string, v: number | string) => void;
 
 export async function benchExplain(engine: Engine, text: string, out: Out, reps = 5): Promise<void> {
   const opts = { topK: 10, featuresPerToken: 8, hooks: [] as string[] };
   let seq = 0;
-  const timed = async <T>(f: () => Promise<{ ok: true; value: T } | { ok: false; error: { message: string } }>): Promise<[number, T]> => {
-    const t0 = performance.now();
-    const r = await f();
-    if (!r.ok) throw new UsageError(`bench explain: ${r.error.message}`);
-    return [performance.now() - t0, r.value];
-  };
+  const timed = <T>(f: () => Promise<Result<T>>) => timedRequest('bench explain', f);
   const full = async (key: string) => (await timed(() => engine.analyze(key, text, opts)))[0];
   // A late position, by offset (the CLI's way in): 20 characters before the end.
   const at = { offset: Math.max(0, text.length - 20) };

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { formatEdit } from '../engine';
 import { formatProb, visibleToken } from '../shared/present';
-import { inputOptions, intArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
 import { checkEdits, editArgs, editOption } from './edits';
 import { openEngine } from './open-engine';
 
@@ -25,8 +25,7 @@ export async function continueCommand(argv: string[]): Promise<number> {
     console.log(CONTINUE_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`continue takes exactly one FILE (usage: ${CONTINUE_USAGE.split('\n')[0]})`);
-  const file = positionals[0];
+  const file = oneFile('continue', CONTINUE_USAGE, positionals);
   const edits = editArgs(values);
   const tokens = intArg(values.tokens, 'tokens', 20, 1, 4096);
   const seed = intArg(values.seed, 'seed', 0, 0, 2 ** 32 - 1);

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Engine, ExplainOptions, Explanation } from '../engine';
 import { escapeInvisible } from '../shared/present';
-import { inputOptions, intArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
 import { formatExplanation } from './explain-format';
 import { openEngine } from './open-engine';
 
@@ -59,9 +59,8 @@ export async function explainCommand(argv: string[]): Promise<number> {
     console.log(EXPLAIN_USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`explain takes exactly one FILE (usage: ${EXPLAIN_USAGE.split('\n')[0]})`);
+  const file = oneFile('explain', EXPLAIN_USAGE, positionals);
   if (values.offset === undefined) throw new UsageError('explain needs --offset N (a UTF-16 offset into FILE; the token containing it is explained)');
-  const file = positionals[0];
   const { text } = readTextFile(file, maxBytesArg(values));
   const offset = intArg(values.offset, 'offset', 0, 0, Math.max(0, text.length - 1));
   const engine = await openEngine(values);
