@@ -8,22 +8,22 @@ import { controls, emptyState, errorBanner, legend, readOnlyBanner, statusLine }
 import { details } from './components/details';
 import { featureCardView } from './components/featureCard';
 import { featureFocusKey } from './components/features';
-import { headFocusKey } from './components/headGrid';
-import { whySection, type WhyEvents } from './components/whySection';
-import { ExplainRequests } from './explainRequests';
-import { EditRequests } from './editRequests';
-import { continuationSection } from './components/continuationView';
-import { editControls } from './components/editControls';
-import { editsSection } from './components/editsSection';
-import { editLegend } from './components/editLegend';
-import { currentEffect } from './editState';
-import { currentComparison } from './compareState';
+import { headFocusKey } from './components/why/headGrid';
+import { whySection, type WhyEvents } from './components/why/whySection';
+import { ExplainRequests } from './requests/explainRequests';
+import { EditRequests } from './requests/editRequests';
+import { continuationSection } from './components/edits/continuationView';
+import { editControls } from './components/edits/editControls';
+import { editsSection } from './components/edits/editsSection';
+import { editLegend } from './components/edits/editLegend';
+import { currentEffect } from './state/editState';
+import { currentComparison } from './state/compareState';
 import { compareLegend } from './components/compareLegend';
 import { TokenStrip } from './components/tokenStrip';
 import { isInOpenDropdown, registerToolkit } from './components/toolkit';
 import type { Host } from './host';
-import { fromPersisted, type PanelState, reduce, toPersisted } from './state';
-import { featureEffect, readyExplanation } from './whyState';
+import { fromPersisted, type PanelState, reduce, toPersisted } from './state/panelState';
+import { featureEffect, readyExplanation } from './state/whyState';
 
 const CARD_TIMEOUT_MS = 15_000;
 /** Arrow keys held down: tell the host about the token the user stops on, not every one passed. */

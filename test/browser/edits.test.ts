@@ -8,7 +8,7 @@ import { tokensChangedMost } from '../../src/shared/tokensChanged';
 import { runAxe, serious } from './harness/axe';
 import { loadEditFixture } from './harness/editFixture';
 import { expectClean, useBrowser } from './harness/session';
-import { signedBits } from '../../webview/editState';
+import { signedBits } from '../../webview/state/editState';
 
 const { ctx, open } = useBrowser();
 const edit = loadEditFixture();

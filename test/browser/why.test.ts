@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { buildExplanationView } from '../../src/inspector/explainMessages';
 import { lensMilestoneText, lensSummary } from '../../src/shared/lensSummary';
 import { formatNumber } from '../../src/shared/present';
-import { topContributors } from '../../webview/whyState';
+import { topContributors } from '../../webview/state/whyState';
 import { expectClean, useBrowser } from './harness/session';
 
 const { ctx, open } = useBrowser();

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { comparisonBins } from '../../src/editor/compare/present';
 import { comparisonBinAt, parseToWebview, type AnalysisMessage, type ComparisonMessage } from '../../src/protocol';
 import type { TokenDelta } from '../../src/engine';
-import { comparedToken, currentComparison } from '../../webview/compareState';
-import { initialState, reduce } from '../../webview/state';
+import { comparedToken, currentComparison } from '../../webview/state/compareState';
+import { initialState, reduce } from '../../webview/state/panelState';
 
 const t = (matched: boolean, delta: number | null): TokenDelta => ({
   start: 0, end: 1, text: 'x', matched, aIndex: matched ? 0 : null, logprobBefore: null, logprobAfter: null, deltaLogprob: delta, featureChanges: [],

@@ -16,7 +16,7 @@ import { buildContinuationMessage, buildEditedSelection, buildEditsMessage } fro
 import { type AnalysisMessage, parseFromWebview, parseToWebview } from '../../src/protocol';
 import { COMMANDS } from '../../src/shared/commands';
 import { editDeltaLevel } from '../../src/shared/heatmapScale';
-import { currentEditedSelection, currentEffect, editFromPersisted, initialEditState, reduceEdit, tokenDelta } from '../../webview/editState';
+import { currentEditedSelection, currentEffect, editFromPersisted, initialEditState, reduceEdit, tokenDelta } from '../../webview/state/editState';
 import { fakeContinuation, fakeEditedAnalysis } from './editFixtures';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 

@@ -14,8 +14,8 @@ import { ATTENDED_PER_HEAD, attendedRanges, buildExplanationView, FEATURE_TERMS_
 import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';
 import { type ExplanationMessage, parseToWebview, PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
 import { DEFAULT_SETTINGS } from '../../src/settings';
-import { reduce, initialState } from '../../webview/state';
-import { featureEffect, initialWhy, termName, topContributors, wantedKey, whyForSelection, whyWithReply } from '../../webview/whyState';
+import { reduce, initialState } from '../../webview/state/panelState';
+import { featureEffect, initialWhy, termName, topContributors, wantedKey, whyForSelection, whyWithReply } from '../../webview/state/whyState';
 import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
 import { fake, FakeWebviewView, Uri, type FakeEditor } from './editorFakeVscode';
 import { FAKE_DICT_HOOK, fakeExplanation } from './explainFixtures';

@@ -3,7 +3,7 @@
 import type { HeatmapLegend, PanelSettings } from '../../src/protocol';
 import { natsToBits, shortHook } from '../../src/shared/present';
 import { h } from '../dom';
-import type { PanelState } from '../state';
+import type { PanelState } from '../state/panelState';
 import { button, checkbox, dropdown, progressRing } from './toolkit';
 
 export function readOnlyBanner(s: PanelState): HTMLElement | null {

@@ -4,7 +4,7 @@
 import type { FeatureRef } from '../../src/protocol';
 import { displayRank, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
-import { loadedToken, type PanelState } from '../state';
+import { loadedToken, type PanelState } from '../state/panelState';
 import { distribution } from './distribution';
 import { featureLists } from './features';
 

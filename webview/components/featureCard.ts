@@ -4,7 +4,7 @@
 import type { AnalysisMessage, CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
 import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
-import type { CardView } from '../state';
+import type { CardView } from '../state/panelState';
 import { button } from './toolkit';
 
 export interface CardEvents {

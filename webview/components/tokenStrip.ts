@@ -6,9 +6,9 @@ import { type CompactToken, type HeatmapLegend, tokenWindow } from '../../src/pr
 import { rankBucket } from '../../src/shared/heatmapScale';
 import { displayRank, formatProb, natsToBits, spokenToken, surprisalBits, visibleToken } from '../../src/shared/present';
 import { h, replaceChildren } from '../dom';
-import type { PanelState } from '../state';
-import { editLevelClass, signedBits, tokenDelta } from '../editState';
-import { comparedToken, currentComparison } from '../compareState';
+import type { PanelState } from '../state/panelState';
+import { editLevelClass, signedBits, tokenDelta } from '../state/editState';
+import { comparedToken, currentComparison } from '../state/compareState';
 
 /** Tokens drawn at once; the window only moves when the selection gets near its edge. */
 const WINDOW = 240;

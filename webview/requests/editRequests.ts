@@ -2,13 +2,13 @@
 // go to the host (which answers with the new list and, once run, its effect); continuation requests
 // settle exactly once through PendingRequests, a newer one superseding the older.
 
-import { type ContinuationMessage, type FeatureRef, type FromWebviewMessage, PendingRequests } from '../src/protocol';
-import type { ContinuationEvents } from './components/continuationView';
-import type { EditControlEvents } from './components/editControls';
-import type { EditsEvents } from './components/editsSection';
-import { parseEditAmount } from '../src/shared/editAmount';
-import { continuationAnswered } from './editState';
-import type { PanelState } from './state';
+import { type ContinuationMessage, type FeatureRef, type FromWebviewMessage, PendingRequests } from '../../src/protocol';
+import type { ContinuationEvents } from '../components/edits/continuationView';
+import type { EditControlEvents } from '../components/edits/editControls';
+import type { EditsEvents } from '../components/edits/editsSection';
+import { parseEditAmount } from '../../src/shared/editAmount';
+import { continuationAnswered } from '../state/editState';
+import type { PanelState } from '../state/panelState';
 
 /** Longer than 200 tokens twice over on a slow machine; the host answers errors well before. */
 const CONTINUATION_TIMEOUT_MS = 120_000;

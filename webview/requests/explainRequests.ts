@@ -3,9 +3,9 @@
 // stop), a newer request supersedes the older one (which is failed here and ignored if its reply still
 // comes), and each settles exactly once through PendingRequests.
 
-import { type ExplanationMessage, type FromWebviewMessage, PendingRequests } from '../src/protocol';
-import type { PanelState } from './state';
-import { sameKey, wantedKey, whyWithReply } from './whyState';
+import { type ExplanationMessage, type FromWebviewMessage, PendingRequests } from '../../src/protocol';
+import type { PanelState } from '../state/panelState';
+import { sameKey, wantedKey, whyWithReply } from '../state/whyState';
 
 /** Longer than any one-window explanation on a slow machine; the host answers errors well before. */
 const EXPLAIN_TIMEOUT_MS = 60_000;

@@ -2,7 +2,7 @@
 // document is compared with (Compare with Saved / Git HEAD / Snapshot). Pure: no DOM. A comparison is
 // used only for the document and version it was computed for, so an edit never shows a stale one.
 
-import { type AnalysisMessage, type ComparisonMessage, comparisonBinAt } from '../src/protocol';
+import { type AnalysisMessage, type ComparisonMessage, comparisonBinAt } from '../../src/protocol';
 
 /** The comparison for what the panel shows, or null. */
 export function currentComparison(c: ComparisonMessage | null, a: AnalysisMessage | null): ComparisonMessage | null {

@@ -3,8 +3,8 @@
 // edited is shown only while it matches what the panel shows (document, version, edit list), so an
 // edit storm never leaves a stale result on screen or an edited number passing for the plain model's.
 
-import type { AnalysisMessage, ContinuationMessage, EditedSelectionMessage, EditOp, EditScope, EditsMessage } from '../src/protocol';
-import { editDeltaLevel, type EditDeltaLevel } from '../src/shared/heatmapScale';
+import type { AnalysisMessage, ContinuationMessage, EditedSelectionMessage, EditOp, EditScope, EditsMessage } from '../../src/protocol';
+import { editDeltaLevel, type EditDeltaLevel } from '../../src/shared/heatmapScale';
 
 export type ContinuationState =
   | { state: 'idle' }

@@ -14,7 +14,7 @@ import {
   type SelectionMessage,
   type StatusMessage,
   type ToWebviewMessage,
-} from '../src/protocol';
+} from '../../src/protocol';
 import { type HeadShade, initialWhy, whyForSelection, type WhyState } from './whyState';
 import { editFromPersisted, type EditPanelState, initialEditState, type PersistedEdit, reduceEdit } from './editState';
 

@@ -2,8 +2,8 @@
 // explanation the section wants (selected token, target, versus), whether the one it has is that one,
 // how each attribution term is named, and a feature's direct effect for its card. No DOM.
 
-import type { AttributionEntry, ExplanationMessage, ExplanationView } from '../src/protocol';
-import { shortHook } from '../src/shared/present';
+import type { AttributionEntry, ExplanationMessage, ExplanationView } from '../../src/protocol';
+import { shortHook } from '../../src/shared/present';
 
 /** Which explanation: the prediction after token `index` of that document version, for a target / versus. */
 export interface WhyKey {

@@ -3,14 +3,14 @@
 // without and with the active edits side by side; Insert puts one into the document (the host checks
 // that the document is still the version it continues). The document itself is never changed otherwise.
 
-import type { ContinuationView } from '../../src/protocol';
-import { formatProb, spokenToken } from '../../src/shared/present';
-import { h } from '../dom';
-import { activeEdits, CONTINUATION_TOKENS_MAX, type ContinuationForm } from '../editState';
-import type { PanelState } from '../state';
-import { disclosureSection } from './disclosure';
-import { numberField } from './numberField';
-import { button, dropdown } from './toolkit';
+import type { ContinuationView } from '../../../src/protocol';
+import { formatProb, spokenToken } from '../../../src/shared/present';
+import { h } from '../../dom';
+import { activeEdits, CONTINUATION_TOKENS_MAX, type ContinuationForm } from '../../state/editState';
+import type { PanelState } from '../../state/panelState';
+import { disclosureSection } from '../disclosure';
+import { numberField } from '../numberField';
+import { button, dropdown } from '../toolkit';
 
 export interface ContinuationEvents {
   toggle(open: boolean): void;

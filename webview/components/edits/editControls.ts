@@ -3,12 +3,12 @@
 // activation replaced by the dictionary's reconstruction, i.e. the error term dropped). The host adds
 // the edit; the panel's edit list and effect follow from its answer.
 
-import type { EditScope, FeatureRef } from '../../src/protocol';
-import { h } from '../dom';
-import { parseEditAmount } from '../../src/shared/editAmount';
-import type { EditForm } from '../editState';
-import { numberField } from './numberField';
-import { button, dropdown } from './toolkit';
+import type { EditScope, FeatureRef } from '../../../src/protocol';
+import { h } from '../../dom';
+import { parseEditAmount } from '../../../src/shared/editAmount';
+import type { EditForm } from '../../state/editState';
+import { numberField } from '../numberField';
+import { button, dropdown } from '../toolkit';
 
 export interface EditControlEvents {
   setForm(form: EditForm): void;

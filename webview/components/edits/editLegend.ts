@@ -1,8 +1,8 @@
 // The token strip's legend while it shows the edit effect: a diverging scale of the change in each
 // token's log-probability under the active edits (the same edges as the editor's edit-effect map).
 
-import { EDIT_DELTA_EDGES_BITS } from '../../src/shared/heatmapScale';
-import { h } from '../dom';
+import { EDIT_DELTA_EDGES_BITS } from '../../../src/shared/heatmapScale';
+import { h } from '../../dom';
 
 export function editLegend(): HTMLElement {
   const [, mid, big] = EDIT_DELTA_EDGES_BITS;

@@ -3,13 +3,13 @@
 // the selected token's distribution before and after, side by side. Everything here is labelled
 // edited; nothing shows until the host's result matches the version and edit list on screen.
 
-import type { EditsMessage } from '../../src/protocol';
-import { displayRank, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
-import { h } from '../dom';
-import { activeEdits, currentEditedSelection, currentEffect, signedBits } from '../editState';
-import type { PanelState } from '../state';
-import { distribution } from './distribution';
-import { button } from './toolkit';
+import type { EditsMessage } from '../../../src/protocol';
+import { displayRank, formatProb, spokenToken, visibleToken } from '../../../src/shared/present';
+import { h } from '../../dom';
+import { activeEdits, currentEditedSelection, currentEffect, signedBits } from '../../state/editState';
+import type { PanelState } from '../../state/panelState';
+import { distribution } from '../distribution';
+import { button } from '../toolkit';
 
 export interface EditsEvents {
   removeEdit(id: string): void;

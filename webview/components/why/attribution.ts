@@ -2,11 +2,11 @@
 // model (or each dictionary feature) adds to it directly, the largest for and against as bars. A
 // feature opens its card; a head shows its attention.
 
-import type { AttributionEntry, ExplanationView, FeatureRef } from '../../src/protocol';
-import { formatNumber, spokenToken, visibleToken } from '../../src/shared/present';
-import { h } from '../dom';
-import { groupName, termName, topContributors } from '../whyState';
-import { dropdown } from './toolkit';
+import type { AttributionEntry, ExplanationView, FeatureRef } from '../../../src/protocol';
+import { formatNumber, spokenToken, visibleToken } from '../../../src/shared/present';
+import { h } from '../../dom';
+import { groupName, termName, topContributors } from '../../state/whyState';
+import { dropdown } from '../toolkit';
 
 export interface AttributionEvents {
   setGroup(group: string): void;

@@ -2,11 +2,11 @@
 // head is, or by how far back it looks), arrow keys to move, Enter or a click to choose a head; then
 // the chosen head's most attended tokens with their weights (a click scrolls the editor to one).
 
-import type { ExplanationView, HeadSummary } from '../../src/protocol';
-import { formatNumber, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
-import { h } from '../dom';
-import type { HeadShade } from '../whyState';
-import { dropdown } from './toolkit';
+import type { ExplanationView, HeadSummary } from '../../../src/protocol';
+import { formatNumber, formatProb, spokenToken, visibleToken } from '../../../src/shared/present';
+import { h } from '../../dom';
+import type { HeadShade } from '../../state/whyState';
+import { dropdown } from '../toolkit';
 
 export interface HeadGridEvents {
   chooseHead(layer: number, head: number, from: 'grid'): void;

@@ -2,10 +2,10 @@
 // embeddings, then after each block), its top tokens left to right, and the explained target's rank
 // and probability at each; the target's cells are marked. Wide tables scroll inside their region.
 
-import type { ExplanationView } from '../../src/protocol';
-import { lensMilestoneText, lensStage, lensSummary } from '../../src/shared/lensSummary';
-import { displayRank, formatProb, spokenToken, visibleToken } from '../../src/shared/present';
-import { h } from '../dom';
+import type { ExplanationView } from '../../../src/protocol';
+import { lensMilestoneText, lensStage, lensSummary } from '../../../src/shared/lensSummary';
+import { displayRank, formatProb, spokenToken, visibleToken } from '../../../src/shared/present';
+import { h } from '../../dom';
 
 /** Columns of top tokens shown (the rest of the top-k is in "Predicts next"). */
 const LENS_COLUMNS = 5;

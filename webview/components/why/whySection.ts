@@ -3,16 +3,16 @@
 // the target picker, the logit lens, the direct logit attribution and the attention heads, or the
 // engine's reason when the bundle cannot explain.
 
-import type { FeatureRef, TopKEntry } from '../../src/protocol';
-import { visibleToken } from '../../src/shared/present';
-import { h } from '../dom';
-import type { PanelState } from '../state';
-import type { HeadShade } from '../whyState';
+import type { FeatureRef, TopKEntry } from '../../../src/protocol';
+import { visibleToken } from '../../../src/shared/present';
+import { h } from '../../dom';
+import type { PanelState } from '../../state/panelState';
+import type { HeadShade } from '../../state/whyState';
 import { attributionView } from './attribution';
-import { disclosureSection } from './disclosure';
+import { disclosureSection } from '../disclosure';
 import { headPanel } from './headGrid';
 import { lensTable } from './lensTable';
-import { dropdown } from './toolkit';
+import { dropdown } from '../toolkit';
 
 export interface WhyEvents {
   toggle(open: boolean): void;
