@@ -13,14 +13,15 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 const ready = { kind: 'ready', modelId: 'code-gpt2-2l' } as Parameters<typeof statusView>[0];
 
 describe('document size limit', () => {
-  it('counts bytes: 100,000 CJK characters (300,000 bytes, up to 300,000 tokens) are over the default', () => {
-    const cjk = '漢字'.repeat(50_000);
+  it('counts bytes: fewer CJK characters than the limit (3 bytes and up to 3 tokens each) are over the default', () => {
+    // Half the limit in characters, one and a half times it in bytes: a character count would admit it.
+    const cjk = '漢字'.repeat(DEFAULT_MAX_DOCUMENT_BYTES / 4);
     expect(cjk.length).toBeLessThan(DEFAULT_MAX_DOCUMENT_BYTES);
     const r = checkEligibility(documentFacts('plaintext', 'file', cjk), DEFAULT_SETTINGS);
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.reason).toBe('it is too large');
-      expect(r.detail).toContain('300,000 bytes (UTF-8)');
+      expect(r.detail).toContain(`${(cjk.length * 3).toLocaleString('en-US')} bytes (UTF-8)`);
       expect(r.detail).toContain(`activationInspector.maxDocumentSize (${DEFAULT_MAX_DOCUMENT_BYTES.toLocaleString('en-US')} bytes)`);
     }
     expect(checkEligibility(documentFacts('plaintext', 'file', 'a'.repeat(DEFAULT_MAX_DOCUMENT_BYTES)), DEFAULT_SETTINGS)).toEqual({ ok: true });
