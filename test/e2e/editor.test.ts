@@ -90,7 +90,7 @@ describe('hover', () => {
     await hoverWord(page, 'listeners', /Predicts next/, 1);
     const ts = await inspectorHover(page);
     expect(ts.headline.firstIsCode).toBe(true);
-    expect(ts.text).toMatch(/rank\s+\d+/);
+    expect(ts.text).toMatch(/rank\s+#[\d,]+/);
     await s.wb.shot('hover-typescript');
 
     await openFile(page, 'notes.md');
@@ -114,11 +114,11 @@ describe('hover', () => {
     await s.wb.shot('hover-unicode-last-line');
     await hoverWord(page, '世界', /Predicts next/);
     const cjk = await inspectorHover(page);
-    expect(cjk.headline.text).toMatch(/rank\s+\d+/);
+    expect(cjk.headline.text).toMatch(/rank\s+#[\d,]+/);
     await s.wb.shot('hover-cjk');
     await hoverWord(page, 'party', /Predicts next/);
     const emoji = await inspectorHover(page);
-    expect(emoji.headline.text).toMatch(/rank\s+\d+/);
+    expect(emoji.headline.text).toMatch(/rank\s+#[\d,]+/);
   });
 });
 

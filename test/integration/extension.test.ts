@@ -113,7 +113,7 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     expect(hoverMs / fullMs).toBeLessThan(0.01);
     const md = (hover.provideHover(doc as never, doc.positionAt(text.indexOf('quantity')) as never) as unknown as Hover).contents.value;
     expect(md.startsWith('`')).toBe(true);
-    expect(md).toMatch(/rank \*\*\d+\*\*/);
+    expect(md).toMatch(/rank \*\*#[\d,]+\*\*/);
 
     // A token whose strongest feature is dense in the bundle's cards: its hover row says how dense.
     const engine = api.model.loaded!;
