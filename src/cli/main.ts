@@ -8,6 +8,7 @@ import { explainCommand, EXPLAIN_USAGE } from './explain';
 import { diffCommand, DIFF_USAGE } from './diff';
 import { indexCommand, INDEX_USAGE } from './index-command';
 import { findCommand, FIND_USAGE } from './find';
+import { quantizeCheckCommand, QUANTIZE_CHECK_USAGE } from './quantize-check';
 import { escapeInvisible } from '../shared/present';
 import { UsageError } from './args';
 
@@ -19,7 +20,8 @@ const USAGE = `usage:
   ${DIFF_USAGE}
   ${INDEX_USAGE}
   ${FIND_USAGE}
-  ${BENCH_USAGE}`;
+  ${BENCH_USAGE}
+  ${QUANTIZE_CHECK_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -40,6 +42,8 @@ async function main(argv: string[]): Promise<number> {
       return indexCommand(rest);
     case 'find':
       return findCommand(rest);
+    case 'quantize-check':
+      return quantizeCheckCommand(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -47,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return cmd === undefined ? 2 : 0;
     default:
-      throw new UsageError(`unknown command "${cmd}" (analyze, continue, eval, explain, diff, index, find or bench)`);
+      throw new UsageError(`unknown command "${cmd}" (analyze, continue, eval, explain, diff, index, find, bench or quantize-check)`);
   }
 }
 

@@ -84,3 +84,10 @@ export type { GraphSpec, SessionTuning } from './onnx';
 // overhead figure.
 export { BareOrt } from './analysis';
 export type { BareOrtOptions } from './analysis';
+
+// Whether a bundle may run its dictionaries' encoders in int8 (docs/bundle-format.md, the `encoder` field):
+// float32 and int8 features compared on held-out text, and the manifest entries that follow from it.
+export { AGREEMENT_FEATURES, checkEncoders, markEncoders } from './analysis';
+export type { EncoderCheck, EncoderCheckOptions } from './analysis';
+export { AGREEMENT_BARS } from './dictionary';
+export type { EncoderAgreement } from './dictionary';

@@ -8,41 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine, type AnalysisResult } from '../../src/engine';
-import { loadSaeFolder } from '../../src/engine/bundle';
-import { toSpec } from '../../src/engine/analysis/bundle-source';
-import { DictionaryEncoder, encoderAgreement, meetsAgreementBars, type EncodedRows, type EncoderPrecision } from '../../src/engine/dictionary';
+import { encodeInBatches, encoderPair } from '../../src/engine/analysis';
+import { encoderAgreement, meetsAgreementBars } from '../../src/engine/dictionary';
 import { buildWorker, compareTokens, realBundle } from './inference-helpers';
+import { heldOutText } from './held-out';
 
 const bundle = realBundle();
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const PER = 8;
-const BATCH = 512;
-
-function heldOutText(chars: number): string {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (e.isDirectory()) walk(path.join(dir, e.name));
-      else if (e.name.endsWith('.ts')) files.push(path.join(dir, e.name));
-    }
-  };
-  walk(path.join(root, 'src'));
-  return files.map((f) => fs.readFileSync(f, 'utf8')).join('\n').slice(0, chars);
-}
-
-async function encodeAll(enc: DictionaryEncoder, x: Float32Array, rows: number, d: number): Promise<EncodedRows> {
-  const idx = new Int32Array(rows * PER);
-  const act = new Float32Array(rows * PER);
-  const ev = new Float32Array(rows);
-  for (let a = 0; a < rows; a += BATCH) {
-    const b = Math.min(rows, a + BATCH);
-    const e = await enc.encode(x.slice(a * d, b * d), b - a, PER);
-    idx.set(e.idx, a * PER);
-    act.set(e.act, a * PER);
-    ev.set(e.ev, a);
-  }
-  return { idx, act, ev };
-}
 
 describe.skipIf(!bundle)('int8 dictionary encoders on the default bundle', () => {
   let engine: Engine;
@@ -50,13 +22,7 @@ describe.skipIf(!bundle)('int8 dictionary encoders on the default bundle', () =>
   type DictionaryEntry = { hook_name: string; path: string; encoder?: { precision?: string } };
   const manifest = bundle ? (JSON.parse(fs.readFileSync(path.join(bundle, 'manifest.json'), 'utf8')) as { dictionaries: DictionaryEntry[] }) : null;
   const int8Hooks = (manifest?.dictionaries ?? []).filter((d) => d.encoder?.precision === 'int8').map((d) => d.hook_name);
-  const encoders = async (hook: string) => {
-    const dir = path.join(bundle!, manifest!.dictionaries.find((d) => d.hook_name === hook)!.path);
-    const loaded = await loadSaeFolder(dir);
-    if (!loaded.ok) throw new Error(loaded.error.message);
-    const make = (precision: EncoderPrecision) => DictionaryEncoder.create(toSpec(loaded.value, precision), { threads: 2 });
-    return { exact: await make('float32'), quantised: await make('int8') };
-  };
+  const encoders = (hook: string) => encoderPair(bundle!, manifest!.dictionaries.find((d) => d.hook_name === hook)!.path);
 
   beforeAll(async () => {
     const r = await Engine.open(bundle!, { workerPath: await buildWorker() });
@@ -79,10 +45,9 @@ describe.skipIf(!bundle)('int8 dictionary encoders on the default bundle', () =>
     expect(n).toBeGreaterThan(3000);
     for (const hook of int8Hooks) {
       const { exact, quantised } = await encoders(hook);
-      const d = exact.spec.dIn;
       const x = result.activations![hook];
-      const e = await encodeAll(exact, x, n, d);
-      const q = await encodeAll(quantised, x, n, d);
+      const e = await encodeInBatches(exact, x, n, PER);
+      const q = await encodeInBatches(quantised, x, n, PER);
       const agreement = encoderAgreement(e, q, n, PER);
       console.log(`${hook}: ${JSON.stringify(agreement)}`);
       expect(meetsAgreementBars(agreement), `${hook}: ${JSON.stringify(agreement)}`).toBe(true);

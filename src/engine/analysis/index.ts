@@ -6,3 +6,5 @@ export type { FeatureCard, TokenLogit } from './card';
 export type { PartialAnalysis } from './partial';
 export { BareOrt } from './bare-ort';
 export type { BareOrtOptions } from './bare-ort';
+export { AGREEMENT_FEATURES, checkEncoders, encodeInBatches, encoderPair, markEncoders } from './encoder-check';
+export type { EncoderCheck, EncoderCheckOptions } from './encoder-check';

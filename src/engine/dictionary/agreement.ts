@@ -50,3 +50,26 @@ export function meetsAgreementBars(a: EncoderAgreement): boolean {
   return a.top1 >= AGREEMENT_BARS.top1 && a.topOverlap >= AGREEMENT_BARS.topOverlap
     && a.explainedVarianceDiff <= AGREEMENT_BARS.explainedVariance && a.meanRowExplainedVarianceDiff <= AGREEMENT_BARS.explainedVariance;
 }
+
+/** A dictionary's `encoder` entry in manifest.json, as the agreement measured on `text` decides it: int8
+ *  with the figures when they meet the bars, otherwise undefined (the entry is removed: float32). */
+export interface EncoderManifestEntry {
+  precision: 'int8';
+  agreement: { text: string; top1: number; top8_overlap: number; explained_variance_diff: number; mean_token_explained_variance_diff: number };
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+export function encoderManifestEntry(a: EncoderAgreement, text: string): EncoderManifestEntry | undefined {
+  if (!meetsAgreementBars(a)) return undefined;
+  return {
+    precision: 'int8',
+    agreement: {
+      text,
+      top1: round(a.top1, 4),
+      top8_overlap: round(a.topOverlap, 4),
+      explained_variance_diff: round(a.explainedVarianceDiff, 5),
+      mean_token_explained_variance_diff: round(a.meanRowExplainedVarianceDiff, 4),
+    },
+  };
+}

@@ -5,5 +5,5 @@ export { quantizeColumns } from './quantized-matmul';
 export type { DictionarySpec, EncoderGraphOptions, EncoderPrecision, SaeArchitecture } from './encoder-graph';
 export { DictionaryEncoder, LogitLens } from './encoder-session';
 export type { EncodedRows } from './encoder-session';
-export { AGREEMENT_BARS, encoderAgreement, meetsAgreementBars } from './agreement';
-export type { EncoderAgreement } from './agreement';
+export { AGREEMENT_BARS, encoderAgreement, encoderManifestEntry, meetsAgreementBars } from './agreement';
+export type { EncoderAgreement, EncoderManifestEntry } from './agreement';
