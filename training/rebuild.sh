@@ -14,3 +14,9 @@ mkdir -p "$CACHE"
 [ -f "$CACHE/train.bin" ] || node training/build_corpus.mjs --out="$CACHE"
 $PY training/train_model.py --cache "$CACHE" ${TRAIN_ARGS:-}
 $PY training/build_default_bundle.py --cache "$CACHE" --out media/models/code-gpt2-2l ${BUNDLE_ARGS:-}
+# Int8 encoders: measure each dictionary's int8 features against float32 on held-out text (this
+# repository's TypeScript, not among the training sources) and mark in manifest.json those that meet the
+# bars (docs/bundle-format.md, the `encoder` field); the others run float32.
+npm run --silent build
+mapfile -t HELD_OUT < <(find src -name '*.ts' | LC_ALL=C sort)
+node dist/cli.js quantize-check media/models/code-gpt2-2l "${HELD_OUT[@]/#/--text=}" --write
