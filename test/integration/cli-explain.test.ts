@@ -1,23 +1,20 @@
 // `activation-inspector explain` as users run it: the token containing --offset, --json's documented
 // shape (attribution values summing to the logit per group, attention rows over tokens 0..position),
 // --target/--versus by id or text, the readable form, and one-line errors.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, testBundle } from './inference-helpers';
+import { runCli, SAMPLE_PY } from './cli-run';
 
 let cli = '';
 let bundle = '';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-explain-'));
 const sample = path.join(tmp, 'sample.py');
-const TEXT = 'def add(a, b):\n    """Add two numbers."""\n    return a + b\n\n\nprint(add(1, 2))\n'.repeat(12);
+const TEXT = SAMPLE_PY.repeat(12);
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (...args: string[]) => runCli(cli, args);
 
 interface Json {
   position: number;

@@ -3,26 +3,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { readSnapshot, readSnapshotActivations } from '../../src/engine';
 import { DENSE_FEATURE } from '../../src/shared/featureDensity';
 import { shortHook } from '../../src/shared/present';
 import { buildCli, realBundle, testBundle } from './inference-helpers';
+import { runCli, SAMPLE_PY } from './cli-run';
 
 let cli = '';
 let bundle = '';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-cli-test-'));
 const sample = path.join(tmp, 'sample.py');
 
-function run(...args: string[]) {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = (...args: string[]) => runCli(cli, args);
 
 beforeAll(async () => {
   cli = await buildCli();
   bundle = testBundle();
-  fs.writeFileSync(sample, 'def add(a, b):\n    """Add two numbers."""\n    return a + b\n\n\nprint(add(1, 2))\n'.repeat(8));
+  fs.writeFileSync(sample, SAMPLE_PY.repeat(8));
 });
 
 afterAll(() => {

@@ -1,16 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 import { AnalysisStore } from '../../src/editor/document/analysisStore';
-import { HeatmapDecorations } from '../../src/editor/decorations/heatmapDecorations';
-import { DocumentTracker } from '../../src/editor/document/documentTracker';
-import { ModelHost } from '../../src/editor/model/modelHost';
 import { contentSecurityPolicy, makeNonce, panelHtml } from '../../src/inspector/html';
 import { InspectorViewProvider } from '../../src/inspector/inspectorViewProvider';
 import { buildAnalysisMessage, buildSelectionMessage, featureOccurrences } from '../../src/inspector/panelMessages';
 import { parseToWebview, PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
 import { DEFAULT_SETTINGS } from '../../src/settings';
 import { PAGE_NEEDS } from '../../webview/components/toolkitPage';
-import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
+import { fakeAnalysis } from './editorFakeEngine';
+import { fakeEditorParts } from './editorFakeParts';
 import { fake, FakeWebviewView, Uri } from './editorFakeVscode';
 
 describe('panel HTML', () => {
@@ -100,14 +98,10 @@ describe('inspector view provider', () => {
     fake.reset();
     logs = [];
     const log = { info: (l: string) => logs.push(l), warn: (l: string) => logs.push(l), error: (l: string) => logs.push(`ERROR ${l}`) };
-    store = new AnalysisStore();
-    const engine = new FakeEngine();
-    const model = new ModelHost('/fake', { loadOpener: async () => async () => ({ ok: true, value: engine }) });
-    await model.get();
-    // A long debounce: these tests control when results land.
-    const tracker = new DocumentTracker(store, model, () => ({ ...DEFAULT_SETTINGS, debounceMs: 5000 }), log);
-    const heatmap = new HeatmapDecorations(store);
-    provider = new InspectorViewProvider({ extensionUri: Uri.file('/ext') as never, store, tracker, model, heatmap, settings: () => DEFAULT_SETTINGS, log, labelOf: (h, i) => engine.featureLabel(h, i) });
+    const parts = await fakeEditorParts(log);
+    const { engine, heatmap } = parts;
+    store = parts.store;
+    provider = new InspectorViewProvider({ ...parts, labelOf: (h, i) => engine.featureLabel(h, i) });
     // the highlight command as extension.ts registers it
     fake.commands.set('activationInspector.highlightFeature', (arg) => {
       const { hook, index } = arg as { hook: string; index: number };

@@ -4,13 +4,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 vi.mock('vscode', async () => (await import('./editorFakeVscode')).vscodeModule());
 import { AnalysisStore } from '../../src/editor/document/analysisStore';
-import { HeatmapDecorations } from '../../src/editor/decorations/heatmapDecorations';
-import { DocumentTracker } from '../../src/editor/document/documentTracker';
-import { ModelHost } from '../../src/editor/model/modelHost';
 import { InspectorSidePanel, SIDE_PANEL_VIEW_TYPE } from '../../src/inspector/sidePanel';
 import { PROTOCOL_VERSION, type ToWebviewMessage } from '../../src/protocol';
-import { DEFAULT_SETTINGS } from '../../src/settings';
-import { FakeEngine, fakeAnalysis } from './editorFakeEngine';
+import { fakeAnalysis } from './editorFakeEngine';
+import { fakeEditorParts } from './editorFakeParts';
 import { fake, FakeWebviewPanel, Uri } from './editorFakeVscode';
 
 let side: InspectorSidePanel;
@@ -19,13 +16,9 @@ let store: AnalysisStore;
 beforeEach(async () => {
   fake.reset();
   const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  store = new AnalysisStore();
-  const engine = new FakeEngine();
-  const model = new ModelHost('/fake', { loadOpener: async () => async () => ({ ok: true, value: engine }) });
-  await model.get();
-  const tracker = new DocumentTracker(store, model, () => ({ ...DEFAULT_SETTINGS, debounceMs: 5000 }), log);
-  const heatmap = new HeatmapDecorations(store);
-  side = new InspectorSidePanel({ extensionUri: Uri.file('/ext') as never, store, tracker, model, heatmap, settings: () => DEFAULT_SETTINGS, log, labelOf: () => undefined });
+  const parts = await fakeEditorParts(log);
+  store = parts.store;
+  side = new InspectorSidePanel({ ...parts, labelOf: () => undefined });
 });
 
 const postedTo = (panel: FakeWebviewPanel) => <T extends ToWebviewMessage['type']>(type: T) =>
