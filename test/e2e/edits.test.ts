@@ -7,32 +7,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
+import { decorations, shotMaximizedPanel, waitForAnalysis } from './harness/panel';
 import { useSession } from './harness/session';
 import { activeEditor, answerFileDialog, clickWord, hoverWord, openFile, pickQuickItem, runCommand, webviewFrame } from './harness/workbench';
 
 // The inspector in the bottom panel (maximized for its pictures), as in inspector.test.ts.
 const s = useSession('edits', { settings: { 'activationInspector.inspector.location': 'panel' } });
 
-async function waitForAnalysis(page: Page): Promise<void> {
-  await page.locator('.statusbar-item', { hasText: /[\d,]+ tokens · / }).first().waitFor({ timeout: 90_000 });
-}
-
-/** Decorations the extension draws ("ced-" classes) in the active editor. */
-function decorations(page: Page): Locator {
-  return activeEditor(page).locator('[class*="ced-"]');
-}
-
-/** Screenshot with the panel maximized (the inspector is short below the editor), then restored. */
-async function shotPanel(page: Page, step: string, focus: Locator, docsName?: string): Promise<void> {
-  await runCommand(page, 'View: Toggle Maximized Panel');
-  await page.waitForTimeout(500);
-  await focus.scrollIntoViewIfNeeded();
-  await page.mouse.move(150, 450);
-  await page.waitForTimeout(700);
-  await s.wb.shot(step, docsName);
-  await runCommand(page, 'View: Toggle Maximized Panel');
-  await page.waitForTimeout(300);
-}
+const shotPanel = (page: Page, step: string, focus: Locator, docsName?: string) => shotMaximizedPanel(page, s.wb, step, focus, docsName);
 
 let frame: FrameLocator;
 
