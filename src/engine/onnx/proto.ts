@@ -3,6 +3,7 @@
 // (dictionary encoders, the logit-lens graph) and to read initializers out of model.onnx.
 // protobufjs does the wire encoding; nothing here hand-rolls varints.
 import protobuf from 'protobufjs';
+import { GRAPH_SCALAR_FIELDS, MODEL_SCALAR_FIELDS, NODE_SCALAR_FIELDS } from './onnx-fields';
 
 const descriptor = {
   nested: {
@@ -10,13 +11,8 @@ const descriptor = {
       nested: {
         ModelProto: {
           fields: {
-            ir_version: { type: 'int64', id: 1 },
+            ...MODEL_SCALAR_FIELDS,
             opset_import: { rule: 'repeated', type: 'OperatorSetIdProto', id: 8 },
-            producer_name: { type: 'string', id: 2 },
-            producer_version: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            model_version: { type: 'int64', id: 5 },
-            doc_string: { type: 'string', id: 6 },
             graph: { type: 'GraphProto', id: 7 },
           },
         },
@@ -25,21 +21,16 @@ const descriptor = {
         },
         GraphProto: {
           fields: {
+            ...GRAPH_SCALAR_FIELDS,
             node: { rule: 'repeated', type: 'NodeProto', id: 1 },
-            name: { type: 'string', id: 2 },
             initializer: { rule: 'repeated', type: 'TensorProto', id: 5 },
-            doc_string: { type: 'string', id: 10 },
             input: { rule: 'repeated', type: 'ValueInfoProto', id: 11 },
             output: { rule: 'repeated', type: 'ValueInfoProto', id: 12 },
           },
         },
         NodeProto: {
           fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            op_type: { type: 'string', id: 4 },
-            domain: { type: 'string', id: 7 },
+            ...NODE_SCALAR_FIELDS,
             attribute: { rule: 'repeated', type: 'AttributeProto', id: 5 },
           },
         },

@@ -2,6 +2,7 @@
 // kept as its bytes: attributes, tensors, types and metadata go back out exactly as they came in. Shared by
 // the model segments (graph-surgery.ts) and the analysis model's rewrites (count-in-float.ts).
 import protobuf from 'protobufjs';
+import { GRAPH_SCALAR_FIELDS, MODEL_SCALAR_FIELDS, NODE_SCALAR_FIELDS } from './onnx-fields';
 
 const root = protobuf.Root.fromJSON({
   nested: {
@@ -9,12 +10,7 @@ const root = protobuf.Root.fromJSON({
       nested: {
         Model: {
           fields: {
-            ir_version: { type: 'int64', id: 1 },
-            producer_name: { type: 'string', id: 2 },
-            producer_version: { type: 'string', id: 3 },
-            domain: { type: 'string', id: 4 },
-            model_version: { type: 'int64', id: 5 },
-            doc_string: { type: 'string', id: 6 },
+            ...MODEL_SCALAR_FIELDS,
             graph: { type: 'bytes', id: 7 },
             opset_import: { rule: 'repeated', type: 'bytes', id: 8 },
             metadata_props: { rule: 'repeated', type: 'bytes', id: 14 },
@@ -24,10 +20,9 @@ const root = protobuf.Root.fromJSON({
         },
         Graph: {
           fields: {
+            ...GRAPH_SCALAR_FIELDS,
             node: { rule: 'repeated', type: 'bytes', id: 1 },
-            name: { type: 'string', id: 2 },
             initializer: { rule: 'repeated', type: 'bytes', id: 5 },
-            doc_string: { type: 'string', id: 10 },
             input: { rule: 'repeated', type: 'bytes', id: 11 },
             output: { rule: 'repeated', type: 'bytes', id: 12 },
             value_info: { rule: 'repeated', type: 'bytes', id: 13 },
@@ -38,13 +33,9 @@ const root = protobuf.Root.fromJSON({
         },
         Node: {
           fields: {
-            input: { rule: 'repeated', type: 'string', id: 1 },
-            output: { rule: 'repeated', type: 'string', id: 2 },
-            name: { type: 'string', id: 3 },
-            op_type: { type: 'string', id: 4 },
+            ...NODE_SCALAR_FIELDS,
             attribute: { rule: 'repeated', type: 'bytes', id: 5 },
             doc_string: { type: 'string', id: 6 },
-            domain: { type: 'string', id: 7 },
             overload: { type: 'string', id: 8 },
             metadata_props: { rule: 'repeated', type: 'bytes', id: 9 },
           },
