@@ -29,7 +29,7 @@ describe('Restricted Mode', () => {
     await openFile(page, 'sample.py');
     await page.locator('.statusbar-item', { hasText: /code-gpt2-2l: [\d,]+ tokens · / }).first().waitFor({ timeout: 90_000 });
     const hover = await hoverWord(page, 'price', /Predicts next/, 0);
-    expect(hover).toMatch(/rank\s+\d+/);
+    expect(hover).toMatch(/rank\s+#[\d,]+/);
     await s.wb.shot('restricted-default-model');
   });
 
