@@ -5,6 +5,7 @@
 // Never reads this repository's own files (anything under the repo root except node_modules/, which is
 // third-party code installed from npm).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { Tokenizer } from '@huggingface/tokenizers';
@@ -28,7 +29,7 @@ const sources = [
   { name: 'shell-share', kind: 'shell', root: '/usr/share', ext: ['.sh'], capBytes: 1 * MB },
   { name: 'markdown-npm', kind: 'markdown', root: '/usr/lib/node_modules', ext: ['.md'], capBytes: 2 * MB },
   { name: 'markdown-doc', kind: 'markdown', root: '/usr/share/doc', ext: ['.md'], capBytes: 5 * MB },
-  { name: 'markdown-rust', kind: 'markdown', root: '/root/.rustup/toolchains', ext: ['.md'], capBytes: 2 * MB },
+  { name: 'markdown-rust', kind: 'markdown', root: path.join(os.homedir(), '.rustup', 'toolchains'), ext: ['.md'], capBytes: 2 * MB },
   { name: 'prose-vim-help', kind: 'prose', root: '/usr/share/vim', ext: ['.txt'], capBytes: 5 * MB },
   { name: 'prose-licenses', kind: 'prose', root: '/usr/share/common-licenses', ext: [''], capBytes: 1 * MB },
 ];
