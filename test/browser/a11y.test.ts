@@ -48,7 +48,7 @@ describe('panel accessibility and theming', () => {
   it.each(['dark', 'light'] as const)('axe: a bundle that cannot explain (%s theme)', async (theme) => {
     const { panel, page } = await open({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'Re-export this bundle to explain predictions.' } }, { theme });
     await page.getByRole('button', { name: /Why this prediction/ }).click();
-    await page.locator('.why-error').waitFor();
+    await page.getByRole('region', { name: 'Why this prediction' }).getByRole('alert').waitFor();
     expect(serious(await runAxe(page))).toEqual([]);
     await panel.close();
   });

@@ -152,7 +152,7 @@ const shots: Shot[] = [
     host: () => ({ cursorIndex: tokenAt('read_lines'), explainError: { kind: 'cannot-explain', message: 'this bundle cannot explain predictions: model.onnx has no initializer model.h.0.attn.c_proj.weight; re-export the bundle with training/convert_checkpoint.py (Hugging Face GPT-2 checkpoints) or training/build_default_bundle.py, which write the initializer names and outputs explain reads (docs/bundle-format.md)' } }),
     act: async (page) => {
       await page.getByRole('button', { name: /Why this prediction/ }).click();
-      return '.why-error';
+      return '.why .section-error';
     },
   },
   {

@@ -77,7 +77,7 @@ describe('why this prediction', () => {
     const { panel, page } = await openWhy();
     await page.locator('[data-focus-key="head:L0H0"]').click();
     await page.locator('button.attended-token').first().waitFor();
-    for (const sel of ['button.feature', '.why-toggle', 'button.term', '[role=gridcell]', 'button.attended-token']) {
+    for (const sel of ['button.feature', '.why .disclosure-toggle', 'button.term', '[role=gridcell]', 'button.attended-token']) {
       const el = page.locator(sel).first();
       await el.scrollIntoViewIfNeeded();
       const before = await el.boundingBox();
@@ -195,7 +195,7 @@ describe('why this prediction', () => {
     const req = await panel.waitForMessage('requestExplain', (m) => m.target !== null);
     expect(req.index).toBe(explained());
     // The fixture has no explanation for that target: the host's words are shown.
-    await page.locator('.why-error').waitFor();
+    await page.getByRole('region', { name: 'Why this prediction' }).getByRole('alert').waitFor();
     expect(await expectClean(panel)).toEqual([]);
     await panel.close();
   });
@@ -203,7 +203,7 @@ describe('why this prediction', () => {
   it('a bundle that cannot explain: the engine\'s reason in the section, nothing else breaks', async () => {
     const message = 'This bundle was exported before explaining existed: re-export it to explain predictions.';
     const { panel, page } = await openWhy({ explainError: { kind: 'cannot-explain', message } });
-    const error = page.locator('.why-error');
+    const error = page.getByRole('region', { name: 'Why this prediction' }).getByRole('alert');
     await error.waitFor();
     expect(await error.innerText()).toContain(message);
     expect(await page.locator('.details .dist-row').count()).toBeGreaterThan(0);

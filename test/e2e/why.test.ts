@@ -33,7 +33,7 @@ describe('why this prediction', () => {
     expect(rows.at(-1)).toMatch(/\(the output\)/);
     expect(await frame.locator('.lens-line').innerText()).toMatch(/reaches the top|never reaches/);
     expect(await frame.locator('.attribution .term').count()).toBeGreaterThan(2);
-    await shotPanel(page, 'why-lens', frame.locator('section.why'), 'vscode-why.png');
+    await shotPanel(page, 'why-lens', frame.getByRole('region', { name: 'Why this prediction' }), 'vscode-why.png');
   });
 
   test('choosing a head tints the tokens it attends to; the tint goes when the selection moves on', async () => {

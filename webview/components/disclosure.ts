@@ -7,7 +7,7 @@ import { h } from '../dom';
 export interface DisclosureSpec {
   /** Prefix of the heading's, the body's and the toggle's ids (`${id}-h`, `${id}-body`, `${id}-toggle`). */
   id: string;
-  /** The section's classes. */
+  /** The section's own class, added to the shared `disclosure` styling. */
   sectionClass: string;
   title: string;
   open: boolean;
@@ -17,14 +17,14 @@ export interface DisclosureSpec {
 export function disclosureSection(d: DisclosureSpec, body: () => (Node | string | null)[]): HTMLElement {
   return h(
     'section',
-    { class: d.sectionClass, attrs: { 'aria-labelledby': `${d.id}-h` } },
+    { class: `disclosure ${d.sectionClass}`, attrs: { 'aria-labelledby': `${d.id}-h` } },
     h(
       'h2',
       { attrs: { id: `${d.id}-h` } },
       h(
         'button',
         {
-          class: 'why-toggle',
+          class: 'disclosure-toggle',
           attrs: { type: 'button', 'aria-expanded': d.open ? 'true' : 'false', 'aria-controls': d.open ? `${d.id}-body` : null, 'data-focus-key': `${d.id}-toggle` },
           on: { click: () => d.toggle(!d.open) },
         },
@@ -32,6 +32,6 @@ export function disclosureSection(d: DisclosureSpec, body: () => (Node | string 
         ` ${d.title}`,
       ),
     ),
-    d.open ? h('div', { class: 'why-body', attrs: { id: `${d.id}-body` } }, ...body()) : null,
+    d.open ? h('div', { class: 'disclosure-body', attrs: { id: `${d.id}-body` } }, ...body()) : null,
   );
 }

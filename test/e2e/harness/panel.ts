@@ -12,14 +12,20 @@ export function decorations(page: Page): Locator {
   return activeEditor(page).locator('[class*="ced-"]');
 }
 
-/** Screenshot with the panel maximized (the inspector is short below the editor), then restored. */
+/**
+ * Screenshot with the panel maximized (the inspector is short below the editor), then restored, also
+ * when the step fails: a panel left maximized hides the editor from the tests that follow.
+ */
 export async function shotMaximizedPanel(page: Page, wb: Workbench, step: string, focus: Locator, docsName?: string): Promise<void> {
   await runCommand(page, 'View: Toggle Maximized Panel');
-  await page.waitForTimeout(500);
-  await focus.scrollIntoViewIfNeeded();
-  await page.mouse.move(150, 450); // off the tab bar and the panel: no tooltip in the picture
-  await page.waitForTimeout(700);
-  await wb.shot(step, docsName);
-  await runCommand(page, 'View: Toggle Maximized Panel');
-  await page.waitForTimeout(300);
+  try {
+    await page.waitForTimeout(500);
+    await focus.scrollIntoViewIfNeeded();
+    await page.mouse.move(150, 450); // off the tab bar and the panel: no tooltip in the picture
+    await page.waitForTimeout(700);
+    await wb.shot(step, docsName);
+  } finally {
+    await runCommand(page, 'View: Toggle Maximized Panel');
+    await page.waitForTimeout(300);
+  }
 }

@@ -74,7 +74,7 @@ function result(s: PanelState, ev: ContinuationEvents): HTMLElement | null {
   const v = s.edit.view;
   if (v.state === 'idle') return null;
   if (v.state === 'loading') return h('p', { class: 'loading', attrs: { role: 'status' } }, 'Writing…');
-  if (v.state === 'error') return h('p', { class: 'why-error', attrs: { role: 'alert' } }, `No continuation: ${v.error}`);
+  if (v.state === 'error') return h('p', { class: 'section-error', attrs: { role: 'alert' } }, `No continuation: ${v.error}`);
   const m = v.message;
   const stale = !s.analysis || s.analysis.docUri !== m.docUri || s.analysis.version !== m.version;
   const how = m.temperature > 0 ? `sampled at temperature ${m.temperature}, seed ${m.seed}` : 'greedy';
@@ -96,7 +96,7 @@ function result(s: PanelState, ev: ContinuationEvents): HTMLElement | null {
 export function continuationSection(s: PanelState, ev: ContinuationEvents): HTMLElement | null {
   if (!s.analysis || s.init?.readOnly) return null;
   const edits = activeEdits(s.edit, s.analysis);
-  const spec = { id: 'continue', sectionClass: 'why continue', title: 'What would the model write here?', open: s.edit.continuation.open, toggle: (o: boolean) => ev.toggle(o) };
+  const spec = { id: 'continue', sectionClass: 'continue', title: 'What would the model write here?', open: s.edit.continuation.open, toggle: (o: boolean) => ev.toggle(o) };
   return disclosureSection(spec, () => [
     h('p', { class: 'aside' }, edits ? `Without and with the ${edits.edits.length} active edit${edits.edits.length === 1 ? '' : 's'}, side by side; the document is not changed.` : 'The document is not changed; Insert puts the text in.'),
     form(s.edit.continuation, ev),

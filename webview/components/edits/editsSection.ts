@@ -46,7 +46,7 @@ function stateLine(e: EditsMessage, effect: ReturnType<typeof currentEffect>): H
       effect.firstEditedToken > 0 ? `; the first ${effect.firstEditedToken + 1} tokens are unchanged.` : '.',
     );
   }
-  if (e.state === 'error') return h('p', { class: 'why-error', attrs: { role: 'alert' } }, `The edits could not be run: ${e.message ?? 'unknown error'}`);
+  if (e.state === 'error') return h('p', { class: 'section-error', attrs: { role: 'alert' } }, `The edits could not be run: ${e.message ?? 'unknown error'}`);
   return h('p', { class: 'loading', attrs: { role: 'status' } }, 'Running the document with the edits…');
 }
 

@@ -50,7 +50,7 @@ function body(s: PanelState, ev: WhyEvents): (HTMLElement | null)[] {
   if (!sel || sel.index !== s.selectedIndex) return [h('p', { class: 'loading' }, 'Waiting for the token details…')];
   if (s.init?.readOnly) return [h('p', { class: 'empty' }, 'A snapshot is shown without running the model: open the document itself to explain a prediction.')];
   const what = h('code', { class: 'tok-text' }, visibleToken(sel.token.text));
-  if (v.state === 'error') return [picker(s, ev), h('p', { class: 'why-error', attrs: { role: 'alert' } }, `Cannot explain this prediction: ${v.error}`)];
+  if (v.state === 'error') return [picker(s, ev), h('p', { class: 'section-error', attrs: { role: 'alert' } }, `Cannot explain this prediction: ${v.error}`)];
   if (v.state !== 'ready') return [picker(s, ev), h('p', { class: 'loading', attrs: { role: 'status' } }, 'Explaining what the model predicts after ', what, '…')];
   const e = v.explanation;
   return [
