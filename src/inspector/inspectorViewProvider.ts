@@ -93,6 +93,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     });
     this.explain = new PanelExplain({
       ...deps,
+      document: () => this.activeDocument(),
       source: () => this.source(),
       showingSnapshot: () => this.snapshot !== undefined,
       post: (m) => this.post(m),

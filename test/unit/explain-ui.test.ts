@@ -233,6 +233,17 @@ describe('inspector host: why this prediction', () => {
     expect(provider.explain.attention.picture).toBeUndefined();
   });
 
+  it('explains and tints the followed editor while a panel beside it has the focus (no active text editor)', async () => {
+    fake.active = undefined;
+    fake.events.activeEditor.fire(undefined);
+    view.webview.receive.fire({ type: 'requestExplain', requestId: 'e2', index: 6, target: null, versus: null });
+    await settle();
+    expect(posted('explanation')[0]).toMatchObject({ requestId: 'e2', error: null });
+    view.webview.receive.fire({ type: 'showAttention', requestId: 'e2', layer: 0, head: 1 });
+    expect(provider.explain.attention.picture?.attended).toHaveLength(7);
+    expect(tints().length).toBeGreaterThan(0);
+  });
+
   it('"Explain this prediction" opens the Why section: at once when the panel is ready, else once it is', async () => {
     await provider.reveal(undefined, true);
     expect(posted('showWhy')).toHaveLength(1);
