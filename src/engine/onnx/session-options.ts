@@ -18,6 +18,9 @@ export function sessionOptions(t: SessionTuning): InferenceSession.SessionOption
     graphOptimizationLevel: 'all',
     enableMemPattern: true,
     enableCpuMemArena: true,
+    // Errors only: ORT's own warnings (graph optimizer notes) went to the host's stderr with colour codes
+    // and say nothing the user can act on; failures still surface as rejected calls.
+    logSeverityLevel: 3,
     extra: { session: { intra_op: { allow_spinning: t.spin ? '1' : '0' } } },
   };
 }
