@@ -61,7 +61,7 @@ async function benchFind(text: string, analysis: AnalysisResult, out: Out): Prom
     const sha = sha256Text(text);
     const t0 = performance.now();
     for (let i = 0; i < copies; i++) store.replaceFile(`copy-${i}/long.txt`, sha, analysis.tokens.length, occurrences);
-    store.save();
+    await store.save();
     const writeMs = performance.now() - t0;
     store.close();
     const index = await FeatureIndexStore.read(file);

@@ -39,7 +39,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   const maxBytes = maxBytesArg(values);
   const featuresPerToken = intArg(values.features, 'features', DEFAULT_INDEX_FEATURES, 1, 1000);
   const dbRel = path.relative(root, dbFile).split(path.sep).join('/');
-  const paths = listIndexableFiles(root, { maxBytes, accept: (rel) => rel !== dbRel && !rel.startsWith(`${dbRel}.`) && !rel.startsWith('.activation-inspector/') });
+  const paths = await listIndexableFiles(root, { maxBytes, accept: (rel) => rel !== dbRel && !rel.startsWith(`${dbRel}.`) && !rel.startsWith('.activation-inspector/') });
   const engine = await openEngine(values);
   try {
     const hooks = listArg(values.hooks);

@@ -1,8 +1,9 @@
 // Brings a feature index up to date with a set of files: a file whose content hash is stored unchanged
 // is not analysed again; a changed or new one is analysed and its occurrences replace the old ones; a
-// file no longer in the set is dropped. The store is saved (atomically) every saveEveryMs and at the
-// end, so a run killed half-way leaves a sound index that the next run completes. Shared by the CLI
-// (`activation-inspector index`) and the extension (Find Feature in Workspace).
+// file no longer in the set is dropped. The store is saved (atomically, asynchronously) every saveEveryMs
+// (longer for a large index) and at the end, so a run killed half-way leaves a sound index that the next
+// run completes. Shared by the CLI (`activation-inspector index`) and the extension (Find Feature in
+// Workspace).
 import { createHash } from 'node:crypto';
 import { collectOccurrences, PER_FILE_BOUND, type IndexedToken } from './occurrences';
 import type { FeatureIndexStore } from './store';
@@ -39,7 +40,8 @@ export interface IndexRunReport {
 export interface IndexRunOptions {
   signal?: AbortSignal;
   onProgress?: (p: IndexProgress) => void;
-  /** Longest time between two saves while analysing (default 2000 ms). */
+  /** Time between two saves while analysing (default 2000 ms; longer once a save takes over a tenth of
+   *  it, as a large index does). */
   saveEveryMs?: number;
 }
 
@@ -57,7 +59,11 @@ export function sha256Text(text: string): string {
 export async function updateIndex(store: FeatureIndexStore, files: readonly IndexFile[], analyzer: IndexAnalyzer, options: IndexRunOptions = {}): Promise<IndexRunReport> {
   const report: IndexRunReport = { analysed: [], unchanged: 0, removed: [], failed: [], cancelled: false };
   const saveEveryMs = options.saveEveryMs ?? 2000;
+  let saveInterval = saveEveryMs;
   let lastSave = performance.now();
+  // Cancelled before the start (e.g. during the file walk, whose list is then partial): removing the
+  // files missing from that list would drop sound results.
+  if (options.signal?.aborted) return { ...report, cancelled: true };
   const wanted = new Set(files.map((f) => f.path));
   for (const p of store.paths()) {
     if (!wanted.has(p)) {
@@ -97,12 +103,15 @@ export async function updateIndex(store: FeatureIndexStore, files: readonly Inde
     }
     store.replaceFile(file.path, sha, r.value.tokens.length, collectOccurrences(text, r.value.tokens, r.value.hooks));
     report.analysed.push(file.path);
-    if (performance.now() - lastSave >= saveEveryMs) {
-      store.save();
+    if (performance.now() - lastSave >= saveInterval) {
+      const t = performance.now();
+      await store.save();
       lastSave = performance.now();
+      // A large index takes longer to write each time: keep saving to at most a tenth of the run.
+      saveInterval = Math.max(saveEveryMs, 10 * (lastSave - t));
     }
   }
-  store.save();
+  await store.save();
   options.onProgress?.({ done: files.length, total: files.length, path: '' });
   return report;
 }

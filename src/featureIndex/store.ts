@@ -192,11 +192,19 @@ export class FeatureIndexStore {
     };
   }
 
-  /** Writes the database to its file atomically when it changed since the last save. */
-  save(): void {
+  /** Writes the database to its file atomically when it changed since the last save. Only sql.js's
+   *  export of the bytes runs on the caller's thread (a few ms for a 200,000-token index); the write, the
+   *  fsync and the rename are asynchronous. Callers await one save before changing the store again. */
+  async save(): Promise<void> {
     if (!this.file || !this.dirty) return;
-    writeFileAtomic(this.file, this.db.export());
+    const bytes = this.db.export();
     this.dirty = false;
+    try {
+      await writeFileAtomic(this.file, bytes);
+    } catch (e) {
+      this.dirty = true;
+      throw e;
+    }
   }
 
   close(): void {

@@ -26,34 +26,45 @@ function ignoredBy(stack: readonly Rules[], rel: string, isDir: boolean): boolea
   return false;
 }
 
-export function listIndexableFiles(root: string, options: WalkOptions): string[] {
+/** Walks asynchronously (fs.promises: each folder read and file stat leaves the event loop free, so the
+ *  editor's extension host stays responsive on a large workspace); stops early, with what it has, once
+ *  `signal` aborts. Folders are visited one at a time in name order, so the result is sorted as before. */
+export async function listIndexableFiles(root: string, options: WalkOptions): Promise<string[]> {
   const out: string[] = [];
-  const visit = (relDir: string, stack: Rules[]) => {
+  const visit = async (relDir: string, stack: Rules[]): Promise<void> => {
     if (options.signal?.aborted) return;
     const abs = path.join(root, relDir);
     let entries: fs.Dirent[];
     try {
-      entries = fs.readdirSync(abs, { withFileTypes: true });
+      entries = await fs.promises.readdir(abs, { withFileTypes: true });
     } catch {
       return; // unreadable folder: nothing to index there
     }
-    const gitignore = entries.find((e) => e.isFile() && e.name === '.gitignore');
-    const here = gitignore ? [...stack, { base: relDir, rules: ignore().add(fs.readFileSync(path.join(abs, '.gitignore'), 'utf8')) }] : stack;
+    const here = entries.some((e) => e.isFile() && e.name === '.gitignore') ? [...stack, { base: relDir, rules: ignore().add(await readRules(path.join(abs, '.gitignore'))) }] : stack;
     for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (options.signal?.aborted) return;
       const rel = relDir ? `${relDir}/${e.name}` : e.name;
       if (e.isDirectory()) {
         if (e.name === '.git' || ignoredBy(here, rel, true)) continue;
-        visit(rel, here);
+        await visit(rel, here);
       } else if (e.isFile()) {
         if (ignoredBy(here, rel, false) || (options.accept && !options.accept(rel))) continue;
         try {
-          if (fs.statSync(path.join(root, rel)).size <= options.maxBytes) out.push(rel);
+          if ((await fs.promises.stat(path.join(root, rel))).size <= options.maxBytes) out.push(rel);
         } catch {
           // vanished meanwhile
         }
       }
     }
   };
-  visit('', []);
+  await visit('', []);
   return out;
+}
+
+async function readRules(file: string): Promise<string> {
+  try {
+    return await fs.promises.readFile(file, 'utf8');
+  } catch {
+    return ''; // vanished or unreadable meanwhile: no rules from it
+  }
 }

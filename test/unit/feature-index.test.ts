@@ -32,12 +32,20 @@ describe('occurrences', () => {
 });
 
 describe('listIndexableFiles', () => {
-  it('honours nested .gitignore files, skips .git, big files and what accept refuses', () => {
+  it('honours nested .gitignore files, skips .git, big files and what accept refuses', async () => {
     const root = path.join(tmp, 'walk');
     for (const d of ['a/b', '.git', 'c']) fs.mkdirSync(path.join(root, d), { recursive: true });
     const files: Record<string, string> = { '.gitignore': 'c/\n*.log\n', 'keep.ts': 'x', 'x.log': 'x', 'a/.gitignore': 'b/skip.ts\n', 'a/b/skip.ts': 'x', 'a/b/ok.ts': 'x', '.git/config': 'x', 'c/gone.ts': 'x', 'big.ts': 'x'.repeat(100), 'no.md': 'x' };
     for (const [f, t] of Object.entries(files)) fs.writeFileSync(path.join(root, f), t);
-    expect(listIndexableFiles(root, { maxBytes: 50, accept: (p) => !p.endsWith('.md') })).toEqual(['.gitignore', 'a/.gitignore', 'a/b/ok.ts', 'keep.ts']);
+    expect(await listIndexableFiles(root, { maxBytes: 50, accept: (p) => !p.endsWith('.md') })).toEqual(['.gitignore', 'a/.gitignore', 'a/b/ok.ts', 'keep.ts']);
+  });
+
+  it('returns nothing once its signal is aborted, and the same list again without one', async () => {
+    const root = path.join(tmp, 'walk');
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await listIndexableFiles(root, { maxBytes: 50, signal: aborted.signal })).toEqual([]);
+    expect(await listIndexableFiles(root, { maxBytes: 50 })).toEqual(['.gitignore', 'a/.gitignore', 'a/b/ok.ts', 'keep.ts', 'no.md']);
   });
 });
 
@@ -48,7 +56,7 @@ describe('FeatureIndexStore', () => {
     const s = await FeatureIndexStore.open(file, id);
     s.replaceFile('a.ts', 'sha-a', 3, [{ hook: 'h', feature: 7, count: 1, occurrences: [{ start: 0, end: 1, line: 1, activation: 2 }] }]);
     s.replaceFile('b.ts', 'sha-b', 3, [{ hook: 'h', feature: 7, count: 1, occurrences: [{ start: 4, end: 5, line: 2, activation: 3 }] }]);
-    s.save();
+    await s.save();
     s.close();
     expect(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const again = await FeatureIndexStore.open(file, id);
@@ -65,5 +73,21 @@ describe('FeatureIndexStore', () => {
     expect(rebuilt.paths()).toEqual([]);
     rebuilt.close();
     await expect(FeatureIndexStore.read(file)).rejects.toThrow(/not a sound feature index/);
+  });
+
+  it('keeps its changes to save again when a save fails, and leaves no temporary file', async () => {
+    const dir = path.join(tmp, 'failing');
+    const file = path.join(dir, 'index.sqlite');
+    const s = await FeatureIndexStore.open(file, { fingerprint: 'm', root: '/r' });
+    s.replaceFile('a.ts', 'sha-a', 1, []);
+    fs.mkdirSync(path.join(file, 'in-the-way'), { recursive: true }); // a folder where the file goes: rename fails
+    await expect(s.save()).rejects.toThrow();
+    expect(fs.readdirSync(dir)).toEqual(['index.sqlite']);
+    fs.rmSync(file, { recursive: true });
+    await s.save();
+    s.close();
+    const again = await FeatureIndexStore.read(file);
+    expect(again.fileRecord('a.ts')).toEqual({ sha256: 'sha-a', tokens: 1 });
+    again.close();
   });
 });

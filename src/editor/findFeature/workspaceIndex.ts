@@ -68,7 +68,7 @@ export class WorkspaceFeatureIndex {
           this.deps.log.warn(store.notice);
           void vscode.window.showWarningMessage(`Activation Inspector: ${store.notice}`);
         }
-        const rels = listIndexableFiles(root, { maxBytes: settings.maxDocumentSize, accept: fileFilter(folder, settings), signal });
+        const rels = await listIndexableFiles(root, { maxBytes: settings.maxDocumentSize, accept: fileFilter(folder, settings), signal });
         const files: IndexFile[] = rels.map((rel) => ({ path: rel, read: () => readWorkspaceText(vscode.Uri.joinPath(folder.uri, ...rel.split('/')), settings.maxDocumentSize) }));
         const report = await updateIndex(store, files, {
           analyze: (k, text, s) => engine.analyze(k, text, { topK: 1, featuresPerToken: settings.featuresPerToken, hooks }, s),
