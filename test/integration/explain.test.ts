@@ -19,6 +19,12 @@ const ok = <T>(r: { ok: true; value: T } | { ok: false; error: { kind: string; m
   return r.value;
 };
 
+/** The bundle's layer and head counts, which an explanation's heads, lens and attention follow. */
+function layersAndHeads(engine: Engine): [number, number] {
+  const { n_layers, n_heads } = engine.bundle.manifest.architecture;
+  return [n_layers, n_heads];
+}
+
 /** Positions at and around every window boundary, plus the ends and a spread in between. */
 function positionsFor(n: number, ctx: number, spread: number): number[] {
   const set = new Set<number>([0, 1, n - 2, n - 1]);
@@ -44,7 +50,7 @@ describe.skipIf(!real)('explain on the default bundle', () => {
     const positions = positionsFor(n, engine.info.nCtx, 16);
     for (const p of positions) {
       const e = ok(await engine.explain('doc', text, { token: p }));
-      checkExplanation(e, 2, 4);
+      checkExplanation(e, ...layersAndHeads(engine));
       expect(e.groups.map((g) => g.name)).toEqual(['model', 'blocks.0.hook_resid_post', 'blocks.1.hook_resid_post', 'blocks.0.mlp.hook_post']);
       expect(e.groups.find((g) => g.name === 'blocks.0.mlp.hook_post')!.path).toBe('mlp-out');
       const own = tokens.tokens[p].topk;
@@ -87,14 +93,14 @@ describe.skipIf(!real)('explain on the default bundle', () => {
     const rival = base.lens[base.lens.length - 1].topk.find((t) => t.id !== base.target.id)!;
     const other = ok(await engine.explain('doc', text, { token: p }, { target: rival.id }));
     const diff = ok(await engine.explain('doc', text, { token: p }, { versus: rival.id }));
-    checkExplanation(diff, 2, 4);
+    checkExplanation(diff, ...layersAndHeads(engine));
     expect(diff.versus).toEqual({ id: rival.id, text: rival.text });
     expect(Math.abs(diff.logit - (base.logit - other.logit))).toBeLessThan(1e-3);
     expect(Math.abs(Math.log(base.lens[2].targetProb / other.lens[2].targetProb) - diff.logit)).toBeLessThan(1e-3);
 
     const feature = base.attribution.find((t) => t.kind === 'feature' && t.group === 'blocks.1.hook_resid_post')!;
     expect(featureEffect(base, 'blocks.1.hook_resid_post', feature.feature!)).toBe(feature.value);
-    const silent = [...Array(4096).keys()].find((i) => !base.attribution.some((t) => t.group === 'blocks.1.hook_resid_post' && t.feature === i))!;
+    const silent = [...Array(engine.info.dictionaries.find((d) => d.hookName === 'blocks.1.hook_resid_post')!.dSae).keys()].find((i) => !base.attribution.some((t) => t.group === 'blocks.1.hook_resid_post' && t.feature === i))!;
     expect(featureEffect(base, 'blocks.1.hook_resid_post', silent)).toBe(0);
     expect(featureEffect(base, 'blocks.7.hook_resid_post', 0)).toBeUndefined();
     // The analysis's top feature at this token is among the explained ones, with its activation. Explain
@@ -123,7 +129,7 @@ describe('explain on a small bundle with a short context', () => {
     expect(n).toBeGreaterThan(4 * engine.info.nCtx);
     for (const p of positionsFor(n, engine.info.nCtx, 8)) {
       const e = ok(await engine.explain(p % 2 ? 'd' : `cold-${p}`, text, { token: p }));
-      checkExplanation(e, 2, 4);
+      checkExplanation(e, ...layersAndHeads(engine));
       expect(e.groups.length).toBe(1 + engine.info.hooks.length);
     }
   });
@@ -149,7 +155,7 @@ describe('explain on a small bundle with a short context', () => {
     await bad(engine.explain('b', text, { token: 1 }, { target: engine.info.dVocab }));
     await bad(engine.explain('b', text, { token: 1 }, { topK: 0 }));
     // The engine still answers after all that.
-    checkExplanation(ok(await engine.explain('b', text, { token: 10 })) as Explanation, 2, 4);
+    checkExplanation(ok(await engine.explain('b', text, { token: 10 })) as Explanation, ...layersAndHeads(engine));
   });
 });
 
