@@ -84,22 +84,6 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-/** Decoding a large file in one call holds the thread too (about 200 ms for 130 MB): 4 MiB at a time. */
-const DECODE_CHUNK_BYTES = 4 * 1024 * 1024;
-
-/** UTF-8 bytes to a string, decoded a chunk at a time with a yield to the event loop between chunks. */
-export async function decodeUtf8InSlices(bytes: Uint8Array): Promise<string> {
-  if (bytes.length <= DECODE_CHUNK_BYTES) return new TextDecoder().decode(bytes);
-  const decoder = new TextDecoder();
-  const parts: string[] = [];
-  for (let at = 0; at < bytes.length; at += DECODE_CHUNK_BYTES) {
-    parts.push(decoder.decode(bytes.subarray(at, at + DECODE_CHUNK_BYTES), { stream: true }));
-    await yieldToEventLoop();
-  }
-  parts.push(decoder.decode());
-  return parts.join('');
-}
-
 /**
  * Parses JSON text, or UTF-8 bytes (a leading byte-order mark skipped, invalid sequences read as U+FFFD,
  * as TextDecoder does; positions in errors are then byte offsets), yielding to the event loop between
