@@ -183,9 +183,15 @@ describe('document tracker', () => {
     tracker.refreshVisible();
     await settle();
     engine.calls = [];
+    const statuses: string[] = [];
+    const sub = tracker.onDidChangeStatus((k) => statuses.push(tracker.status(k)!.kind));
     for (const ch of 'abcdef') doc.edit(doc.getText().length, 0, ch);
     await settle();
+    sub.dispose();
     expect(engine.calls.map((c) => c.text)).toEqual(['x = 1\nabcdef']);
+    // The status bar and the panel hear of the burst once, not once per keystroke.
+    expect(statuses.filter((s) => s === 'pending')).toEqual(['pending']);
+    expect(statuses.at(-1)).toBe('ready');
     expect(store.get(doc.uri.toString(), doc.version)).toBeDefined();
   });
 

@@ -268,6 +268,9 @@ export class DocumentTracker implements vscode.Disposable {
   }
 
   private setStatus(docKey: string, status: DocStatus): void {
+    // Every keystroke schedules again: 'pending' over 'pending' changes nothing the listeners (status
+    // bar, panel) show, so they are not told again.
+    if (status.kind === 'pending' && this.statuses.get(docKey)?.kind === 'pending') return;
     this.statuses.set(docKey, status);
     this.statusEmitter.fire(docKey);
   }
