@@ -107,6 +107,18 @@ describe('feature edits', () => {
     expect(Math.max(...both.tokens.slice(1).map((t, i) => Math.abs(t.logprob! - only2.tokens[i + 1].logprob!)))).toBeGreaterThan(1e-5);
   });
 
+  it('after an edited analysis, the next plain analysis of the document still sends only the changed tokens', async () => {
+    const h = hooks[0];
+    const a = await plain(engine, 'typing', TEXT);
+    const f = await firingFeature('typing', TEXT, h, 5);
+    await edited(engine, 'typing', TEXT, [{ hook: h, feature: f, op: 'ablate' }]);
+    const b = await plain(engine, 'typing', `${TEXT} x`);
+    // The unchanged prefix is neither recomputed nor sent again: its token results are the ones already held.
+    expect(b.timings.reusedTokens).toBeGreaterThan(a.tokens.length / 2);
+    expect(b.tokens[0]).toBe(a.tokens[0]);
+    expect(b.tokens[a.tokens.length - 3]).toBe(a.tokens[a.tokens.length - 3]);
+  });
+
   it('refuses edits it cannot apply, naming what is wrong', async () => {
     const d = engine.info.dictionaries[0];
     const cases: [FeatureEdit[], RegExp][] = [

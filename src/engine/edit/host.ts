@@ -13,7 +13,7 @@ export interface EditHost {
   readonly tokenizer: TextTokenizer;
   readonly model: ModelRunner;
   readonly dicts: ReadonlyMap<string, DictionaryEncoder>;
-  analyze(id: number, docKey: string, text: string, opts: RunOptions, baseId: number | null, progress: (done: number, total: number) => void): Promise<AnalyzePayload>;
+  analyze(id: number, docKey: string, text: string, opts: RunOptions, delivery: { baseId: number | null } | null, progress: (done: number, total: number) => void): Promise<AnalyzePayload>;
   previousEncoding(docKey: string): { text: string; tokens: readonly TokenSpan[] } | undefined;
   cachedWindowPrefix(docKey: string, ids: Int32Array, w: Window, maxLen: number): WindowKv | null;
 }

@@ -76,7 +76,10 @@ export class InferenceCore {
     docKey: string,
     text: string,
     opts: RunOptions,
-    baseId: number | null,
+    /** A result for the main thread: the id of its last delivered result of this document (null: none),
+     *  so only tokens from the first change on are sent. Null: an internal run (an edited analysis's
+     *  base), whose full payload leaves the delivery record as it was. */
+    delivery: { baseId: number | null } | null,
     progress: (done: number, total: number) => void,
     /** Visible-first: receives the priority range's complete tokens once its windows are done. */
     partial?: (payload: AnalyzePayload) => void,
@@ -225,9 +228,12 @@ export class InferenceCore {
     st.valid = n;
     this.enforceBudget(docKey);
 
-    const fromToken = baseId !== null && st.deliveredId === baseId && st.deliveredIds ? firstDiff(st.deliveredIds, ids) : 0;
-    st.deliveredId = id;
-    st.deliveredIds = ids;
+    let fromToken = 0;
+    if (delivery) {
+      if (delivery.baseId !== null && st.deliveredId === delivery.baseId && st.deliveredIds) fromToken = firstDiff(st.deliveredIds, ids);
+      st.deliveredId = id;
+      st.deliveredIds = ids;
+    }
     const payload = this.payload(st, text, hooks, per, opts, fromToken);
     payload.modelMs = modelMs;
     payload.dictionaryMs = dictionaryMs;

@@ -47,7 +47,7 @@ async function handle(msg: ToWorker): Promise<void> {
       if (!core) return send({ type: 'failed', id: msg.id, error: { kind: 'internal', message: 'engine not started' } });
       try {
         let last = 0;
-        const payload = await core.analyze(msg.id, msg.docKey, msg.text, msg.options, msg.baseId, (done, total) => {
+        const payload = await core.analyze(msg.id, msg.docKey, msg.text, msg.options, { baseId: msg.baseId }, (done, total) => {
           const now = performance.now();
           if (now - last > 50 || done === total) {
             last = now;
