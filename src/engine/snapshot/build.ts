@@ -4,6 +4,7 @@ import pkg from '../../../package.json';
 import { storedExplainedVariance, storedLogprob } from '../../shared/finiteNumbers';
 import type { EditedAnalysis } from '../edit';
 import type { AnalysisResult, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
+import { yieldEvery } from './slices';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot, type SnapshotProvenance, type SnapshotToken } from './types';
 
 export const TOOL_NAME = 'activation-inspector';
@@ -115,12 +116,10 @@ export async function buildSnapshotInSlices(input: BuildSnapshotInput, sliceMs =
   const bad = mismatch(input);
   if (bad) return bad;
   const tokens: SnapshotToken[] = [];
-  let sliceStart = Date.now();
+  const maybeYield = yieldEvery(sliceMs);
   for (let i = 0; i < input.result.tokens.length; i++) {
     tokens.push(storedToken(input, i));
-    if (Date.now() - sliceStart < sliceMs) continue;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    sliceStart = Date.now();
+    await maybeYield();
   }
   return assemble(input, tokens);
 }

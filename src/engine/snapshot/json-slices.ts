@@ -7,6 +7,7 @@
 // it cuts the bytes (JSON's structural characters are ASCII, never part of a multi-byte character) and
 // decodes each piece alone: no string of the whole file is ever made (joining one holds the thread for
 // 150 ms at 200 MB, and doubles the memory).
+import { yieldEvery } from './slices';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -74,8 +75,6 @@ export interface SliceOptions {
   sliceMs?: number;
 }
 
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /** Deepest nesting accepted (a snapshot needs 5): JSON.parse of a value nested a million deep holds
  *  the thread for a quarter of a second even when the value is small. */
 export const MAX_JSON_DEPTH = 64;
@@ -93,12 +92,7 @@ export async function parseJsonInSlices(input: string | Uint8Array, options: Sli
   const text = typeof input === 'string' ? stringSource(input) : utf8Source(input);
   const bom = typeof input !== 'string' && input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf ? 3 : 0;
   const sliceMs = options.sliceMs ?? 8;
-  let sliceStart = Date.now();
-  const maybeYield = async () => {
-    if (Date.now() - sliceStart < sliceMs) return;
-    await yieldToEventLoop();
-    sliceStart = Date.now();
-  };
+  const maybeYield = yieldEvery(sliceMs);
   const fail = (at: number, what: string): never => {
     throw new JsonSliceError(`${what} at character ${at}`);
   };

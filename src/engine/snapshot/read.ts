@@ -10,6 +10,7 @@ import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../../shared/finiteNumb
 import { JsonSliceError, parseJsonInSlices, type SliceOptions } from './json-slices';
 import { parseSafetensorsHeader, readSafetensors, type SafetensorsHeaderEntry } from '../safetensors';
 import type { EngineErrorKind, Result } from '../types';
+import { yieldEvery, yieldToEventLoop } from './slices';
 import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
 
@@ -55,13 +56,11 @@ async function readLimited(file: string, maxBytes: number, what: string): Promis
  * floors existed hold -1.8e308 for a zero probability) read as the floors, so the panel accepts them.
  */
 async function raiseToFloors(s: Snapshot, sliceMs = 8): Promise<void> {
-  let sliceStart = Date.now();
+  const maybeYield = yieldEvery(sliceMs);
   for (const t of s.tokens) {
     if (t.logprob !== null && t.logprob < LOGPROB_FLOOR) t.logprob = LOGPROB_FLOOR;
     for (const [hook, ev] of Object.entries(t.reconstruction)) if (ev < EXPLAINED_VARIANCE_FLOOR) t.reconstruction[hook] = EXPLAINED_VARIANCE_FLOOR;
-    if (Date.now() - sliceStart < sliceMs) continue;
-    await yieldToEventLoop();
-    sliceStart = Date.now();
+    await maybeYield();
   }
 }
 
@@ -75,8 +74,6 @@ async function sha256InSlices(bytes: Uint8Array): Promise<string> {
   }
   return hash.digest('hex');
 }
-
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function readSnapshot(jsonPath: string, options: ReadSnapshotOptions = {}): Promise<Result<Snapshot>> {
   const bytes = await readLimited(jsonPath, options.maxBytes ?? MAX_SNAPSHOT_BYTES, 'a snapshot');

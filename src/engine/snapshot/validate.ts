@@ -4,6 +4,7 @@ import Ajv from 'ajv';
 import snapshotSchema from '../../../schemas/snapshot.schema.json';
 import type { Result } from '../types';
 import { sha256Text } from './build';
+import { yieldEvery } from './slices';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot } from './types';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -54,13 +55,10 @@ export async function validateSnapshotInSlices(json: unknown, file = 'snapshot',
   const problems: string[] = [];
   if (!validateSchema({ ...(json as object), tokens: Array.isArray(tokens) ? [] : tokens })) problems.push(...schemaProblems(validateSchema.errors));
   if (Array.isArray(tokens)) {
-    let sliceStart = Date.now();
+    const maybeYield = yieldEvery(sliceMs);
     for (let i = 0; i < tokens.length && problems.length < MAX_PROBLEMS; i++) {
       if (!validateToken(tokens[i])) problems.push(...schemaProblems(validateToken.errors, `/tokens/${i}`));
-      if (Date.now() - sliceStart >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = Date.now();
-      }
+      await maybeYield();
     }
   }
   if (problems.length > 0) return bad(`does not match the snapshot schema: ${problems.slice(0, MAX_PROBLEMS).join('; ')}`);
@@ -100,14 +98,12 @@ function checkContent(s: Snapshot, bad: Bad, sliceMs?: number): Result<Snapshot>
   }
   return (async () => {
     let pos = 0;
-    let sliceStart = Date.now();
+    const maybeYield = yieldEvery(sliceMs);
     for (let i = 0; i < s.tokens.length; i++) {
       const problem = tokenProblem(s, i, pos, hooks);
       if (problem) return bad(problem);
       pos = s.tokens[i].end;
-      if (Date.now() - sliceStart < sliceMs) continue;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceStart = Date.now();
+      await maybeYield();
     }
     return checkEnd(s, pos, bad);
   })();

@@ -7,6 +7,7 @@ import { MAX_SNAPSHOT_BYTES } from '../../shared/limits';
 import { safetensorsPieces } from '../safetensors';
 import type { Result } from '../types';
 import { removeStaleTempFiles, writeFilesAtomic, type AtomicWriteOptions, type FileData, type StreamedData } from './atomic';
+import { yieldEvery } from './slices';
 import { validateSnapshotInSlices } from './validate';
 import type { HookActivations, Snapshot } from './types';
 
@@ -54,16 +55,6 @@ export function* snapshotJsonPieces(snapshot: Snapshot): Generator<string> {
     }
   }
   yield first ? '{}' : '}';
-}
-
-/** An await that yields to the event loop once `sliceMs` have passed since the last yield. */
-function yieldEvery(sliceMs = 8): () => Promise<void> {
-  let sliceStart = Date.now();
-  return async () => {
-    if (Date.now() - sliceStart < sliceMs) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    sliceStart = Date.now();
-  };
 }
 
 /** snapshotJsonPieces with its size in UTF-8 bytes (one serialising pass to count, in slices of time that
