@@ -314,6 +314,12 @@ describe('heat-map decorations', () => {
     expect(prefixOnly).toBeLessThan(full);
     const cut = doc.getText().indexOf('X');
     for (const ranges of editor.decorations.values()) for (const r of ranges) expect(doc.offsetAt(r.end as never)).toBeLessThan(cut);
+    // Another view of the same stored result is bucketed anew, not taken from the rank view's ranges.
+    const drawnTypes = () => [...editor.decorations].filter(([, r]) => r.length > 0).map(([t]) => t);
+    const rankTypes = drawnTypes();
+    deco.setView({ kind: 'surprisal' });
+    expect(drawnTypes().length).toBeGreaterThan(0);
+    expect(drawnTypes()).not.toEqual(rankTypes);
     deco.setView(undefined);
     expect(total()).toBe(0);
     deco.dispose();

@@ -2,6 +2,7 @@
 // visible editors from the store's analysis of their current version (or, while an edit is being
 // analysed, the part of the previous analysis that still holds). Only view state lives here.
 import * as vscode from 'vscode';
+import type { AnalysisResult } from '../../engine';
 import type { AnalysisStore } from '../document/analysisStore';
 import { DecorationTypes } from './decorationTypes';
 import { key } from '../document/documentKey';
@@ -24,6 +25,9 @@ export class HeatmapDecorations implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   /** Documents that currently carry decorations (so turning the map off clears them). */
   private readonly drawn = new Set<string>();
+  /** The ranges last drawn from each stored result for the view then shown: while typing, every
+   *  keystroke redraws from the same result (its still-valid prefix), which need not be bucketed again. */
+  private readonly rangesByResult = new WeakMap<AnalysisResult, { view: HeatmapView; ranges: Map<BucketId, OffsetRange[]> }>();
   /** Where the edit-effect map's ranges come from (the feature edits' results), once connected. */
   private editEffect: EditEffectSource | undefined;
 
@@ -78,7 +82,12 @@ export class HeatmapDecorations implements vscode.Disposable {
     if (view.kind === 'editEffect') return this.editEffect?.ranges(key(doc), doc.version) ?? new Map();
     const part = this.store.prefix(key(doc), doc.version);
     if (!part) return new Map();
-    const all = heatmapRanges(part.result, view);
+    let cached = this.rangesByResult.get(part.result);
+    if (cached?.view !== view) {
+      cached = { view, ranges: heatmapRanges(part.result, view) };
+      this.rangesByResult.set(part.result, cached);
+    }
+    const all = cached.ranges;
     if (part.validTokens === part.result.tokens.length) return all;
     // Only the still-valid prefix while the edited version is being analysed.
     const cutoff = part.validTokens > 0 ? part.result.tokens[part.validTokens - 1]!.end : 0;
