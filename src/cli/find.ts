@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { FeatureIndexStore, lineStarts } from '../featureIndex';
 import { escapeInvisible, formatNumber } from '../shared/present';
-import { intArg, parse, UsageError } from './args';
+import { intArg, parse, stringArg, UsageError } from './args';
 import { DEFAULT_INDEX_DB } from './index-command';
 import fs from 'node:fs';
 
@@ -33,11 +33,12 @@ export async function findCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length) throw new UsageError(`find takes no positional arguments (usage: ${FIND_USAGE})`);
-  if (typeof values.hook !== 'string' || !values.hook) throw new UsageError(`find needs --hook HOOK (usage: ${FIND_USAGE})`);
+  const hook = stringArg(values.hook);
+  if (!hook) throw new UsageError(`find needs --hook HOOK (usage: ${FIND_USAGE})`);
   if (values.feature === undefined) throw new UsageError(`find needs --feature N (usage: ${FIND_USAGE})`);
   const feature = intArg(values.feature, 'feature', 0, 0, 2 ** 31 - 1);
   const limit = intArg(values.limit, 'limit', 100, 1, 10_000_000);
-  const dbFile = path.resolve(typeof values.db === 'string' ? values.db : DEFAULT_INDEX_DB);
+  const dbFile = path.resolve(stringArg(values.db) ?? DEFAULT_INDEX_DB);
   let store: FeatureIndexStore;
   try {
     store = await FeatureIndexStore.read(dbFile);
@@ -46,11 +47,11 @@ export async function findCommand(argv: string[]): Promise<number> {
   }
   try {
     const root = store.root;
-    const found = store.find(values.hook, feature, limit).map((o) => ({ file: path.join(root, ...o.file.split('/')), start: o.start, end: o.end, line: o.line, activation: o.activation }));
+    const found = store.find(hook, feature, limit).map((o) => ({ file: path.join(root, ...o.file.split('/')), start: o.start, end: o.end, line: o.line, activation: o.activation }));
     if (values.json) {
       console.log(JSON.stringify(found));
     } else if (!found.length) {
-      console.log(`feature ${feature} of ${escapeInvisible(values.hook)} fires nowhere in the index`);
+      console.log(`feature ${feature} of ${escapeInvisible(hook)} fires nowhere in the index`);
     } else {
       for (const o of found) console.log(`${escapeInvisible(path.relative(process.cwd(), o.file) || o.file)}:${o.line}  ${formatNumber(o.activation)}  ${escapeInvisible(lineText(o.file, o.line).slice(0, 100))}`);
     }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { FeatureIndexStore, indexFingerprint, listIndexableFiles, updateIndex, type IndexFile } from '../featureIndex';
 import { escapeInvisible } from '../shared/present';
-import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, UsageError } from './args';
+import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { openEngine } from './open-engine';
 
 export const INDEX_USAGE = `activation-inspector index FOLDER [--db FILE] [--features N] [--hooks H,...] [--json]
@@ -35,7 +35,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`index takes one FOLDER (usage: ${INDEX_USAGE.split('\n')[0]})`);
   const root = path.resolve(positionals[0]);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${escapeInvisible(positionals[0])} is not a folder`);
-  const dbFile = path.resolve(typeof values.db === 'string' ? values.db : DEFAULT_INDEX_DB);
+  const dbFile = path.resolve(stringArg(values.db) ?? DEFAULT_INDEX_DB);
   const maxBytes = maxBytesArg(values);
   const featuresPerToken = intArg(values.features, 'features', DEFAULT_INDEX_FEATURES, 1, 1000);
   const dbRel = path.relative(root, dbFile).split(path.sep).join('/');
