@@ -19,8 +19,20 @@ export interface TopKEntry {
 
 export interface FeatureHit {
   index: number;
+  /** The raw activation (feature_acts), whatever the order the features are listed in. */
   activation: number;
+  /** activation / the feature's typical activation (its median where it fires, labels.json
+   *  `typical_activation`): how unusual this firing is for the feature. Absent where that is unknown. */
+  unusual?: number;
 }
+
+/**
+ * How a token's features are chosen and listed (docs/engine.md, "Ranking features"):
+ * 'unusual' ranks every active feature by activation / typical activation, dense and positional features
+ * after the others; 'activation' by raw activation. Either way `activation` stays the raw value.
+ */
+export type FeatureOrder = 'unusual' | 'activation';
+export const FEATURE_ORDERS: readonly FeatureOrder[] = ['unusual', 'activation'];
 
 export interface TokenResult extends TokenSpan {
   /** log p(this token | everything before it); null for the document's first token (nothing predicted it). */
@@ -33,7 +45,8 @@ export interface TokenResult extends TokenSpan {
   topk: TopKEntry[];
   /** Entropy (nats) of that next-token distribution. */
   nextEntropy: number;
-  /** Per hook name: top-n dictionary features at this token, descending by activation. */
+  /** Per hook name: the n dictionary features listed at this token, in the order asked for
+   *  (AnalysisOptions.featureOrder): chosen among all the features active there. */
   features: Record<string, FeatureHit[]>;
   /** Per hook name: explained variance of the dictionary's reconstruction of this token's activation. */
   reconstruction: Record<string, number>;
@@ -63,6 +76,8 @@ export interface AnalysisResult {
 export interface AnalysisOptions {
   topK: number;
   featuresPerToken: number;
+  /** Which n of a token's active features are listed, and in what order (default 'unusual'). */
+  featureOrder?: FeatureOrder;
   /** Hook names whose dictionaries are encoded; empty = all dictionaries in the bundle. */
   hooks: string[];
   /** Also return raw hook activations ([tokens, d] row-major per hook) for snapshots. */

@@ -228,6 +228,13 @@ export interface SelectionMessage {
   featureLabels: Record<string, string[]>;
   /** Fraction of tokens each of token.features[hook] fires on (bundle cards), same order; null when unknown. */
   featureDensities: Record<string, (number | null)[]>;
+  /** Whether each of token.features[hook] is positional (fires in a band of window positions), same order.
+   *  Absent when the bundle's labels.json says nothing about it. */
+  featurePositional?: Record<string, boolean[]>;
+  /** Label score (0-1) of each of token.features[hook], same order; null when unknown. */
+  featureScores?: Record<string, (number | null)[]>;
+  /** Whether each label is readable (score >= the bundle's readable_threshold), same order; null when unknown. */
+  featureReadable?: Record<string, (boolean | null)[]>;
 }
 
 export interface CardMessage {

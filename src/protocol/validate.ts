@@ -42,7 +42,8 @@ const sentence = str(LIMITS.message);
 const rangeRule = (v: { start: number; end: number }) => (v.end < v.start ? `token end ${v.end} is before start ${v.start}` : null);
 
 const topKEntry = obj({ id: int(), text, prob });
-const featureHit = obj({ index: int(), activation: num() });
+// unusual: activation / the feature's typical activation (absent when the bundle does not give it).
+const featureHit = obj({ index: int(), activation: num(), unusual: optional(num(0)) });
 
 const tokenResult = refine(
   obj({
@@ -195,12 +196,21 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
       nextToken: nullable(obj({ id: int(), text })),
       featureLabels: record(arr(str(LIMITS.message), LIMITS.features), LIMITS.hooks),
       featureDensities: record(arr(nullable(num(0, 1)), LIMITS.features), LIMITS.hooks),
+      featurePositional: optional(record(arr(bool, LIMITS.features), LIMITS.hooks)),
+      featureScores: optional(record(arr(nullable(num(0, 1)), LIMITS.features), LIMITS.hooks)),
+      featureReadable: optional(record(arr(nullable(bool), LIMITS.features), LIMITS.hooks)),
     }),
     (m: SelectionMessage) => {
-      // The four per-hook records must describe the same hooks, labels and densities aligned with features.
+      // The per-hook records must describe the same hooks, labels, densities (and the optional per-feature
+      // facts) aligned with features.
       const hooks = Object.keys(m.token.features).sort().join('\n');
       if (Object.keys(m.token.reconstruction).sort().join('\n') !== hooks) return 'selection reconstruction hooks differ from features hooks';
-      for (const [name, perHook] of [['featureLabels', m.featureLabels], ['featureDensities', m.featureDensities]] as const) {
+      const aligned: [string, Record<string, unknown[]> | undefined][] = [
+        ['featureLabels', m.featureLabels], ['featureDensities', m.featureDensities],
+        ['featurePositional', m.featurePositional], ['featureScores', m.featureScores], ['featureReadable', m.featureReadable],
+      ];
+      for (const [name, perHook] of aligned) {
+        if (perHook === undefined) continue;
         if (Object.keys(perHook).sort().join('\n') !== hooks) return `selection ${name} hooks differ from features hooks`;
         const misaligned = Object.keys(perHook).find((h) => perHook[h]!.length !== m.token.features[h]!.length);
         if (misaligned) return `selection ${name}["${misaligned.slice(0, 40)}"] is not aligned with its features`;
