@@ -81,11 +81,41 @@ function panelToken(t: TokenResult, hooks: readonly string[]): TokenResult {
   };
 }
 
+/** What the bundle says of a feature beyond its label (the engine's featureFacts); all absent for older bundles. */
+export interface SelectionFeatureFacts {
+  positional?: boolean;
+  /** Label score, 0–1. */
+  score?: number;
+  /** score >= the bundle's readable_threshold. */
+  readable?: boolean;
+}
+
+/** Per hook, one fact of each listed feature, or undefined when no listed feature has it (older bundles). */
+function perFeature<T>(
+  features: SelectionMessage['token']['features'],
+  read: (hook: string, index: number) => T | undefined,
+  fallback: T,
+): Record<string, T[]> | undefined {
+  let known = false;
+  const out: Record<string, T[]> = {};
+  for (const [h, hits] of Object.entries(features)) {
+    out[h] = hits.map((f) => {
+      const v = read(h, f.index);
+      if (v !== undefined) known = true;
+      return v ?? fallback;
+    });
+  }
+  return known ? out : undefined;
+}
+
+const unitOrUndefined = (x: number | undefined) => (x !== undefined && Number.isFinite(x) && x >= 0 && x <= 1 ? x : undefined);
+
 export function buildSelectionMessage(
   src: AnalysisSource,
   index: number,
   labelOf: (hook: string, index: number) => string | undefined,
   densityOf: (hook: string, index: number) => number | undefined = () => undefined,
+  factsOf: (hook: string, index: number) => SelectionFeatureFacts | undefined = () => undefined,
 ): SelectionMessage | undefined {
   const tokens = src.result.tokens;
   const t = tokens[index];
@@ -101,6 +131,9 @@ export function buildSelectionMessage(
       return d !== undefined && Number.isFinite(d) && d >= 0 && d <= 1 ? d : null;
     });
   }
+  const featurePositional = perFeature(token.features, (h, i) => factsOf(h, i)?.positional, false);
+  const featureScores = perFeature<number | null>(token.features, (h, i) => unitOrUndefined(factsOf(h, i)?.score), null);
+  const featureReadable = perFeature<boolean | null>(token.features, (h, i) => factsOf(h, i)?.readable, null);
   const prev = index > 0 ? tokens[index - 1] : undefined;
   const next = tokens[index + 1];
   return {
@@ -113,6 +146,9 @@ export function buildSelectionMessage(
     nextToken: next ? { id: next.id, text: clampText(next.text) } : null,
     featureLabels,
     featureDensities,
+    ...(featurePositional ? { featurePositional } : {}),
+    ...(featureScores ? { featureScores } : {}),
+    ...(featureReadable ? { featureReadable } : {}),
   };
 }
 

@@ -7,13 +7,15 @@
 // passed through as it is), objects are exact (extra keys rejected),
 // numbers are finite (VS Code serialises messages as JSON, so NaN/Infinity could not survive anyway).
 
-import type { FeatureCard, TokenResult, TopKEntry } from '../engine';
+import type { TokenResult, TopKEntry } from '../engine';
+import type { FeatureCard } from './cardMessages';
 import { type HeatmapMode, RANK_BUCKET_BOUNDS } from '../shared/heatmapScale';
 import type { EditFromWebviewMessage, EditToWebviewMessage } from './editMessages';
 import type { ComparisonMessage } from './compareMessages';
 
 export type * from './editMessages';
 export type * from './compareMessages';
+export type * from './cardMessages';
 
 export const PROTOCOL_VERSION = 1;
 
@@ -66,12 +68,9 @@ export interface CompactToken {
   entropy: number | null;
 }
 
-/**
- * A feature card, as the engine returns it (engine.getCard): the bundle's card
- * (cards/<hook>/cards.bin; docs/bundle-format.md), or one computed at load time, which has only
- * label, promoted and suppressed.
- */
-export type { FeatureCard };
+// A feature card (FeatureCard, cardMessages.ts) is the engine's (engine.getCard): the bundle's card
+// (cards/<hook>/cards.bin; docs/bundle-format.md), or one computed at load time, which has only label,
+// promoted and suppressed; cards of newer bundles add label scores, activation-interval examples and more.
 
 /** The engine's per-token result and top-k row, as the selection message carries them. */
 export type { TokenResult, TopKEntry };
@@ -246,6 +245,11 @@ export interface CardMessage {
   card: FeatureCard | null;
   occurrences: FeatureOccurrence[];
   error: string | null;
+  /**
+   * Whether the card's label_score reaches the bundle's readable_threshold (the engine knows the
+   * threshold; below it the label reads as unclear). Absent when unknown (older bundles, no card).
+   */
+  labelReadable?: boolean;
 }
 
 export interface StatusMessage {

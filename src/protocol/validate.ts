@@ -1,10 +1,11 @@
 // Run-time validation of every panel protocol message (messages.ts has the types). Both ends call
 // parseToWebview / parseFromWebview on receipt; what fails is logged and ignored, never thrown.
 import { arr, bool, type Check, int, isPlainObject, literal, nullable, num, obj, optional, record, refine, str } from './check';
-import type { AnalysisMessage, CardMessage, ExplanationMessage, FeatureCard, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
+import type { AnalysisMessage, CardMessage, ExplanationMessage, FromWebviewMessage, SelectionMessage, ToWebviewMessage } from './messages';
 import { EXPLAINED_VARIANCE_FLOOR, LOGPROB_FLOOR } from '../shared/finiteNumbers';
 import { editShapes } from './editShapes';
 import { compareShapes } from './compareShapes';
+import { CARD_LIMITS, cardShape } from './cardShapes';
 
 /** Size limits: a message past them is rejected rather than rendered. */
 export const LIMITS = {
@@ -16,9 +17,9 @@ export const LIMITS = {
   uri: 4_096,
   message: 2_000,
   occurrences: 2_000,
-  cardContexts: 64,
-  contextTokens: 256,
-  histogramBins: 200,
+  cardContexts: CARD_LIMITS.contexts,
+  contextTokens: CARD_LIMITS.contextTokens,
+  histogramBins: CARD_LIMITS.histogramBins,
   lensLayers: 256,
   heads: 4_096,
   attendedPerHead: 32,
@@ -67,30 +68,7 @@ const compactToken = refine(
   rangeRule,
 );
 
-const vocabLogit = obj({ id: int(), text, logit: num() });
-
-const featureCard = refine(
-  obj({
-    index: int(),
-    label: str(LIMITS.message),
-    label_method: optional(str(LIMITS.message)),
-    density: optional(num(0, 1)),
-    max_activation: optional(num()),
-    mean_activation: optional(num()),
-    histogram: optional(obj({ edges: arr(num(), LIMITS.histogramBins + 1), counts: arr(num(0), LIMITS.histogramBins) })),
-    top_contexts: optional(arr(obj({ tokens: arr(text, LIMITS.contextTokens), index: int(), activation: num() }), LIMITS.cardContexts)),
-    promoted: arr(vocabLogit, LIMITS.topK),
-    suppressed: arr(vocabLogit, LIMITS.topK),
-    computed: optional(bool),
-    label_confidence: optional(num(0, 1)),
-  }, { allowExtra: true }), // bundle cards may carry more (e.g. label_confidence); the panel reads only these
-  (c: FeatureCard) => {
-    if (c.histogram && c.histogram.counts.length > 0 && c.histogram.edges.length !== c.histogram.counts.length + 1)
-      return 'card histogram needs one more edge than counts';
-    const bad = c.top_contexts?.find((ctx) => ctx.index >= ctx.tokens.length);
-    return bad ? 'card context index is outside its tokens' : null;
-  },
-);
+const featureCard = cardShape(text);
 
 const featureRef = obj({ hook: hookName, index: int() });
 
@@ -227,6 +205,7 @@ const toWebviewShapes: Record<ToWebviewMessage['type'], Check> = {
       card: nullable(featureCard),
       occurrences: arr(obj({ index: tokenIndex, text, activation: num() }), LIMITS.occurrences),
       error: nullable(sentence),
+      labelReadable: optional(bool),
     }),
     (m: CardMessage) => ((m.card === null) === (m.error === null) ? 'card message needs exactly one of card / error' : null),
   ),

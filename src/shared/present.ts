@@ -99,3 +99,56 @@ export function shortHook(hook: string): string {
   const m = /^blocks\.(\d+)\.(.*)$/.exec(hook);
   return escapeInvisible(m ? `L${m[1]} ${m[2]!.replace(/(^|\.)hook_/g, '$1')}` : hook);
 }
+
+/** A label scoring below this reads as unclear when the bundle names no threshold (labels.json `readable_threshold`). */
+export const DEFAULT_READABLE_THRESHOLD = 0.5;
+
+/** What is known of how well a feature's label describes it (bundles made before label scores have none of it). */
+export interface LabelQuality {
+  /** 0–1: F1 of "the label says it fires" against "the feature fires" on held-out text (card `label_score`). */
+  score?: number | null;
+  /** Whether the score reaches the bundle's labels.json `readable_threshold`, when the engine says (it knows the threshold). */
+  readable?: boolean | null;
+  /** The threshold itself, when known and `readable` is not given (DEFAULT_READABLE_THRESHOLD when absent). */
+  readableThreshold?: number | null;
+  /** Fraction of held-out tokens the feature fires on: a feature that never fires keeps its "dead" label, unscored. */
+  density?: number | null;
+}
+
+/** A label score as shown: two decimals (`0.62`). */
+export function formatScore(score: number): string {
+  return Number.isFinite(score) ? score.toFixed(2) : '?';
+}
+
+/** The score to show for a label, or null when there is none (older bundle, or a feature that never fires). */
+function shownScore(q: LabelQuality): number | null {
+  if (typeof q.score !== 'number' || !Number.isFinite(q.score)) return null;
+  return q.density === 0 ? null : q.score;
+}
+
+/** True when the label's score is below the bundle's readable threshold: the label is a guess, not a description. */
+export function isUnclearLabel(q: LabelQuality): boolean {
+  const score = shownScore(q);
+  if (score === null) return false;
+  if (typeof q.readable === 'boolean') return !q.readable;
+  const threshold = typeof q.readableThreshold === 'number' && Number.isFinite(q.readableThreshold) ? q.readableThreshold : DEFAULT_READABLE_THRESHOLD;
+  return score < threshold;
+}
+
+/**
+ * A feature label with its score, one wording for the hover, the panel and the CLI:
+ * `` `(` in a call (score 0.62) ``; below the readable threshold `unclear (score 0.21) — best guess: …`
+ * so a weak label never sounds certain; the label alone when there is no score; `unlabelled` when
+ * there is no label. Invisible characters are left to the caller (each view escapes its own way).
+ */
+export function labelWithScore(label: string | null | undefined, q: LabelQuality = {}): string {
+  const text = label || 'unlabelled';
+  const score = shownScore(q);
+  if (score === null) return text;
+  return isUnclearLabel(q) ? `unclear (score ${formatScore(score)}) — best guess: ${text}` : `${text} (score ${formatScore(score)})`;
+}
+
+/** A window-position band for people: `positions 0–31`. */
+export function formatPositionBand(band: { from: number; to: number }): string {
+  return band.from === band.to ? `position ${band.from}` : `positions ${band.from}–${band.to}`;
+}

@@ -1,10 +1,13 @@
-// One dictionary feature: label, density, activation histogram, top contexts from the bundle (max
-// token highlighted), promoted / suppressed tokens, and where it fires in this document.
+// One dictionary feature, as a feature dashboard shows it: label with its score (or "unclear"), tags,
+// figures, activation histogram, top contexts and examples across activation intervals from the bundle
+// (firing token highlighted), promoted / suppressed tokens, and where it fires in this document.
 
 import type { AnalysisMessage, CardMessage, FeatureCard, FeatureRef } from '../../src/protocol';
-import { formatNumber, formatProb, shortHook, spokenToken, visibleToken } from '../../src/shared/present';
+import { formatNumber, shortHook, spokenToken, visibleToken } from '../../src/shared/present';
 import { h } from '../dom';
 import type { CardView } from '../state/panelState';
+import { cardLabel, cardStats, cardTags, labelScore } from './cardFacts';
+import { quantileExamples, topContexts } from './cardContexts';
 import { button } from './toolkit';
 
 export interface CardEvents {
@@ -54,18 +57,21 @@ function cardBody(m: CardMessage, highlighted: boolean, readOnly: boolean, analy
   const out: HTMLElement[] = [];
   const c = m.card;
   if (c) {
-    out.push(h('p', { class: 'card-label' }, c.label || 'unlabelled'));
-    const stats: HTMLElement[] = [];
-    if (c.density !== undefined) stats.push(...stat('Density', formatProb(c.density)));
-    if (c.max_activation !== undefined) stats.push(...stat('Max activation', formatNumber(c.max_activation)));
-    if (c.mean_activation !== undefined) stats.push(...stat('Mean activation', formatNumber(c.mean_activation)));
-    if (stats.length) out.push(h('dl', { class: 'stats' }, ...stats));
+    out.push(cardLabel(m, c));
+    const score = labelScore(c);
+    const tags = cardTags(c);
+    const stats = cardStats(c);
+    if (score) out.push(score);
+    if (tags) out.push(tags);
+    if (stats) out.push(stats);
     if (c.label_method) out.push(h('details', { class: 'label-method' }, h('summary', {}, 'How this label was made'), h('p', {}, c.label_method)));
     if (c.computed) out.push(h('p', { class: 'aside' }, 'Computed from the dictionary at load time: this bundle stores no card for it.'));
     if (c.histogram) out.push(histogram(c.histogram));
-    if (c.top_contexts) out.push(contexts(c.top_contexts));
+    if (c.top_contexts) out.push(topContexts(c.top_contexts));
+    const quantiles = quantileExamples(c.quantiles ?? []);
+    if (quantiles) out.push(quantiles);
     if (effect) out.push(directEffect(effect));
-    out.push(h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')));
+    out.push(logits(c));
   }
   out.push(occurrences(m, highlighted, readOnly, ref, analysis, ev));
   return out;
@@ -85,10 +91,6 @@ function directEffect(e: DirectEffect): HTMLElement {
     e.versus !== null ? h('code', { class: 'tok-text' }, visibleToken(e.versus)) : null,
     ` (the prediction after token ${e.position + 1}).`,
   );
-}
-
-function stat(name: string, value: string): HTMLElement[] {
-  return [h('dt', {}, name), h('dd', {}, value)];
 }
 
 function histogram({ edges, counts }: NonNullable<FeatureCard['histogram']>): HTMLElement {
@@ -117,29 +119,13 @@ function histogram({ edges, counts }: NonNullable<FeatureCard['histogram']>): HT
   );
 }
 
-function contexts(topContexts: NonNullable<FeatureCard['top_contexts']>): HTMLElement {
+/** Promoted and suppressed tokens, with what they measure (the direct path, or through later layers). */
+function logits(c: FeatureCard): HTMLElement {
   return h(
     'div',
-    { class: 'contexts' },
-    h('h3', {}, 'Top activating contexts'),
-    topContexts.length === 0
-      ? h('p', { class: 'empty' }, 'No contexts stored.')
-      : h(
-          'ol',
-          { class: 'context-list' },
-          ...topContexts.map((ctx) =>
-            h(
-              'li',
-              { attrs: { 'aria-label': `Activation ${formatNumber(ctx.activation)} on ${spokenToken(ctx.tokens[ctx.index] ?? '')}` } },
-              h('span', { class: 'num' }, formatNumber(ctx.activation)),
-              h(
-                'code',
-                { class: 'context' },
-                ...ctx.tokens.map((t, i) => (i === ctx.index ? h('mark', {}, visibleToken(t)) : h('span', {}, visibleToken(t)))),
-              ),
-            ),
-          ),
-        ),
+    { class: 'logits-block' },
+    c.logit_note ? h('p', { class: 'aside logit-note' }, c.logit_note) : null,
+    h('div', { class: 'logits' }, logitList('Promotes', c.promoted, 'pos'), logitList('Suppresses', c.suppressed, 'neg')),
   );
 }
 

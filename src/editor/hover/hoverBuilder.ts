@@ -5,7 +5,7 @@ import { COMMANDS } from '../../shared/commands';
 import type { LensSummary } from '../../shared/lensSummary';
 import { lensLine } from './hoverLens';
 import { densePercent } from '../../shared/featureDensity';
-import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, surprisalBits, visibleToken } from '../../shared/present';
+import { displayRank, escapeInvisible, formatBits, formatNumber, formatProb, labelWithScore, surprisalBits, visibleToken } from '../../shared/present';
 
 /** The only commands hover links may run (MarkdownString.isTrusted.enabledCommands). */
 export const HOVER_COMMANDS: readonly string[] = [COMMANDS.openInspector, COMMANDS.highlightFeature, COMMANDS.explainPrediction, COMMANDS.findFeatureInWorkspace, COMMANDS.editFeature, COMMANDS.clearEdits];
@@ -27,6 +27,8 @@ export interface HoverInput {
   labelOf: (hook: string, index: number) => string | undefined;
   /** Fraction of tokens a feature fires on (bundle cards); undefined when unknown. */
   densityOf?: (hook: string, index: number) => number | undefined;
+  /** What the bundle says of a feature beyond its label (engine featureFacts); undefined for older bundles. */
+  factsOf?: (hook: string, index: number) => HoverFeatureFacts | undefined;
   /** Hooks to show; empty = all in the result. */
   hooks: readonly string[];
   maxFeatures: number;
@@ -38,6 +40,17 @@ export interface HoverInput {
   lens?: LensSummary;
   /** Feature edits are active on the document (their result for this very version, if computed). */
   edited?: HoverEdited;
+}
+
+/** The part of the engine's per-feature facts the hover shows (all optional: older bundles have none). */
+export interface HoverFeatureFacts {
+  /** Label score, 0–1 (F1 on held-out text). */
+  score?: number;
+  /** score >= the bundle's readable_threshold. */
+  readable?: boolean;
+  /** Fires in a band of window positions rather than on what the text says. */
+  positional?: boolean;
+  density?: number;
 }
 
 const BAR_WIDTH = 10;
@@ -105,6 +118,34 @@ function distributionLines(rows: readonly { text: string; prob: number; id: numb
   });
 }
 
+/**
+ * The token's features over the shown hooks, in the engine's order (it ranks them: most unusual first,
+ * dense and positional ones after, or by activation, as the user chose): each hook's list is kept as
+ * it is and the hooks are interleaved, so the hover's first rows are every hook's first features.
+ */
+function listedFeatures(hooks: readonly string[], token: TokenResult): { hook: string; index: number; activation: number }[] {
+  const lists = hooks.map((hook) => (token.features[hook] ?? []).map((f) => ({ hook, index: f.index, activation: f.activation })));
+  const out: { hook: string; index: number; activation: number }[] = [];
+  for (let rank = 0; lists.some((l) => rank < l.length); rank++) for (const l of lists) if (rank < l.length) out.push(l[rank]!);
+  return out;
+}
+
+/** One feature row: bar, activation, index, label with its score (or "unclear"), dense / positional tags, links. */
+function featureLine(input: HoverInput, f: { hook: string; index: number; activation: number }, maxAct: number, offset: number): string {
+  const { uri } = input;
+  const label = input.labelOf(f.hook, f.index);
+  const facts = input.factsOf?.(f.hook, f.index);
+  const density = input.densityOf?.(f.hook, f.index) ?? facts?.density;
+  const name = label ? escapeMarkdown(escapeInvisible(labelWithScore(label, { score: facts?.score, readable: facts?.readable, density }))) : '*(no label)*';
+  const percent = densePercent(density);
+  const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
+  const positional = facts?.positional === true ? ' · *positional: fires at certain positions of the window*' : '';
+  const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
+  const find = commandUri(COMMANDS.findFeatureInWorkspace, [{ hook: f.hook, index: f.index }]);
+  const edit = commandUri(COMMANDS.editFeature, [{ uri, hook: f.hook, index: f.index, offset }]);
+  return `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense}${positional} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document") · [find in workspace](${find} "Find this feature in the workspace") · [edit…](${edit} "Ablate, scale or clamp this feature and see the text's log-probabilities change")`;
+}
+
 /** The hover markdown for token `index` of a finished analysis. */
 export function buildHoverMarkdown(input: HoverInput): string {
   const { result, index, uri } = input;
@@ -134,24 +175,11 @@ export function buildHoverMarkdown(input: HoverInput): string {
   }
 
   const hooks = input.hooks.length > 0 ? result.hooks.filter((h) => input.hooks.includes(h)) : result.hooks;
-  const features = hooks.flatMap((hook) => (token.features[hook] ?? []).map((f) => ({ hook, ...f })));
-  features.sort((a, b) => b.activation - a.activation);
-  const shown = features.slice(0, Math.max(0, input.maxFeatures));
+  const shown = listedFeatures(hooks, token).slice(0, Math.max(0, input.maxFeatures));
   if (shown.length > 0) {
-    const maxAct = shown[0]!.activation > 0 ? shown[0]!.activation : 1;
+    const maxAct = Math.max(...shown.map((f) => f.activation));
     out.push('**Top features**', '');
-    for (const f of shown) {
-      const label = input.labelOf(f.hook, f.index);
-      const name = label ? escapeMarkdown(escapeInvisible(label)) : '*(no label)*';
-      const percent = densePercent(input.densityOf?.(f.hook, f.index));
-      const dense = percent !== undefined ? ` · *dense: fires on ${percent}% of tokens*` : '';
-      const link = commandUri(COMMANDS.highlightFeature, [{ uri, hook: f.hook, index: f.index }]);
-      const find = commandUri(COMMANDS.findFeatureInWorkspace, [{ hook: f.hook, index: f.index }]);
-      const edit = commandUri(COMMANDS.editFeature, [{ uri, hook: f.hook, index: f.index, offset: token.start }]);
-      out.push(
-        `- ${codeSpan(bar(f.activation / maxAct))} ${formatNumber(f.activation)} **#${f.index}** ${name}${dense} · ${codeSpan(escapeInvisible(f.hook))} · [highlight](${link} "Highlight this feature in the document") · [find in workspace](${find} "Find this feature in the workspace") · [edit…](${edit} "Ablate, scale or clamp this feature and see the text's log-probabilities change")`,
-      );
-    }
+    for (const f of shown) out.push(featureLine(input, f, maxAct > 0 ? maxAct : 1, token.start));
     out.push('');
   }
 

@@ -4,7 +4,7 @@ import type { Settings } from '../../settings';
 import type { LensSummary } from '../../shared/lensSummary';
 import type { AnalysisStore } from '../document/analysisStore';
 import { key } from '../document/documentKey';
-import { buildHoverMarkdown, HOVER_COMMANDS, type HoverEdited } from './hoverBuilder';
+import { buildHoverMarkdown, HOVER_COMMANDS, type HoverEdited, type HoverFeatureFacts } from './hoverBuilder';
 import { tokenIndexAtOffset } from '../document/tokenLookup';
 
 export class AnalysisHoverProvider implements vscode.HoverProvider {
@@ -17,6 +17,8 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
     private readonly lensOf: (docKey: string, version: number, index: number) => LensSummary | undefined = () => undefined,
     /** The token's edited numbers while feature edits are active (only a result for this very version and edit list). */
     private readonly editedOf: (docKey: string, version: number, index: number) => HoverEdited | undefined = () => undefined,
+    /** Label score, readability and positional flag of a feature (the engine's featureFacts); undefined for older bundles. */
+    private readonly factsOf: (hook: string, index: number) => HoverFeatureFacts | undefined = () => undefined,
   ) {}
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -35,6 +37,7 @@ export class AnalysisHoverProvider implements vscode.HoverProvider {
       uri: document.uri.toString(),
       labelOf: this.labelOf,
       densityOf: this.densityOf,
+      factsOf: this.factsOf,
       hooks: settings.hooks,
       maxFeatures: settings.featuresPerToken,
       // A hover has little room: the first few rows here, all top-k in the inspector.
