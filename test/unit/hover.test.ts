@@ -86,6 +86,38 @@ describe('hover builder', () => {
     expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 5 })).not.toContain('dense');
   });
 
+  it("shows each label's score, calls a label below the readable threshold unclear, and tags positional features", () => {
+    const result = fakeAnalysis('a b');
+    const [hook] = result.hooks;
+    const [top] = result.tokens[1]!.features[hook!]!;
+    const facts = (_h: string, i: number) => (i === top!.index ? { score: 0.21, readable: false, positional: true } : { score: 0.62, readable: true });
+    const lines = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, factsOf: facts, hooks: [], maxFeatures: 5 }).split('\n');
+    const row = (i: number) => lines.find((l) => l.includes(`**#${i}**`))!;
+    expect(row(top!.index)).toContain(`unclear \\(score 0\\.21\\) — best guess\\: label ${top!.index} · *positional: fires at certain positions of the window* · `);
+    // Feature 99 has no label: no score is invented for it.
+    expect(row(99)).toContain('*(no label)*');
+    expect(row(99)).not.toContain('score');
+    const readable = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf: () => 'calls', factsOf: () => ({ score: 0.62, readable: true }), hooks: [], maxFeatures: 5 });
+    expect(readable).toContain('calls \\(score 0\\.62\\)');
+    expect(readable).not.toContain('unclear');
+    expect(readable).not.toContain('positional');
+    // Older bundles: no facts, labels as they were.
+    expect(buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 5 })).not.toMatch(/score|unclear|positional/);
+  });
+
+  it("keeps the engine's order of each hook's features (no re-sort by activation) and interleaves the hooks", () => {
+    const result = fakeAnalysis('a b', 'fake-model', ['h.a', 'h.b']);
+    result.tokens[1]!.features = {
+      'h.a': [{ index: 1, activation: 0.5 }, { index: 2, activation: 9 }, { index: 3, activation: 4 }],
+      'h.b': [{ index: 7, activation: 2 }],
+    };
+    const md = buildHoverMarkdown({ result, index: 1, uri: 'u', labelOf, hooks: [], maxFeatures: 3 });
+    const order = [...md.matchAll(/\*\*#(\d+)\*\* label/g)].map((m) => Number(m[1]));
+    expect(order).toEqual([1, 7, 2]);
+    // Bars are scaled to the largest activation shown, wherever it is listed.
+    expect(md).toContain(`\`${bar(1)}\` 9.00 **#2**`);
+  });
+
   it('links only to our own commands, with JSON arguments', () => {
     const { md } = hoverFor('a b c', 1);
     const links = [...md.matchAll(/\(command:([\w.]+)\?([^ )]+)/g)];

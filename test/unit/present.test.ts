@@ -2,9 +2,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_READABLE_THRESHOLD,
   displayRank,
   escapeInvisible,
   formatBits,
+  formatPositionBand,
+  formatScore,
+  isUnclearLabel,
+  labelWithScore,
   formatNumber,
   formatProb,
   natsToBits,
@@ -143,5 +148,56 @@ describe('shortHook', () => {
   it('keeps other names, escaping what would not show', () => {
     expect(shortHook('embed')).toBe('embed');
     expect(shortHook('blocks.0.\u202ehook_x')).toBe('L0 \\u{202E}hook_x');
+  });
+});
+
+describe('labelWithScore: one wording for a label and how well it describes its feature', () => {
+  it('adds the score to a readable label', () => {
+    expect(labelWithScore('`(` in a call', { score: 0.62 })).toBe('`(` in a call (score 0.62)');
+    expect(labelWithScore('x', { score: 0.5 })).toBe('x (score 0.50)'); // the threshold itself is readable
+    expect(labelWithScore('x', { score: 1 })).toBe('x (score 1.00)');
+  });
+
+  it('calls a label below the readable threshold unclear, with its score and the label as a best guess', () => {
+    expect(labelWithScore('`self` in a call', { score: 0.21 })).toBe('unclear (score 0.21) — best guess: `self` in a call');
+    expect(labelWithScore('x', { score: 0.499 })).toBe('unclear (score 0.50) — best guess: x');
+    expect(isUnclearLabel({ score: 0.21 })).toBe(true);
+    expect(isUnclearLabel({ score: DEFAULT_READABLE_THRESHOLD })).toBe(false);
+  });
+
+  it("follows the bundle's threshold, and the engine's verdict over any threshold", () => {
+    expect(labelWithScore('x', { score: 0.6, readableThreshold: 0.7 })).toBe('unclear (score 0.60) — best guess: x');
+    expect(labelWithScore('x', { score: 0.3, readableThreshold: 0.25 })).toBe('x (score 0.30)');
+    expect(labelWithScore('x', { score: 0.3, readable: true })).toBe('x (score 0.30)');
+    expect(labelWithScore('x', { score: 0.9, readable: false })).toBe('unclear (score 0.90) — best guess: x');
+    // An unusable threshold falls back to the default.
+    expect(labelWithScore('x', { score: 0.4, readableThreshold: Number.NaN })).toBe('unclear (score 0.40) — best guess: x');
+  });
+
+  it('leaves labels of older bundles as they are (no score), and a feature that never fires unscored', () => {
+    expect(labelWithScore('x')).toBe('x');
+    expect(labelWithScore('x', { score: null, readable: false })).toBe('x');
+    expect(labelWithScore('x', { score: Number.NaN })).toBe('x');
+    expect(labelWithScore('dead (never fired on held-out text)', { score: 0, density: 0 })).toBe('dead (never fired on held-out text)');
+    expect(isUnclearLabel({ score: 0, density: 0 })).toBe(false);
+  });
+
+  it('says unlabelled when there is no label, and never prints "undefined"', () => {
+    expect(labelWithScore(undefined)).toBe('unlabelled');
+    expect(labelWithScore('', { score: 0.8 })).toBe('unlabelled (score 0.80)');
+    fc.assert(
+      fc.property(fc.option(fc.string()), fc.option(fc.double()), fc.option(fc.boolean()), fc.option(fc.double()), (label, score, readable, threshold) => {
+        const text = labelWithScore(label, { score, readable, readableThreshold: threshold });
+        if (label) expect(text).toContain(label);
+        expect(label ? text.replace(label, '') : text).not.toMatch(/undefined|null|NaN/);
+      }),
+    );
+  });
+
+  it('formats scores and position bands', () => {
+    expect(formatScore(0.621)).toBe('0.62');
+    expect(formatScore(Number.POSITIVE_INFINITY)).toBe('?');
+    expect(formatPositionBand({ from: 0, to: 32 })).toBe('positions 0–32');
+    expect(formatPositionBand({ from: 5, to: 5 })).toBe('position 5');
   });
 });

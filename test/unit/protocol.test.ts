@@ -5,6 +5,7 @@ import {
   tokenWindow,
   toCompactToken,
   type SelectionMessage,
+  type ToWebviewMessage,
 } from '../../src/protocol';
 import { rankBucket } from '../../src/shared/heatmapScale';
 import { validFromWebview, validToWebview } from './protocolSamples';
@@ -66,6 +67,52 @@ describe('protocol validation', () => {
     const { featureDensities: _, ...without } = selection;
     expect(parseToWebview(without).ok).toBe(false);
     expect(parseToWebview({ ...selection, featureLabels: { [hook]: [] } })).toMatchObject({ ok: false, reason: expect.stringContaining('featureLabels') });
+  });
+
+  it("accepts scored-label cards and older cards alike, and checks every new card field's type and bounds", () => {
+    const scored = clone(validToWebview.find((m) => m.type === 'card' && m.requestId === 'c4')!) as Extract<ToWebviewMessage, { type: 'card' }>;
+    expect(parseToWebview(scored)).toMatchObject({ ok: true });
+    const older = clone(validToWebview.find((m) => m.type === 'card' && m.requestId === 'c1')!);
+    expect(parseToWebview(older)).toMatchObject({ ok: true });
+    const withCard = (patch: Record<string, unknown>) => ({ ...scored, card: { ...scored.card, ...patch } });
+    const quantile = scored.card!.quantiles![0]!;
+    const bad: [string, Record<string, unknown>][] = [
+      ['label_score', { label_score: 1.5 }],
+      ['label_score', { label_score: Number.NaN }],
+      ['label_precision', { label_precision: -0.1 }],
+      ['label_recall', { label_recall: '0.5' }],
+      ['label_kind', { label_kind: 3 }],
+      ['label_kind', { label_kind: 'k'.repeat(201) }],
+      ['positional', { positional: 'yes' }],
+      ['position_peak', { position_peak: { from: 0, to: 32 } }],
+      ['position_peak', { position_peak: { from: 0, to: 32, share: 2 } }],
+      ['before it starts', { position_peak: { from: 40, to: 32, share: 0.5 } }],
+      ['typical_activation', { typical_activation: Number.POSITIVE_INFINITY }],
+      ['quantiles', { quantiles: {} }],
+      ['quantiles', { quantiles: Array.from({ length: 17 }, () => quantile) }],
+      ['quantiles[0].contexts', { quantiles: [{ ...quantile, contexts: Array.from({ length: 33 }, () => quantile.contexts[0]) }] }],
+      ['quantiles[0].share', { quantiles: [{ ...quantile, share: 1.2 }] }],
+      ['before it starts', { quantiles: [{ ...quantile, from: 3, to: 1 }] }],
+      ['outside its tokens', { quantiles: [{ ...quantile, contexts: [{ tokens: ['a'], index: 1, activation: 1 }] }] }],
+      ['unexpected field', { quantiles: [{ ...quantile, extra: 1 }] }],
+      ['outside its tokens', { top_contexts: [{ tokens: ['a', 'b'], index: 2, activation: 1 }] }],
+      ['logit_path', { logit_path: null }],
+      ['logit_note', { logit_note: 'n'.repeat(2001) }],
+    ];
+    for (const [where, patch] of bad) expect(parseToWebview(withCard(patch)), JSON.stringify(patch).slice(0, 80)).toMatchObject({ ok: false, reason: expect.stringContaining(where) });
+    expect(parseToWebview({ ...scored, labelReadable: 'yes' })).toMatchObject({ ok: false, reason: expect.stringContaining('labelReadable') });
+    const { labelReadable: _, ...unknownReadability } = scored;
+    expect(parseToWebview(unknownReadability).ok).toBe(true);
+  });
+
+  it('a selection\'s positional flags, label scores and readability line up with its features', () => {
+    const selection = clone(validToWebview.find((m) => m.type === 'selection' && m.featureScores !== undefined)!) as SelectionMessage;
+    const hook = Object.keys(selection.token.features)[0]!;
+    expect(parseToWebview(selection).ok).toBe(true);
+    expect(parseToWebview({ ...selection, featureScores: { [hook]: [0.5] } })).toMatchObject({ ok: false, reason: expect.stringContaining('featureScores') });
+    expect(parseToWebview({ ...selection, featureScores: { [hook]: [1.5, null] } }).ok).toBe(false);
+    expect(parseToWebview({ ...selection, featurePositional: { [hook]: [true, null] } }).ok).toBe(false);
+    expect(parseToWebview({ ...selection, featureReadable: { other: [true, false] } }).ok).toBe(false);
   });
 
   it('reports the requestId of a malformed reply so its waiter can be failed', () => {

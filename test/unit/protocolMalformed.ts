@@ -2,7 +2,7 @@
 // undefined, a deleted field, an unknown key) plus arbitrary values. Used by the unit fuzz tests and
 // by the browser tests, which post them into the real panel.
 import fc from 'fast-check';
-import { OPTIONAL_CARD_FIELDS } from './protocolSamples';
+import { OPTIONAL_CARD_FIELDS, OPTIONAL_MESSAGE_FIELDS } from './protocolSamples';
 
 type Path = (string | number)[];
 
@@ -40,7 +40,8 @@ function mutate(message: object, path: Path, kind: number): unknown {
   for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
   const last = path[path.length - 1]!;
   const poisons = [wrongTypeFor(parent[last]), Number.NaN, Number.POSITIVE_INFINITY, undefined, POISON];
-  const optionalField = path.length === 2 && path[0] === 'card' && OPTIONAL_CARD_FIELDS.includes(String(last));
+  const optionalField =
+    (path.length === 2 && path[0] === 'card' && OPTIONAL_CARD_FIELDS.includes(String(last))) || (path.length === 1 && OPTIONAL_MESSAGE_FIELDS.includes(String(last)));
   if (kind === poisons.length && !Array.isArray(parent) && !optionalField) delete parent[last];
   else parent[last] = poisons[kind % poisons.length];
   return copy;

@@ -63,6 +63,33 @@ export const validToWebview: ToWebviewMessage[] = [
     featureDensities: { 'blocks.0.hook_resid_post': [0.004] },
   },
   {
+    // A bundle whose labels.json scores its labels: per-feature positional flags, label scores, readability.
+    type: 'selection',
+    docUri: 'file:///w/a.py',
+    version: 3,
+    index: 0,
+    token: {
+      id: 277,
+      text: 'f',
+      start: 0,
+      end: 1,
+      logprob: null,
+      rank: null,
+      entropy: null,
+      topk: [{ id: 8, text: '(', prob: 0.6 }],
+      nextEntropy: 1.2,
+      features: { 'blocks.0.hook_resid_post': [{ index: 12, activation: 4.5, unusual: 2.4 }, { index: 3, activation: 9 }] },
+      reconstruction: { 'blocks.0.hook_resid_post': 0.93 },
+    },
+    predictedBy: null,
+    nextToken: null,
+    featureLabels: { 'blocks.0.hook_resid_post': ['function names', 'start of a window'] },
+    featureDensities: { 'blocks.0.hook_resid_post': [0.004, 0.2] },
+    featurePositional: { 'blocks.0.hook_resid_post': [false, true] },
+    featureScores: { 'blocks.0.hook_resid_post': [0.62, null] },
+    featureReadable: { 'blocks.0.hook_resid_post': [true, null] },
+  },
+  {
     type: 'card',
     requestId: 'c1',
     hook: 'blocks.0.hook_resid_post',
@@ -83,6 +110,42 @@ export const validToWebview: ToWebviewMessage[] = [
     } as never,
     occurrences: [{ index: 1, text: ' f', activation: 4.5 }],
     error: null,
+  },
+  {
+    // A card of a bundle that scores its labels (issue 14): every new field, and the engine's verdict on the score.
+    type: 'card',
+    requestId: 'c4',
+    hook: 'blocks.1.hook_resid_post',
+    index: 17,
+    card: {
+      index: 17,
+      label: '`(` in a call',
+      label_method: 'token and syntax explanations, scored on held-out text',
+      label_score: 0.62,
+      label_precision: 0.71,
+      label_recall: 0.55,
+      label_kind: 'token+syntax',
+      label_confidence: 0.62,
+      density: 0.0123,
+      positional: true,
+      position_peak: { from: 0, to: 32, share: 0.81 },
+      typical_activation: 1.84,
+      max_activation: 7.1,
+      mean_activation: 2,
+      histogram: { edges: [0, 3.55, 7.1], counts: [40, 2] },
+      top_contexts: [{ tokens: ['print', '(', 'x', ')'], index: 1, activation: 7.1 }],
+      quantiles: [
+        { from: 0, to: 1.2, share: 0.41, contexts: [{ tokens: ['f', '('], index: 1, activation: 0.9 }] },
+        { from: 5.5, to: 7.1, share: 0.05, contexts: [] },
+      ],
+      promoted: [{ id: 11, text: '(', logit: 0.81 }],
+      suppressed: [{ id: 9, text: 'x', logit: -0.5 }],
+      logit_path: 'direct',
+      logit_note: 'Direct effect on the logits: W_dec @ W_U (the last layer: nothing after it).',
+    },
+    occurrences: [],
+    error: null,
+    labelReadable: true,
   },
   { type: 'card', requestId: 'c2', hook: 'h', index: 3, card: null, occurrences: [], error: 'This bundle has no feature cards.' },
   {
@@ -205,7 +268,13 @@ validToWebview.push(
 );
 
 /** Fields that may be absent (engine FeatureCard), so deleting them is no malformation. */
-export const OPTIONAL_CARD_FIELDS = ['label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed', 'label_confidence'];
+export const OPTIONAL_CARD_FIELDS = [
+  'label_method', 'density', 'max_activation', 'mean_activation', 'histogram', 'top_contexts', 'computed', 'label_confidence',
+  'label_score', 'label_precision', 'label_recall', 'label_kind', 'positional', 'position_peak', 'typical_activation', 'quantiles', 'logit_path', 'logit_note',
+];
+
+/** Optional fields of the protocol's own messages (a newer host may send them, an older one does not). */
+export const OPTIONAL_MESSAGE_FIELDS = ['labelReadable', 'featurePositional', 'featureScores', 'featureReadable'];
 
 export const validFromWebview: FromWebviewMessage[] = [
   { type: 'ready', protocol: 1 },
