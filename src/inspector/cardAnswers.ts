@@ -7,8 +7,11 @@ import { describeError } from '../editor/model/modelHost';
 import type { Result } from '../engine';
 import { PendingRequests, type PendingRequestsOptions } from '../shared/pendingRequests';
 
-/** What a card reply carries besides its request: the card, or why there is none. */
-export type CardAnswer = { card: unknown; error: null } | { card: null; error: string };
+/**
+ * What a card reply carries besides its request: the card, or why there is none. `labelReadable`: the
+ * engine's verdict on the card's label score against its dictionary's readable threshold, when it has one.
+ */
+export type CardAnswer = { card: unknown; error: null; labelReadable?: boolean } | { card: null; error: string };
 
 export interface CardEngineAccess {
   /** The loaded engine, if any, without starting a load. */
@@ -62,6 +65,8 @@ export class CardAnswers {
     const engine = loaded ? { ok: true as const, value: loaded } : await this.engines.load();
     if (!engine.ok) return { card: null, error: describeError(engine.error) };
     const card = await engine.value.getCard(hook, index);
-    return card.ok ? { card: card.value, error: null } : { card: null, error: describeError(card.error) };
+    if (!card.ok) return { card: null, error: describeError(card.error) };
+    const readable = engine.value.featureFacts?.(hook, index)?.readable;
+    return readable === undefined ? { card: card.value, error: null } : { card: card.value, error: null, labelReadable: readable };
   }
 }

@@ -307,7 +307,7 @@ export class InspectorViewProvider implements vscode.WebviewViewProvider, vscode
     }
     const msg = this.snapshot
       ? buildSelectionMessage(source, index, () => undefined)
-      : buildSelectionMessage(source, index, this.deps.labelOf, this.deps.densityOf);
+      : buildSelectionMessage(source, index, this.deps.labelOf, this.deps.densityOf, (hook, i) => this.deps.model.loaded?.featureFacts?.(hook, i));
     if (!msg) return;
     if (index !== this.selectedIndex) this.explain.clearAttention();
     this.selectedIndex = index;

@@ -99,7 +99,8 @@ export class PanelRequests implements vscode.Disposable {
     const source = this.host.source();
     const occurrences = source ? featureOccurrences(source.result, hook, index) : [];
     const answer = await this.cards.answer(hook, index, this.host.snapshotModelId());
-    this.host.post({ type: 'card', requestId, hook, index, card: answer.card as never, occurrences, error: answer.error });
+    const readable = answer.card !== null && answer.labelReadable !== undefined ? { labelReadable: answer.labelReadable } : {};
+    this.host.post({ type: 'card', requestId, hook, index, card: answer.card as never, occurrences, error: answer.error, ...readable });
   }
 
   /** Moves the editor's cursor to token `index` and scrolls it into view (a snapshot: selects it only). */

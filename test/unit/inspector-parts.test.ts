@@ -204,6 +204,14 @@ describe('card answers', () => {
     expect(cards.waiting).toBe(0);
   });
 
+  it("passes on the engine's verdict on the card's label score, when it has one", async () => {
+    const engine = new FakeEngine();
+    const facts = (_h: string, k: number) => (k === 4 ? { label: 'x', score: 0.21, readable: false, rankedAfter: false } : { label: 'y', rankedAfter: false });
+    const cards = new CardAnswers({ loaded: () => Object.assign(engine, { featureFacts: facts }), load: () => expect.unreachable() });
+    expect(await cards.answer(hook, 4)).toMatchObject({ error: null, card: { index: 4 }, labelReadable: false });
+    expect(await cards.answer(hook, 5)).not.toHaveProperty('labelReadable');
+  });
+
   it('passes on engine and load errors as sentences', async () => {
     const engine = new FakeEngine();
     engine.getCard = async () => ({ ok: false, error: { kind: 'bad-input', message: 'no such feature', file: 'cards/x.json' } });

@@ -71,6 +71,22 @@ describe('panel messages', () => {
     expect(buildSelectionMessage(src, i, () => undefined)!.featureDensities[hook]!.every((d) => d === null)).toBe(true);
   });
 
+  it("selection carries each listed feature's positional flag, label score and readability when the bundle has them", () => {
+    const hook = 'blocks.0.hook_resid_post';
+    const i = result.tokens.findIndex((t) => (t.features[hook]?.length ?? 0) >= 2);
+    const [a, b] = result.tokens[i]!.features[hook]!;
+    const facts = (_h: string, k: number) => (k === a!.index ? { positional: true, score: 0.21, readable: false } : k === b!.index ? { score: Number.NaN } : undefined);
+    const s = buildSelectionMessage(src, i, () => 'x', () => undefined, facts)!;
+    expect(s.featurePositional![hook]!.slice(0, 2)).toEqual([true, false]);
+    expect(s.featureScores![hook]!.slice(0, 2)).toEqual([0.21, null]);
+    expect(s.featureReadable![hook]!.slice(0, 2)).toEqual([false, null]);
+    expect(parseToWebview(s)).toMatchObject({ ok: true });
+    // An older bundle: none of the three is sent.
+    const older = buildSelectionMessage(src, i, () => 'x', () => undefined, () => undefined)!;
+    expect([older.featurePositional, older.featureScores, older.featureReadable]).toEqual([undefined, undefined, undefined]);
+    expect(parseToWebview(older)).toMatchObject({ ok: true });
+  });
+
   it('windows long documents around the cursor', () => {
     const long = fakeAnalysis('x '.repeat(6000));
     const msg = buildAnalysisMessage({ ...src, result: long }, 9000, 1000);
