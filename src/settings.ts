@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from './shared/limits';
 import type { HeatmapMode } from './shared/heatmapScale';
+import type { FeatureOrder } from './engine';
 
 export const SECTION = 'activationInspector';
 
@@ -17,6 +18,9 @@ export interface Settings {
   readonly enabledLanguages: readonly string[];
   readonly topK: number;
   readonly featuresPerToken: number;
+  /** Which of a token's active features are listed, and in what order: 'unusual' (activation over the
+   *  feature's typical activation; dense and positional features after the others) or 'activation'. */
+  readonly featureOrder: FeatureOrder;
   /** Hook names shown; empty = every dictionary in the bundle. */
   readonly hooks: readonly string[];
   readonly heatmapMode: HeatmapMode;
@@ -33,6 +37,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   enabledLanguages: Object.freeze(['*']) as readonly string[],
   topK: 10,
   featuresPerToken: 5,
+  featureOrder: 'unusual' as FeatureOrder,
   hooks: Object.freeze([]) as readonly string[],
   heatmapMode: 'rank' as HeatmapMode,
   maxDocumentSize: DEFAULT_MAX_DOCUMENT_BYTES,
@@ -67,12 +72,14 @@ export function readSettings(get: ConfigGetter): Settings {
   const d = DEFAULT_SETTINGS;
   const modelPath = get('modelPath');
   const mode = get('heatmap.mode');
+  const order = get('featureOrder');
   return Object.freeze({
     modelPath: typeof modelPath === 'string' ? modelPath.trim() : d.modelPath,
     knownModels: stringList(get('knownModels'), d.knownModels),
     enabledLanguages: stringList(get('enabledLanguages'), d.enabledLanguages),
     topK: integerIn(get('topK'), LIMITS.topK, d.topK),
     featuresPerToken: integerIn(get('featuresPerToken'), LIMITS.featuresPerToken, d.featuresPerToken),
+    featureOrder: order === 'unusual' || order === 'activation' ? order : d.featureOrder,
     hooks: stringList(get('hooks'), d.hooks),
     heatmapMode: mode === 'rank' || mode === 'surprisal' ? mode : d.heatmapMode,
     maxDocumentSize: integerIn(get('maxDocumentSize'), LIMITS.maxDocumentSize, d.maxDocumentSize),
@@ -83,7 +90,7 @@ export function readSettings(get: ConfigGetter): Settings {
 
 /** Whether the analysis (as opposed to only the views) depends on what changed between a and b. */
 export function analysisSettingsChanged(a: Settings, b: Settings): boolean {
-  return a.topK !== b.topK || a.featuresPerToken !== b.featuresPerToken || a.hooks.join('\n') !== b.hooks.join('\n');
+  return a.topK !== b.topK || a.featuresPerToken !== b.featuresPerToken || a.featureOrder !== b.featureOrder || a.hooks.join('\n') !== b.hooks.join('\n');
 }
 
 /**

@@ -16,6 +16,10 @@
  * tokenAtOffset(r.value, offset)                       // hover: binary search offset -> TokenResult
  * engine.featureLabel(hook, index)                     // label from cards, or '' when the bundle has none
  * engine.featureDensity(hook, index)                   // fraction of card tokens it fires on, or undefined
+ * engine.featureFacts(hook, index)                     // FeatureFacts: label, density, positional, score,
+ *                                                      // readable, typicalActivation, rankedAfter (labels.json)
+ * // options.featureOrder 'unusual' (default) | 'activation': which of a token's active features are listed
+ * // and in what order; each FeatureHit keeps its raw activation (and `unusual`: activation / typical)
  * await engine.getCard(hook, index)                    // Result<FeatureCard>: the bundle's card, or one
  *                                                      // computed at load (promoted/suppressed tokens)
  * await engine.explain(docUri, text, { offset }, { target?, versus?, topK? }, abortSignal)
@@ -46,7 +50,7 @@
  * - Caches are bounded (LRU over documents within a byte budget).
  */
 export { Engine, tokenAtOffset } from './analysis';
-export type { AnalysisStats, AnalyzeProgress, DictionaryInfo, EngineInfo, EngineOpenOptions, FeatureCard, PartialAnalysis, TokenLogit } from './analysis';
+export type { AnalysisStats, AnalyzeProgress, DictionaryInfo, EngineInfo, EngineOpenOptions, FeatureCard, FeatureFacts, PartialAnalysis, TokenLogit } from './analysis';
 export * from './types';
 
 // Why this prediction (docs/engine.md, "Explaining one prediction").

@@ -64,8 +64,21 @@ function weights(dIn: number, dSae: number, jumprelu: boolean): Uint8Array {
   return writeSafetensors(t);
 }
 
-/** Cards in the current layout (cards.bin: one raw-deflate blob per card) or the older cards.jsonl. */
-function cards(dSae: number, format: 'bin' | 'jsonl'): { labels: string; blobs: Buffer; offsets: Buffer } {
+/**
+ * labels.json's per-feature arrays of the synthetic bundle's first dictionary (issue 14): feature i has
+ * density 0.01·i (10 and up are dense), every fifth is positional, feature 1 is dead on held-out text
+ * (typical activation 0), and the others' typical activation grows with i.
+ */
+export const SYN_LABEL_FACTS = {
+  readable_threshold: 0.5,
+  score: (i: number) => i / 16,
+  positional: (i: number) => i % 5 === 0,
+  typical_activation: (i: number) => (i === 1 ? 0 : 0.5 + 0.25 * i),
+};
+
+/** Cards in the current layout (cards.bin: one raw-deflate blob per card) or the older cards.jsonl; with
+ *  `oldLabels`, labels.json as bundles made before issue 14 had it (labels and density only). */
+function cards(dSae: number, format: 'bin' | 'jsonl', oldLabels = false): { labels: string; blobs: Buffer; offsets: Buffer } {
   const blobs = Array.from({ length: dSae }, (_, i) => {
     const json = JSON.stringify({ index: i, label: `feature ${i} ✓`, label_method: 'test', density: 0.01 * i, max_activation: i, mean_activation: i / 2 });
     return format === 'bin' ? zlib.deflateRawSync(Buffer.from(json)) : Buffer.from(json + '\n');
@@ -78,7 +91,15 @@ function cards(dSae: number, format: 'bin' | 'jsonl'): { labels: string; blobs: 
   });
   offsets.writeUInt32LE(off, 4 * dSae);
   return {
-    labels: JSON.stringify({ label_method: 'test', labels: blobs.map((_, i) => `feature ${i} ✓`), density: blobs.map((_, i) => 0.01 * i) }),
+    labels: JSON.stringify({
+      label_method: 'test', labels: blobs.map((_, i) => `feature ${i} ✓`), density: blobs.map((_, i) => 0.01 * i),
+      ...(oldLabels ? {} : {
+        readable_threshold: SYN_LABEL_FACTS.readable_threshold,
+        score: blobs.map((_, i) => SYN_LABEL_FACTS.score(i)),
+        positional: blobs.map((_, i) => SYN_LABEL_FACTS.positional(i)),
+        typical_activation: blobs.map((_, i) => SYN_LABEL_FACTS.typical_activation(i)),
+      }),
+    }),
     blobs: Buffer.concat(blobs),
     offsets,
   };
@@ -86,7 +107,7 @@ function cards(dSae: number, format: 'bin' | 'jsonl'): { labels: string; blobs: 
 
 export { resign };
 
-export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin' | 'jsonl' } = {}): void {
+export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin' | 'jsonl'; oldLabels?: boolean } = {}): void {
   const cardsFormat = options.cardsFormat ?? 'bin';
   fs.mkdirSync(dir, { recursive: true });
   const put = (rel: string, data: string | Uint8Array) => {
@@ -105,7 +126,7 @@ export function writeSyntheticBundle(dir: string, options: { cardsFormat?: 'bin'
   // pre-v6 flat jumprelu config
   put(`saes/${h1.name}/cfg.json`, JSON.stringify({ architecture: 'jumprelu', d_in: 8, d_sae: 12, dtype: 'float32', hook_name: h1.name, hook_point: h1.name, activation_fn_str: 'relu', apply_b_dec_to_input: false }));
   put(`saes/${h1.name}/sae_weights.safetensors`, weights(8, 12, true));
-  const c = cards(16, cardsFormat);
+  const c = cards(16, cardsFormat, options.oldLabels);
   put(`cards/${h0.name}/labels.json`, c.labels);
   put(`cards/${h0.name}/cards.${cardsFormat}`, c.blobs);
   put(`cards/${h0.name}/cards.offsets`, c.offsets);

@@ -20,6 +20,15 @@ export interface HostileBreakage {
   never?: RegExp;
 }
 
+/** Rewrites the first dictionary's labels.json (and its manifest hash); the load must fail naming it. */
+function editLabels(dir: string, edit: (labels: Record<string, unknown>) => unknown, says: RegExp): HostileBreakage {
+  const rel = `${readManifest(dir).dictionaries[0].cards}/labels.json`;
+  const p = path.join(dir, rel);
+  fs.writeFileSync(p, JSON.stringify(edit(JSON.parse(fs.readFileSync(p, 'utf8')))));
+  resign(dir, [rel]);
+  return { kind: 'bad-dictionary', file: rel, says };
+}
+
 /** A private file beside the bundle folder (outside it), with content a message must never quote. */
 function privateFileBeside(dir: string): string {
   const p = path.join(path.dirname(dir), `${path.basename(dir)}-private.txt`);
@@ -133,6 +142,16 @@ export const HOSTILE_BREAKAGES: Record<string, (dir: string) => HostileBreakage>
     resign(dir, [rel]);
     return { kind: 'unreadable-file', file: rel, says: new RegExp(`the limit for this file is ${BUNDLE_LIMITS.labelsBytes} bytes`) };
   },
+  // labels.json's per-feature arrays (issue 14): each optional, but when present exactly d_sae values of
+  // the right type, refused naming the file.
+  'labels.json "score" one short': (dir) => editLabels(dir, (l) => ({ ...l, score: (l.labels as unknown[]).slice(1).map(() => 0.5) }), /"score" must be \d+ numbers in 0\.\.1/),
+  'labels.json "score" above 1': (dir) => editLabels(dir, (l) => ({ ...l, score: (l.labels as unknown[]).map((_, i) => (i === 0 ? 1.5 : 0.5)) }), /"score" must be \d+ numbers in 0\.\.1/),
+  'labels.json "positional" as numbers': (dir) => editLabels(dir, (l) => ({ ...l, positional: (l.labels as unknown[]).map(() => 0) }), /"positional" must be \d+ booleans/),
+  'labels.json "typical_activation" negative': (dir) => editLabels(dir, (l) => ({ ...l, typical_activation: (l.labels as unknown[]).map((_, i) => (i === 1 ? -1 : 1)) }), /"typical_activation" must be \d+ non-negative numbers/),
+  'labels.json "typical_activation" as strings': (dir) => editLabels(dir, (l) => ({ ...l, typical_activation: (l.labels as unknown[]).map(() => '1') }), /"typical_activation" must be \d+ non-negative numbers/),
+  'labels.json "readable_threshold" not a number': (dir) => editLabels(dir, (l) => ({ ...l, readable_threshold: '0.5' }), /"readable_threshold" must be a number in 0\.\.1/),
+  'labels.json "density" an object': (dir) => editLabels(dir, (l) => ({ ...l, density: { 0: 0.1 } }), /"density" must be \d+ numbers/),
+  'labels.json an array': (dir) => editLabels(dir, (l) => [l], /has no "labels" array of strings/),
   'a card stored in more bytes than a card may take': (dir) => {
     const cards = readManifest(dir).dictionaries[0].cards!;
     replaceCard(dir, cards, 1, crypto.randomBytes(BUNDLE_LIMITS.cardBytes + 1));

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUNDLE_LIMITS, loadBundle, loadSaeFolder, normalizeSaeConfig } from '../../src/engine/bundle';
-import { BREAKAGES, SYN_HOOKS, copyBundle, expectBroken, writeSyntheticBundle } from './bundle-fixtures';
+import { BREAKAGES, SYN_HOOKS, SYN_LABEL_FACTS, copyBundle, expectBroken, writeSyntheticBundle } from './bundle-fixtures';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-bundle-'));
 const good = path.join(tmp, 'good');
@@ -43,6 +43,28 @@ describe('a good bundle', () => {
     expect(out.ok === false && out.error.kind).toBe('bad-input');
     const none = await b.cards.getCard(SYN_HOOKS[1].name, 0);
     expect(none.ok).toBe(false);
+  });
+
+  it("exposes labels.json's per-feature arrays on the dictionary (score, positional, typical activation, readable threshold)", async () => {
+    const r = await loadBundle(good);
+    if (!r.ok) throw new Error(r.error.message);
+    const [d0, d1] = r.value.dictionaries;
+    expect(d0.score).toEqual(Array.from({ length: 16 }, (_, i) => SYN_LABEL_FACTS.score(i)));
+    expect(d0.positional).toEqual(Array.from({ length: 16 }, (_, i) => SYN_LABEL_FACTS.positional(i)));
+    expect(d0.typicalActivation).toEqual(Array.from({ length: 16 }, (_, i) => SYN_LABEL_FACTS.typical_activation(i)));
+    expect(d0.readableThreshold).toBe(SYN_LABEL_FACTS.readable_threshold);
+    expect(d1.score ?? d1.positional ?? d1.typicalActivation ?? d1.readableThreshold).toBeUndefined();
+  });
+
+  it('loads labels.json without them (bundles made before they existed)', async () => {
+    const dir = path.join(tmp, 'old-labels');
+    writeSyntheticBundle(dir, { oldLabels: true });
+    const r = await loadBundle(dir);
+    if (!r.ok) throw new Error(r.error.message);
+    const d0 = r.value.dictionaries[0];
+    expect(d0.labels?.[3]).toBe('feature 3 ✓');
+    expect(d0.density?.[2]).toBeCloseTo(0.02);
+    expect(d0.score ?? d0.positional ?? d0.typicalActivation ?? d0.readableThreshold).toBeUndefined();
   });
 
   it('reads the older cards.jsonl layout too', async () => {

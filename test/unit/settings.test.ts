@@ -31,8 +31,25 @@ describe('readSettings', () => {
     expect(s.hooks).toEqual([]);
   });
 
+  it('reads the feature order, falling back to "unusual" for anything else', () => {
+    expect(DEFAULT_SETTINGS.featureOrder).toBe('unusual');
+    expect(readSettings((k) => (k === 'featureOrder' ? 'activation' : undefined)).featureOrder).toBe('activation');
+    expect(readSettings((k) => (k === 'featureOrder' ? 'unusual' : undefined)).featureOrder).toBe('unusual');
+    for (const bad of ['Activation', '', 3, null, ['activation']]) {
+      expect(readSettings((k) => (k === 'featureOrder' ? bad : undefined)).featureOrder, String(bad)).toBe('unusual');
+    }
+  });
+
+  it('declares the feature orders in package.json as the code reads them', () => {
+    const p = pkg.contributes.configuration.properties['activationInspector.featureOrder'] as { enum: string[]; enumDescriptions: string[] };
+    expect(p.enum).toEqual(['unusual', 'activation']);
+    expect(p.enumDescriptions).toHaveLength(2);
+  });
+
   it('knows which changes need a new analysis', () => {
     expect(analysisSettingsChanged(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, topK: 3 })).toBe(true);
+    // The order decides which of a token's active features are kept, so it is the analysis's.
+    expect(analysisSettingsChanged(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, featureOrder: 'activation' })).toBe(true);
     expect(analysisSettingsChanged(DEFAULT_SETTINGS, { ...DEFAULT_SETTINGS, heatmapMode: 'surprisal' })).toBe(false);
   });
 });
@@ -69,7 +86,8 @@ describe('package.json contributions', () => {
     const keyOf: Record<string, keyof typeof DEFAULT_SETTINGS> = {
       'activationInspector.modelPath': 'modelPath', 'activationInspector.knownModels': 'knownModels',
       'activationInspector.enabledLanguages': 'enabledLanguages', 'activationInspector.topK': 'topK',
-      'activationInspector.featuresPerToken': 'featuresPerToken', 'activationInspector.hooks': 'hooks',
+      'activationInspector.featuresPerToken': 'featuresPerToken', 'activationInspector.featureOrder': 'featureOrder',
+      'activationInspector.hooks': 'hooks',
       'activationInspector.heatmap.mode': 'heatmapMode', 'activationInspector.maxDocumentSize': 'maxDocumentSize',
       'activationInspector.debounceMs': 'debounceMs', 'activationInspector.inspector.location': 'inspectorLocation',
     };

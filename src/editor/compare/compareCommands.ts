@@ -61,7 +61,7 @@ export class CompareCommands {
       let aResult = a.result;
       if (!aResult) {
         const s = this.deps.settings();
-        const options: AnalysisOptions = { topK: Math.min(s.topK, engine.topkMax), featuresPerToken: s.featuresPerToken, hooks: s.hooks.filter((h) => engine.hooks.includes(h)) };
+        const options: AnalysisOptions = { topK: Math.min(s.topK, engine.topkMax), featuresPerToken: s.featuresPerToken, featureOrder: s.featureOrder, hooks: s.hooks.filter((h) => engine.hooks.includes(h)) };
         const docKey = `compare:${key(doc)}`;
         const r = await engine.analyze(docKey, a.text, options);
         engine.forget(docKey);

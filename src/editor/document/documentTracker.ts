@@ -143,6 +143,7 @@ export class DocumentTracker implements vscode.Disposable {
     const options: AnalysisOptions = {
       topK: Math.min(settings.topK, engine.topkMax), // a bundle may return fewer than the setting asks
       featuresPerToken: settings.featuresPerToken,
+      featureOrder: settings.featureOrder,
       hooks: [...settings.hooks.filter((h) => engine.hooks.includes(h))],
       // Visible-first: the windows on screen run first (the engine ignores it for a one-window document).
       priorityRange: visibleOffsets(doc),

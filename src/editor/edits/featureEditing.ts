@@ -47,7 +47,7 @@ export class FeatureEditing implements vscode.Disposable {
       },
       options: (engine) => {
         const s = deps.settings();
-        return { topK: Math.min(s.topK, engine.topkMax), featuresPerToken: s.featuresPerToken, hooks: s.hooks.filter((h) => engine.hooks.includes(h)) };
+        return { topK: Math.min(s.topK, engine.topkMax), featuresPerToken: s.featuresPerToken, featureOrder: s.featureOrder, hooks: s.hooks.filter((h) => engine.hooks.includes(h)) };
       },
     });
     this.continuations = new Continuations(() => deps.model.get());

@@ -1,6 +1,6 @@
 // Fits the engine's public API (src/engine/index.ts) to the narrow AnalysisEngine interface the
 // editor layer uses. This module is imported lazily (dynamic import) on the first analysis.
-import { Engine, loadBundle, type AnalysisOptions, type ContinueOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type FeatureEdit, type Result } from '../../engine';
+import { Engine, loadBundle, type AnalysisOptions, type ContinueOptions, type EngineError, type ExplainOptions, type Explanation, type FeatureCard, type FeatureEdit, type FeatureFacts, type Result } from '../../engine';
 import type { AnalysisEngine, AnalyzeProgress, EngineOpener } from './engineApi';
 import type { BundleSummary } from './modelSelection';
 
@@ -26,6 +26,10 @@ class EngineAdapter implements AnalysisEngine {
 
   featureDensity(hook: string, index: number): number | undefined {
     return this.engine.featureDensity(hook, index);
+  }
+
+  featureFacts(hook: string, index: number): FeatureFacts | undefined {
+    return this.engine.featureFacts(hook, index);
   }
 
   analyze(docKey: string, text: string, options: AnalysisOptions, signal?: AbortSignal, onProgress?: (p: AnalyzeProgress) => void) {

@@ -2,7 +2,7 @@
 // engine (src/engine) to it; tests pass fakes. Keeping the surface this narrow means the VS Code
 // layer holds no model logic and survives engine refactors.
 // Type-only: the engine itself is loaded lazily (engineAdapter.ts, by dynamic import).
-import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, Result, PartialAnalysis } from '../../engine';
+import type { AnalysisOptions, AnalysisResult, Continuation, ContinueOptions, EditedAnalysis, EngineError, ExplainOptions, Explanation, FeatureCard, FeatureEdit, FeatureFacts, FeatureOrder, Result, PartialAnalysis } from '../../engine';
 
 export interface AnalyzeProgress {
   /** Fraction done in [0, 1]. */
@@ -28,6 +28,9 @@ export interface AnalysisEngine {
   featureLabel(hook: string, index: number): string | undefined;
   /** Fraction of tokens the feature fires on (from the bundle's cards); undefined when unknown. */
   featureDensity(hook: string, index: number): number | undefined;
+  /** What the bundle's labels.json says about the feature (positional, label score, readable, typical
+   *  activation, ranked after the others); undefined without cards. Optional: fakes may leave it out. */
+  featureFacts?(hook: string, index: number): FeatureFacts | undefined;
   /**
    * Analyse `text` as the newest version of document `docKey` (incremental against the previous one).
    * A newer call for the same docKey supersedes this one (error kind 'superseded').
@@ -84,7 +87,7 @@ export interface SnapshotInput {
   edited?: EditedAnalysis;
   document: { path: string | null; languageId: string | null; text: string };
   /** The options the analysis ran with (recorded in the snapshot). */
-  options: { topK: number; featuresPerToken: number; hooks: string[] };
+  options: { topK: number; featuresPerToken: number; featureOrder?: FeatureOrder; hooks: string[] };
 }
 
 export interface LoadedSnapshot {

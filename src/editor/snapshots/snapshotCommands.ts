@@ -84,7 +84,7 @@ export async function exportSnapshot(deps: SnapshotDeps, arg?: { includeActivati
         engine: engine.value,
         result,
         document: { path: doc.isUntitled ? null : doc.uri.scheme === 'file' ? doc.uri.fsPath : doc.uri.toString(), languageId: doc.languageId, text },
-        options: { topK: s.topK, featuresPerToken: s.featuresPerToken, hooks: [...result.hooks] },
+        options: { topK: s.topK, featuresPerToken: s.featuresPerToken, featureOrder: s.featureOrder, hooks: [...result.hooks] },
         edited: editedResult,
       });
       return res.ok ? { ok: true as const, files: res.value.files } : { ok: false as const, message: describeError(res.error) };

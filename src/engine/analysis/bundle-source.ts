@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadBundle, loadSaeFolder, type Bundle, type Dictionary, type Manifest } from '../bundle';
-import type { DictionarySpec, EncoderPrecision } from '../dictionary';
+import { toRanking, type DictionarySpec, type EncoderPrecision, type FeatureRanking } from '../dictionary';
+import { rankedAfter } from '../../shared/featureDensity';
 import type { Result } from '../types';
 import type { WorkerInit } from '../inference';
 
@@ -29,6 +30,19 @@ export interface BundleSource extends ModelFigures {
   labels: Map<string, string[]>;
   /** Per hook, the fraction of card tokens each feature fires on (labels.json `density`), when the bundle has it. */
   densities: Map<string, number[]>;
+  /** Per hook, labels.json's per-feature arrays (score, positional, typical activation, readable threshold). */
+  facts: Map<string, FeatureFactTables>;
+}
+
+/** labels.json's per-feature arrays of one dictionary, as Dictionary holds them. */
+export type FeatureFactTables = Pick<Dictionary, 'density' | 'score' | 'positional' | 'typicalActivation' | 'readableThreshold'>;
+
+/** The 'unusual' order's tables for a bundle dictionary (feature-ranking.ts); undefined without labels.json data. */
+function rankingOf(d: Dictionary): FeatureRanking | undefined {
+  if (d.source !== 'bundle') return undefined;
+  const { density, positional } = d;
+  const after = density || positional ? (i: number) => rankedAfter(density?.[i], positional?.[i]) : undefined;
+  return toRanking(d.cfg.d_sae, d.typicalActivation, after);
 }
 
 function scalingFactor(d: Dictionary): number | undefined {
@@ -61,6 +75,7 @@ export function toSpec(d: Dictionary, precision: EncoderPrecision = 'float32'): 
     applyBDecToInput: d.cfg.apply_b_dec_to_input,
     normalizeActivations: d.cfg.normalize_activations,
     scalingFactor: d.cfg.normalize_activations === 'expected_average_only_in' ? scalingFactor(d) : undefined,
+    ranking: rankingOf(d),
     ...d.weights,
   };
 }
@@ -93,10 +108,13 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
   }
   const labels = new Map<string, string[]>();
   const densities = new Map<string, number[]>();
+  const facts = new Map<string, FeatureFactTables>();
   for (const d of byHook.values()) {
     if (d.source !== 'bundle') continue;
     if (d.labels) labels.set(d.hookName, d.labels);
     if (d.density) densities.set(d.hookName, d.density);
+    const { density, score, positional, typicalActivation, readableThreshold } = d;
+    facts.set(d.hookName, { density, score, positional, typicalActivation, readableThreshold });
   }
   const a = b.manifest.architecture;
   let tokenizerJson: Record<string, unknown>;
@@ -115,6 +133,7 @@ export async function openBundleSource(dir: string, extraSaeDirs: string[] = [],
       dictionaries: [...byHook.values()].map((d) => toSpec(d, encoderPrecision(b.manifest, d))),
       labels,
       densities,
+      facts,
     },
   };
 }

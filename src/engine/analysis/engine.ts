@@ -6,7 +6,8 @@ import type { AnalyzePayload, RunOptions } from '../inference';
 import type { FromWorker } from '../worker';
 import { provenanceFromBundle, type SnapshotProvenance } from '../snapshot';
 import { tokenIndexAt } from '../tokens';
-import type { AnalysisOptions, AnalysisResult, EngineError, Result, TokenResult } from '../types';
+import { FEATURE_ORDERS, type AnalysisOptions, type AnalysisResult, type EngineError, type Result, type TokenResult } from '../types';
+import { rankedAfter } from '../../shared/featureDensity';
 import { openBundleSource, type BundleSource } from './bundle-source';
 import type { FeatureCard } from './card';
 import { CardRequests } from './card-requests';
@@ -62,6 +63,24 @@ export interface EngineInfo {
 }
 
 export type AnalyzeProgress = RunProgress;
+
+/** What labels.json says about one feature (docs/bundle-format.md); a field is absent where the bundle
+ *  does not give it. */
+export interface FeatureFacts {
+  label: string;
+  /** Fraction of owned positions of held-out text where it fires. */
+  density?: number;
+  /** Its firings concentrate in one band of window positions. */
+  positional?: boolean;
+  /** Label score 0-1. */
+  score?: number;
+  /** score >= the dictionary's readable_threshold (absent without both). */
+  readable?: boolean;
+  /** Median activation where it fires (0: dead on held-out text). */
+  typicalActivation?: number;
+  /** Dense or positional: listed after the others in the 'unusual' order (src/shared/featureDensity.ts). */
+  rankedAfter: boolean;
+}
 
 type EngineResult = AnalysisResult & AnalysisStats;
 
@@ -151,6 +170,23 @@ export class Engine {
     return this.source.densities.get(hook)?.[index];
   }
 
+  /** What the bundle's labels.json says about one feature (docs/bundle-format.md); undefined when its
+   *  dictionary has no cards (or the index is out of range). */
+  featureFacts(hook: string, index: number): FeatureFacts | undefined {
+    const labels = this.source.labels.get(hook);
+    const f = this.source.facts.get(hook);
+    if (!labels || !f || !Number.isInteger(index) || index < 0 || index >= labels.length) return undefined;
+    const facts: FeatureFacts = { label: labels[index], rankedAfter: rankedAfter(f.density?.[index], f.positional?.[index]) };
+    if (f.density) facts.density = f.density[index];
+    if (f.positional) facts.positional = f.positional[index];
+    if (f.typicalActivation) facts.typicalActivation = f.typicalActivation[index];
+    if (f.score) {
+      facts.score = f.score[index];
+      if (f.readableThreshold !== undefined) facts.readable = f.score[index] >= f.readableThreshold;
+    }
+    return facts;
+  }
+
   /** The loaded bundle (manifest, hashes, tokenizer) and the dictionaries attached with --sae. */
   get bundle(): Bundle {
     return this.source.bundle;
@@ -214,8 +250,8 @@ export class Engine {
     if (!checked.ok) return Promise.resolve(checked);
     const bad = editProblem(edits, this.info.dictionaries, text.length) ?? (edits.length ? null : 'no edits given');
     if (bad) return Promise.resolve(failure('bad-input', bad));
-    const { topK, featuresPerToken, hooks } = checked.value;
-    return this.edits.edit({ docKey, text, edits, options: { topK, featuresPerToken, hooks } }, signal);
+    const { topK, featuresPerToken, featureOrder, hooks } = checked.value;
+    return this.edits.edit({ docKey, text, edits, options: { topK, featuresPerToken, featureOrder, hooks } }, signal);
   }
 
   /** A continuation of `options.tokens` tokens from UTF-16 `offset` (greedy, or sampled with a seed),
@@ -265,12 +301,14 @@ export class Engine {
     const per = Math.floor(options.featuresPerToken);
     if (!(per >= 1 && per <= 1000)) return failure('bad-input', 'featuresPerToken must be 1..1000');
     for (const h of options.hooks) if (!this.info.hooks.includes(h)) return failure('bad-input', `no dictionary for hook ${h}`);
+    const featureOrder = options.featureOrder ?? 'unusual';
+    if (!FEATURE_ORDERS.includes(featureOrder)) return failure('bad-input', `featureOrder must be ${FEATURE_ORDERS.join(' or ')}`);
     const pr = options.priorityRange;
     if (pr && !(Number.isInteger(pr.start) && Number.isInteger(pr.end) && pr.start >= 0 && pr.end >= pr.start)) return failure('bad-input', 'priorityRange must be whole numbers 0 <= start <= end');
     return {
       ok: true,
       value: {
-        topK, featuresPerToken: per,
+        topK, featuresPerToken: per, featureOrder,
         hooks: options.hooks.length ? [...options.hooks] : [...this.info.hooks],
         includeActivations: !!options.includeActivations,
         includeStats: !!options.includeStats,

@@ -23,7 +23,7 @@ const ASSEMBLE_SLICE = 1024;
 
 /** Results are reusable only between runs with the same options. */
 function signature(o: RunOptions): string {
-  return `${o.topK}|${o.featuresPerToken}|${o.hooks.join(',')}|${o.includeActivations}|${o.includeStats}`;
+  return `${o.topK}|${o.featuresPerToken}|${o.featureOrder ?? 'unusual'}|${o.hooks.join(',')}|${o.includeActivations}|${o.includeStats}`;
 }
 
 export class ResultAssembler {
@@ -100,6 +100,9 @@ export class ResultAssembler {
     const reconstruction: Record<string, number> = {};
     for (const h of p.hooks) {
       const f = p.features[h];
+      // Listed in the order the worker chose (dictionary/feature-ranking.ts). How unusual each activation
+      // is (activation / typical) is left to the views (Engine.featureFacts): hits stay two numbers, which
+      // a snapshot stores as they are instead of copying them.
       const hits: FeatureHit[] = [];
       for (let j = 0; j < f.per; j++) {
         const a = f.act[r * f.per + j];

@@ -15,9 +15,23 @@ import { fail, fileError, ok, readAt, readFileResult, readJsonFile } from './fil
 import { BUNDLE_LIMITS } from './limits';
 import type { BundleCard, CardStore } from './types';
 
-interface HookCards {
+/** The per-feature arrays of labels.json beside `labels` (docs/bundle-format.md); each optional, since
+ *  bundles made before them lack them. */
+export interface FeatureFactsArrays {
+  /** Fraction of owned positions of held-out text where the feature fires. */
+  density?: number[];
+  /** Label score, 0-1 (F1 of the label's rule against the feature firing, on held-out text). */
+  score?: number[];
+  /** Firings concentrate in one band of window positions. */
+  positional?: boolean[];
+  /** Median activation where the feature fires (0 for a dead feature). */
+  typicalActivation?: number[];
+  /** A label with score >= this is readable. */
+  readableThreshold?: number;
+}
+
+interface HookCards extends FeatureFactsArrays {
   labels: string[];
-  density: number[];
   offsets: Uint32Array;
   cardsAbs: string;
   cardsFile: string;
@@ -39,18 +53,13 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
   const cardsFile = `${shownDir}/${CARDS_FILES[format]}`;
   const labelsJson = await readJsonFile(path.join(absDir, 'labels.json'), labelsFile, 'bad-dictionary', BUNDLE_LIMITS.labelsBytes);
   if (!labelsJson.ok) return labelsJson;
-  const lj = labelsJson.value as { labels?: unknown; density?: unknown };
-  if (typeof lj !== 'object' || lj === null || !Array.isArray(lj.labels) || !lj.labels.every((x) => typeof x === 'string')) {
+  const lj = labelsJson.value as { labels?: unknown } | null;
+  if (typeof lj !== 'object' || lj === null || Array.isArray(lj) || !Array.isArray(lj.labels) || !lj.labels.every((x) => typeof x === 'string')) {
     return fail('bad-dictionary', labelsFile, `${labelsFile} has no "labels" array of strings`);
   }
   if (lj.labels.length !== dSae) return fail('bad-dictionary', labelsFile, `${labelsFile} has ${lj.labels.length} labels but the dictionary has ${dSae} features`);
-  let density: number[] = [];
-  if (lj.density !== undefined) {
-    if (!Array.isArray(lj.density) || lj.density.length !== dSae || !lj.density.every((x) => typeof x === 'number')) {
-      return fail('bad-dictionary', labelsFile, `${labelsFile}: "density" must be ${dSae} numbers`);
-    }
-    density = lj.density as number[];
-  }
+  const facts = readFeatureFacts(lj as Record<string, unknown>, dSae, labelsFile);
+  if (!facts.ok) return facts;
   const offBytes = await readFileResult(path.join(absDir, 'cards.offsets'), offsetsFile, 4 * (dSae + 1));
   if (!offBytes.ok) return offBytes;
   if (offBytes.value.length !== 4 * (dSae + 1)) {
@@ -79,7 +88,41 @@ export async function loadHookCards(absDir: string, shownDir: string, dSae: numb
     if (!d.ok) return d;
     dictionary = d.value;
   }
-  return ok({ labels: lj.labels as string[], density, offsets, cardsAbs, cardsFile, compressed: format === 'bin', dictionary });
+  return ok({ labels: lj.labels as string[], ...facts.value, offsets, cardsAbs, cardsFile, compressed: format === 'bin', dictionary });
+}
+
+/** One optional per-feature array of labels.json: absent, or exactly d_sae values that pass `valid`. */
+function featureArray<T>(lj: Record<string, unknown>, key: string, dSae: number, file: string, valid: (x: unknown) => x is T, what: string): Result<T[] | undefined> {
+  const v = lj[key];
+  if (v === undefined) return ok(undefined);
+  if (!Array.isArray(v) || v.length !== dSae || !v.every(valid)) return fail('bad-dictionary', file, `${file}: "${key}" must be ${dSae} ${what}`);
+  return ok(v);
+}
+
+const isNumber = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const isFraction = (x: unknown): x is number => isNumber(x) && x >= 0 && x <= 1;
+const isNonNegative = (x: unknown): x is number => isNumber(x) && x >= 0;
+const isBoolean = (x: unknown): x is boolean => typeof x === 'boolean';
+
+/** labels.json's per-feature arrays beside `labels` (all optional; a wrong length or type fails naming the file). */
+function readFeatureFacts(lj: Record<string, unknown>, dSae: number, file: string): Result<FeatureFactsArrays> {
+  const density = featureArray(lj, 'density', dSae, file, isNumber, 'numbers');
+  if (!density.ok) return density;
+  const score = featureArray(lj, 'score', dSae, file, isFraction, 'numbers in 0..1');
+  if (!score.ok) return score;
+  const positional = featureArray(lj, 'positional', dSae, file, isBoolean, 'booleans');
+  if (!positional.ok) return positional;
+  const typical = featureArray(lj, 'typical_activation', dSae, file, isNonNegative, 'non-negative numbers');
+  if (!typical.ok) return typical;
+  const threshold = lj.readable_threshold;
+  if (threshold !== undefined && !isFraction(threshold)) return fail('bad-dictionary', file, `${file}: "readable_threshold" must be a number in 0..1`);
+  const facts: FeatureFactsArrays = {};
+  if (density.value) facts.density = density.value;
+  if (score.value) facts.score = score.value;
+  if (positional.value) facts.positional = positional.value;
+  if (typical.value) facts.typicalActivation = typical.value;
+  if (threshold !== undefined) facts.readableThreshold = threshold;
+  return ok(facts);
 }
 
 export class BundleCardStore implements CardStore {

@@ -146,7 +146,11 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
       if (!c.ok) return c;
       cards.add(d.hook_name, c.value);
       dict.labels = c.value.labels;
-      if (c.value.density.length > 0) dict.density = c.value.density;
+      if (c.value.density) dict.density = c.value.density;
+      if (c.value.score) dict.score = c.value.score;
+      if (c.value.positional) dict.positional = c.value.positional;
+      if (c.value.typicalActivation) dict.typicalActivation = c.value.typicalActivation;
+      if (c.value.readableThreshold !== undefined) dict.readableThreshold = c.value.readableThreshold;
     }
     dictionaries.push(dict);
   }

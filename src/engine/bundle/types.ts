@@ -89,9 +89,19 @@ export interface Dictionary {
   sha256: string;
   /** sha256 (hex) of cfg.json. */
   cfgSha256: string;
-  /** From the bundle's cards labels.json when present: one label / density per feature. */
+  /** From the bundle's cards labels.json when present (docs/bundle-format.md): one label per feature, and
+   *  the per-feature arrays that bundles made since issue 14 add. */
   labels?: string[];
+  /** Fraction of owned positions of held-out text where each feature fires. */
   density?: number[];
+  /** Label score 0-1: F1 of "the label's rule says it fires" against "the feature fires" on held-out text. */
+  score?: number[];
+  /** Each feature's firings concentrate in one band of window positions. */
+  positional?: boolean[];
+  /** Each feature's median activation where it fires (0 for a dead feature). */
+  typicalActivation?: number[];
+  /** A label with score >= this is readable; below it the label is shown as unclear. */
+  readableThreshold?: number;
   /** 'bundle' for the manifest's dictionaries, 'folder' for ones attached with loadSaeFolder (--sae). */
   source: 'bundle' | 'folder';
 }

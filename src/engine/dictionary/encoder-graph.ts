@@ -18,6 +18,7 @@
 // relu(pre)·(pre > threshold). Decode x̂' = f @ W_dec + b_dec, x̂ = x̂' / s.
 import { DataType, encodeModel, type NodeSpec, type TensorInit } from '../onnx';
 import { int8MatMul } from './quantized-matmul';
+import type { FeatureRanking } from './feature-ranking';
 
 export type SaeArchitecture = 'standard' | 'topk' | 'jumprelu';
 
@@ -40,6 +41,8 @@ export interface DictionarySpec {
   /** The encoder's matrix product: int8 only where the bundle's manifest says the features it selects
    *  agree with float32 (default float32). */
   precision?: EncoderPrecision;
+  /** How the 'unusual' order ranks this dictionary's features (feature-ranking.ts); absent: by activation. */
+  ranking?: FeatureRanking;
 }
 
 export const ENCODER_OUTPUTS = ['top_idx', 'top_val', 'explained_variance', 'sq_err', 'l0', 'feature_acts'] as const;

@@ -1,7 +1,9 @@
 // ONNX Runtime sessions for the per-dictionary encoder graphs and the logit-lens graph.
 import * as ort from 'onnxruntime-node';
 import { buildEncoderModel, buildLogitLensModel, type DictionarySpec } from './encoder-graph';
+import { candidatesPerRow, RANK_CANDIDATES, rankRows } from './feature-ranking';
 import { sessionOptions, type SessionTuning } from '../onnx';
+import type { FeatureOrder } from '../types';
 
 export interface EncodedRows {
   idx: Int32Array; // [m, per]
@@ -37,9 +39,13 @@ export class DictionaryEncoder {
     return this.spec.hookName;
   }
 
-  /** Encodes m rows of hook activations; `per` features per row (capped at d_sae). */
-  async encode(rows: Float32Array, m: number, per: number, opts: { stats?: boolean; featureActs?: boolean } = {}): Promise<EncodedRows> {
-    const k = Math.max(1, Math.min(per, this.spec.architecture === 'topk' ? this.spec.k ?? 1 : this.spec.dSae));
+  /** Encodes m rows of hook activations; `per` features per row (capped at d_sae), chosen and ordered as
+   *  `opts.order` says (default 'activation': the strongest first; feature-ranking.ts). */
+  async encode(rows: Float32Array, m: number, per: number, opts: { stats?: boolean; featureActs?: boolean; order?: FeatureOrder } = {}): Promise<EncodedRows> {
+    // Features that can be active at a token: k for TopK, otherwise the strongest RANK_CANDIDATES.
+    const active = this.spec.architecture === 'topk' ? this.spec.k ?? 1 : Math.min(this.spec.dSae, Math.max(per, RANK_CANDIDATES));
+    const ranking = (opts.order ?? 'activation') === 'unusual' ? this.spec.ranking : undefined;
+    const k = Math.max(1, candidatesPerRow(opts.order ?? 'activation', ranking, Math.min(per, this.spec.dSae), active));
     const fetch = ['top_idx', 'top_val', 'explained_variance'];
     if (opts.stats) fetch.push('sq_err', 'l0');
     if (opts.featureActs) fetch.push('feature_acts');
@@ -55,10 +61,17 @@ export class DictionaryEncoder {
     const idx = new Int32Array(m * per);
     const act = new Float32Array(m * per);
     const vals = out.top_val.data as Float32Array;
-    for (let r = 0; r < m; r++) {
-      for (let j = 0; j < k; j++) {
-        idx[r * per + j] = Number(idx64[r * k + j]);
-        act[r * per + j] = vals[r * k + j];
+    if (ranking) {
+      // The 'unusual' order: choose `per` of all the active features and order them.
+      const candIdx = new Int32Array(m * k);
+      for (let i = 0; i < m * k; i++) candIdx[i] = Number(idx64[i]);
+      rankRows(candIdx, vals, m, k, per, ranking, idx, act);
+    } else {
+      for (let r = 0; r < m; r++) {
+        for (let j = 0; j < k; j++) {
+          idx[r * per + j] = Number(idx64[r * k + j]);
+          act[r * per + j] = vals[r * k + j];
+        }
       }
     }
     return {

@@ -1,6 +1,6 @@
 // Feature edits, edited analyses and continuations: the plain data that crosses the engine boundary and
 // the worker's message shapes for them. Nothing here imports the worker side.
-import type { EngineError, Result, TopKEntry } from '../types';
+import type { EngineError, FeatureOrder, Result, TopKEntry } from '../types';
 
 /** A UTF-16 range [start, end) of the document; an empty range means the token at `start`. */
 export interface TextRange {
@@ -101,6 +101,8 @@ export interface Continuation {
 export interface EditRunOptions {
   topK: number;
   featuresPerToken: number;
+  /** As the plain analysis has it (its cache is kept only for the same order). */
+  featureOrder?: FeatureOrder;
   hooks: string[];
 }
 

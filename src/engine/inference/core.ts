@@ -96,7 +96,8 @@ export class InferenceCore {
     const hooks = opts.hooks.length ? opts.hooks : [...this.dicts.keys()];
     for (const h of hooks) if (!this.dicts.has(h)) throw new Error(`no dictionary for hook ${h}`);
     const per = Math.max(1, opts.featuresPerToken);
-    const sig = `${hooks.join(',')}|${per}|${opts.includeActivations}|${opts.includeStats}`;
+    const order = opts.featureOrder ?? 'unusual';
+    const sig = `${hooks.join(',')}|${per}|${order}|${opts.includeActivations}|${opts.includeStats}`;
 
     let st = this.docs.get(docKey);
     if (!st) st = new DocState();
@@ -135,7 +136,7 @@ export class InferenceCore {
         const rows = parts.length === 1 ? parts[0] : new Float32Array(m * d);
         if (parts.length > 1) parts.reduce((off, p) => (rows.set(p, off), off + p.length), 0);
         parts.length = 0;
-        const e = await enc.encode(rows, m, per, { stats: opts.includeStats });
+        const e = await enc.encode(rows, m, per, { stats: opts.includeStats, order });
         const arr = st.hooks.get(h)!;
         arr.idx.set(e.idx, flushedTo * per);
         arr.act.set(e.act, flushedTo * per);

@@ -3,7 +3,7 @@
 // every cache, the main thread keeps the last delivered TokenResults. Explain and edit requests have their
 // own messages (explain/types.ts, edit/types.ts); worker/protocol.ts joins them all.
 import type { DictionarySpec } from '../dictionary';
-import type { EngineError } from '../types';
+import type { EngineError, FeatureOrder } from '../types';
 import type { OffsetRange } from './priority';
 
 export interface WorkerInit {
@@ -29,6 +29,8 @@ export interface WorkerInit {
 export interface RunOptions {
   topK: number;
   featuresPerToken: number;
+  /** Which of a token's active features are kept and in what order (default 'unusual'; dictionary/feature-ranking.ts). */
+  featureOrder?: FeatureOrder;
   hooks: string[];
   includeActivations: boolean;
   /** Per-token sq_err and L0 per dictionary (eval). */
