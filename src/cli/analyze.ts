@@ -1,7 +1,7 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
-import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations } from '../engine';
-import { densePercent } from '../shared/featureDensity';
+import { buildSnapshot, checkSnapshotTargets, FEATURE_ORDERS, writeSnapshotAtomic, type AnalysisResult, type Engine, type FeatureOrder, type HookActivations } from '../engine';
+import { featureTags, unusualRatio } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
 import { inputOptions, intArg, listArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
@@ -9,21 +9,32 @@ import { LANGUAGES } from '../shared/languages';
 import { openEngine } from './open-engine';
 import { checkEdits, editArgs, editOption, formatEditedTable } from './edits';
 
-export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--hooks H,...]
-                             [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]
+export const ANALYZE_USAGE = `activation-inspector analyze FILE [--model DIR] [--top-k N] [--features N] [--order unusual|activation]
+                             [--hooks H,...] [--sae DIR]... [--include-activations] [--out SNAPSHOT.json] [--threads N]
                              [--max-bytes N] [--progress] [--edit HOOK:FEATURE=SPEC[@START-END]]...`;
 
 function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
 }
 
-/** What the table needs of the engine: feature labels and densities. */
-export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'>;
+/** What the table needs of the engine: feature labels and densities, and (when the bundle says) whether a
+ *  feature is positional and its typical activation. */
+export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'> & Partial<Pick<Engine, 'featureFacts'>>;
+
+/** `--order`: which of a token's active features are listed, and in what order (default unusual). */
+export function orderArg(v: unknown): FeatureOrder {
+  if (v === undefined) return 'unusual';
+  const order = FEATURE_ORDERS.find((o) => o === v);
+  if (!order) throw new UsageError(`--order must be ${FEATURE_ORDERS.join(' or ')}`);
+  return order;
+}
 
 /**
  * One line per token. Tokens read as in the hover and the panel (src/shared/present.ts), so a line
  * never breaks and nothing raw reaches the terminal; labels are quoted as JSON strings, with what
- * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too.
+ * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too. Features are listed in
+ * the analysis's order (--order), each with its raw activation, then `×R` (R = activation / the feature's
+ * typical activation) where the bundle gives that, and tagged `[dense N%]` / `[positional]`.
  */
 export function formatTable(engine: FeatureInfo, r: AnalysisResult, maxFeatures = 3): string {
   return [...tableLines(engine, r, maxFeatures)].join('\n');
@@ -40,8 +51,10 @@ export function* tableLines(engine: FeatureInfo, r: AnalysisResult, maxFeatures 
       .map((h) => {
         const hits = t.features[h].slice(0, maxFeatures).map((f) => {
           const label = engine.featureLabel(h, f.index);
-          const percent = densePercent(engine.featureDensity(h, f.index));
-          return `#${f.index}${label ? ` ${escapeInvisible(JSON.stringify(label))}` : ''}${percent !== undefined ? ` [dense ${percent}%]` : ''} ${formatNumber(f.activation)}`;
+          const facts = engine.featureFacts?.(h, f.index);
+          const tags = featureTags(engine.featureDensity(h, f.index), facts?.positional).map((t) => ` [${t}]`).join('');
+          const ratio = unusualRatio(f.activation, facts?.typicalActivation);
+          return `#${f.index}${label ? ` ${escapeInvisible(JSON.stringify(label))}` : ''}${tags} ${formatNumber(f.activation)}${ratio !== undefined ? ` ×${formatNumber(ratio, 1)}` : ''}`;
         });
         return hits.length ? `${shortHook(h)}: ${hits.join(', ')}` : '';
       })
@@ -67,6 +80,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     'top-k': { type: 'string' },
     features: { type: 'string' },
+    order: { type: 'string' },
     hooks: { type: 'string', multiple: true },
     'include-activations': { type: 'boolean' },
     out: { type: 'string' },
@@ -92,10 +106,11 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
   try {
     const topK = intArg(values['top-k'], 'top-k', 10, 1, engine.info.topkMax);
     const featuresPerToken = intArg(values.features, 'features', 8, 1, 1000);
+    const featureOrder = orderArg(values.order);
     const hooks = listArg(values.hooks);
     for (const h of hooks) if (!engine.info.hooks.includes(h)) throw new UsageError(`--hooks: no dictionary for ${h} (have: ${engine.info.hooks.join(', ')})`);
     checkEdits(engine, edits, text.length);
-    const options = { topK, featuresPerToken, hooks, includeActivations };
+    const options = { topK, featuresPerToken, featureOrder, hooks, includeActivations };
     const progress = progressReporter(`analyzing ${escapeInvisible(file)}`, !!values.progress);
     const r = await engine.analyze(path.resolve(file), text, options, undefined, (p) => progress.update(p.done, p.total));
     progress.finish();
@@ -107,7 +122,7 @@ export async function analyzeCommand(argv: string[]): Promise<number> {
         result: r.value,
         provenance: engine.provenance(),
         document: { path: path.resolve(file), languageId: LANGUAGES[path.extname(file).toLowerCase()] ?? null, text, byteOrderMark },
-        options: { topK, featuresPerToken, hooks: r.value.hooks },
+        options: { topK, featuresPerToken, featureOrder, hooks: r.value.hooks },
         edited: edited?.value,
       });
       if (!snap.ok) throw new UsageError(snap.error.message);

@@ -1,6 +1,6 @@
 // The CLI's per-token table reads tokens, probabilities, ranks and hooks as the hover and the panel do.
 import { describe, expect, it } from 'vitest';
-import { formatTable, type FeatureInfo } from '../../src/cli/analyze';
+import { formatTable, orderArg, type FeatureInfo } from '../../src/cli/analyze';
 import { displayRank, formatProb, shortHook, visibleToken } from '../../src/shared/present';
 import { fakeAnalysis } from './editorFakeEngine';
 
@@ -39,5 +39,40 @@ describe('analyze table', () => {
     const body = lines.slice(1).join('\n');
     expect(body).toMatch(/#\d+ "label \d+\\u\{202E\}\\"quoted\\"\\u\{0085\}" \d+\.\d\d/);
     expect(body).toMatch(/#99 \[dense 50%\] 0\.50/);
+  });
+});
+
+describe('analyze table with the facts of issue 14 bundles', () => {
+  const text = 'def f(x):\n\treturn x\n';
+  const result = fakeAnalysis(text, 'fake', [hook]);
+  // Every listed feature of the fake analysis is given facts: even indices positional, typical activation 0.25.
+  const facts: FeatureInfo = {
+    ...labels,
+    featureFacts: (_h, i) => ({ label: `label ${i}`, rankedAfter: i % 2 === 0, positional: i % 2 === 0, typicalActivation: 0.25 }),
+  };
+  const body = formatTable(facts, result).split('\n').slice(1).join('\n');
+
+  it('tags positional features as dense ones are tagged, and gives each activation over its typical one', () => {
+    const hits = result.tokens.flatMap((t) => t.features[hook]!.slice(0, 3));
+    expect(hits.length).toBeGreaterThan(0);
+    for (const f of hits) {
+      const tags = `${f.index === 99 ? ' [dense 50%]' : ''}${f.index % 2 === 0 ? ' [positional]' : ''}`;
+      expect(body).toContain(`${tags} ${f.activation.toFixed(2)} ×${(f.activation / 0.25).toFixed(1)}`);
+    }
+    const positional = hits.filter((f) => f.index % 2 === 0).length;
+    expect(body.split('[positional]').length - 1).toBe(positional);
+  });
+
+  it('lists the features in the order of the analysis', () => {
+    const t = result.tokens.find((x) => x.features[hook]!.length >= 2)!;
+    const line = formatTable(facts, { ...result, tokens: [t] }).split('\n')[1]!;
+    const shown = [...line.matchAll(/#(\d+) /g)].map((m) => Number(m[1]));
+    expect(shown).toEqual(t.features[hook]!.slice(0, 3).map((f) => f.index));
+  });
+
+  it('reads --order', () => {
+    expect(orderArg(undefined)).toBe('unusual');
+    expect(orderArg('activation')).toBe('activation');
+    expect(() => orderArg('random')).toThrow(/--order must be unusual or activation/);
   });
 });

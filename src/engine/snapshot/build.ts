@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import pkg from '../../../package.json';
 import { storedExplainedVariance, storedLogprob } from '../../shared/finiteNumbers';
 import type { EditedAnalysis } from '../edit';
-import type { AnalysisResult, FeatureHit, Result, TokenResult, TopKEntry } from '../types';
+import type { AnalysisResult, FeatureHit, FeatureOrder, Result, TokenResult, TopKEntry } from '../types';
 import { yieldEvery } from './slices';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION, type Snapshot, type SnapshotProvenance, type SnapshotToken } from './types';
 
@@ -16,7 +16,8 @@ export interface BuildSnapshotInput {
   provenance: Omit<SnapshotProvenance, 'createdAt' | 'tool'> & { tool?: SnapshotProvenance['tool']; createdAt?: string };
   /** byteOrderMark: the file began with a UTF-8 BOM that is not part of text (recorded, not hashed). */
   document: { path: string | null; languageId: string | null; text: string; byteOrderMark?: boolean };
-  options: { topK: number; featuresPerToken: number; hooks: string[] };
+  /** featureOrder: the order the analysis listed each token's features in (recorded when given). */
+  options: { topK: number; featuresPerToken: number; featureOrder?: FeatureOrder; hooks: string[] };
   /** The same text analysed with feature edits: the snapshot then holds the edited predictions, each
    *  token's logprobOriginal, and the edits in its provenance (features stay the unedited analysis's). */
   edited?: EditedAnalysis;
@@ -53,6 +54,9 @@ function storedItems<T extends object>(items: T[], keys: number, stored: (x: T) 
   return items.every((x) => unchanged(x) && Object.keys(x).length === keys) ? items : items.map(stored);
 }
 
+/** Features are stored as the analysis listed them (its featureOrder), each with its raw activation only:
+ *  `unusual` is left out (a reader with the bundle computes it), so hits are shared rather than copied and
+ *  a snapshot stays within its size limit. */
 function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): SnapshotToken {
   const features: Record<string, FeatureHit[]> = {};
   for (const [hook, hits] of Object.entries(t.features)) {
@@ -147,7 +151,11 @@ function assemble(input: BuildSnapshotInput, tokens: SnapshotToken[]): Result<Sn
         text: document.text,
         ...(document.byteOrderMark ? { byteOrderMark: true } : {}),
       },
-      options: { topK: options.topK, featuresPerToken: options.featuresPerToken, hooks: [...options.hooks] },
+      options: {
+        topK: options.topK, featuresPerToken: options.featuresPerToken,
+        ...(options.featureOrder ? { featureOrder: options.featureOrder } : {}),
+        hooks: [...options.hooks],
+      },
       hooks: [...result.hooks],
       tokens,
     },

@@ -1,7 +1,7 @@
 // Snapshot format, version 1: schemas/snapshot.schema.json, docs/snapshot-format.md. Field names match
 // the engine's TokenResult so a snapshot token is a TokenResult plus nothing. No `vscode` import.
 import type { FeatureEdit } from '../edit';
-import type { TokenResult } from '../types';
+import type { FeatureOrder, TokenResult } from '../types';
 
 export const SNAPSHOT_FORMAT = 'activation-inspector-snapshot';
 export const SNAPSHOT_VERSION = 1;
@@ -69,7 +69,9 @@ export interface Snapshot {
   version: typeof SNAPSHOT_VERSION;
   provenance: SnapshotProvenance;
   document: SnapshotDocument;
-  options: { topK: number; featuresPerToken: number; hooks: string[] };
+  /** featureOrder (absent in snapshots written before it existed, which listed by activation): the order of
+   *  each token's features. */
+  options: { topK: number; featuresPerToken: number; featureOrder?: FeatureOrder; hooks: string[] };
   hooks: string[];
   tokens: SnapshotToken[];
   activations?: SnapshotActivationsRef;
