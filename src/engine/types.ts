@@ -29,7 +29,7 @@ export interface FeatureHit {
 }
 
 /**
- * How a token's features are chosen and listed (docs/engine.md, "Ranking features"):
+ * How a token's features are chosen and listed (docs/bundle-format.md, "Ranking"):
  * 'unusual' ranks every active feature by activation / typical activation, dense and positional features
  * after the others; 'activation' by raw activation. Either way `activation` stays the raw value.
  */

@@ -1,4 +1,4 @@
-// Which n of a token's active features are listed, and in what order (docs/engine.md, "Ranking features").
+// Which n of a token's active features are listed, and in what order (docs/bundle-format.md, "Ranking").
 //
 // Ranked by raw activation, a token's list is topped by the features that fire strongly everywhere (dense
 // ones, or positional ones that fire on the first positions of every window), while a feature whose
