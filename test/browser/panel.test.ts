@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { densePercent } from '../../src/shared/featureDensity';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
 import { rankBucket } from '../../src/shared/heatmapScale';
-import { shortHook, visibleToken } from '../../src/shared/present';
+import { isUnclearLabel, labelWithScore, shortHook, visibleToken } from '../../src/shared/present';
 import { arbitraryValues, mutations } from '../unit/protocolMalformed';
 import { validToWebview } from '../unit/protocolSamples';
 import { PAGE_NEEDS } from '../../webview/components/toolkitPage';
@@ -64,9 +64,17 @@ describe('inspector panel in Chromium', () => {
     for (const hook of ctx.fixture.model.hooks) {
       const hits = (t.features[hook] ?? []).slice(0, 8);
       const rows = await page.$$eval(`button.feature[data-focus-key^="feat:${hook}:"]`, (els) =>
-        els.map((e) => ({ label: e.querySelector('.feat-text')?.textContent, dense: e.querySelector('.dense-tag [aria-hidden]')?.textContent ?? null })),
+        els.map((e) => ({
+          label: e.querySelector('.feat-text')?.textContent,
+          dense: e.querySelector('.dense-tag [aria-hidden]')?.textContent ?? null,
+          positional: e.querySelector('.positional-tag') !== null,
+        })),
       );
-      expect(rows.map((r) => r.label)).toEqual(hits.map((f) => ctx.fixture.labels[hook]?.[f.index] || 'unlabelled'));
+      // Each label with its score, or "unclear" below the readable threshold (bundles that score their labels).
+      const facts = (f: { index: number }) => ctx.fixture.facts?.[hook]?.[f.index];
+      const quality = (f: { index: number }) => ({ score: facts(f)?.score, readable: facts(f)?.readable, density: ctx.fixture.cards[`${hook}#${f.index}`]?.density });
+      expect(rows.map((r) => r.label)).toEqual(hits.map((f) => labelWithScore(ctx.fixture.labels[hook]?.[f.index], quality(f))));
+      expect(rows.map((r) => r.positional)).toEqual(hits.map((f) => facts(f)?.positional === true));
       // Features the fixture knows the density of (those with cards) are tagged when dense.
       const percent = (f: { index: number }) => densePercent(ctx.fixture.cards[`${hook}#${f.index}`]?.density);
       expect(rows.map((r) => r.dense)).toEqual(hits.map((f) => (percent(f) === undefined ? null : `dense ${percent(f)}%`)));
@@ -159,7 +167,8 @@ describe('inspector panel in Chromium', () => {
     const card = ctx.fixture.cards[`${hook}#${index}`];
     const occ = featureOccurrences(ctx.fixture.result, hook!, index);
     if (card) {
-      expect(await page.textContent('#feature-card .card-label')).toBe(card.label || 'unlabelled');
+      const q = { score: card.label_score, readable: ctx.fixture.facts?.[hook!]?.[index]?.readable, density: card.density };
+      expect(await page.textContent('#feature-card .card-label')).toBe(isUnclearLabel(q) ? labelWithScore(card.label, q) : card.label || 'unlabelled');
       if (card.histogram) expect(await page.locator('#feature-card .hist-bar').count()).toBe(card.histogram.counts.length);
       if (card.top_contexts?.length) {
         const marks = await page.$$eval('#feature-card .contexts .context mark', (els) => els.map((e) => e.textContent));

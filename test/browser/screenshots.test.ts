@@ -67,6 +67,15 @@ const shots: Shot[] = [
   { name: 'card', host: () => ({ cursorIndex: tokenAt('read_lines') }), act: openFirstCard, themes: ['dark', 'light', 'hc'] },
   { name: 'card-wide', host: () => ({ cursorIndex: tokenAt('read_lines') }), viewport: { width: 1200, height: 820 }, act: openFirstCard },
   {
+    name: 'card-intervals',
+    host: () => ({ cursorIndex: tokenAt('read_lines') }),
+    act: async (page) => {
+      await openFirstCard(page);
+      await page.locator('#feature-card details.quantiles summary').click();
+      return '#feature-card details.quantiles[open]';
+    },
+  },
+  {
     name: 'card-loading',
     host: () => ({ cursorIndex: tokenAt('read_lines'), holdCards: true }),
     act: async (page) => {

@@ -14,6 +14,8 @@ export interface PanelFixture {
   result: AnalysisResult;
   /** hook -> feature index -> label */
   labels: Record<string, Record<string, string>>;
+  /** hook -> feature index -> label score, readability, positional flag (bundles that score their labels). */
+  facts?: Record<string, Record<string, { score?: number; readable?: boolean; positional?: boolean }>>;
   /** `${hook}#${index}` -> card */
   cards: Record<string, FeatureCard>;
   /** Document token index -> the engine's explanation of the prediction after it. */

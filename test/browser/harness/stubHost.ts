@@ -67,6 +67,8 @@ export class StubHost {
   label = (hook: string, index: number) => this.fixture.labels[hook]?.[index];
   /** Densities of the features the fixture has cards for (the rest are unknown, as without cards). */
   density = (hook: string, index: number) => this.fixture.cards[`${hook}#${index}`]?.density;
+  /** Label score, readability and positional flag (the engine's featureFacts), where the fixture's bundle has them. */
+  facts = (hook: string, index: number) => this.fixture.facts?.[hook]?.[index];
 
   analysis(center = this.cursor) {
     const m = buildAnalysisMessage(this.src, center, this.o.window);
@@ -84,7 +86,7 @@ export class StubHost {
   }
 
   selection(index: number) {
-    const m = buildSelectionMessage(this.src, index, this.label, this.density)!;
+    const m = buildSelectionMessage(this.src, index, this.label, this.density, this.facts)!;
     // The host honours the panel's top-k / features options.
     m.token.topk = m.token.topk.slice(0, this.settings.topK);
     m.predictedBy = m.predictedBy?.slice(0, this.settings.topK) ?? null;
@@ -92,6 +94,7 @@ export class StubHost {
       m.token.features[h] = m.token.features[h]!.slice(0, this.settings.featuresPerToken);
       m.featureLabels[h] = m.featureLabels[h]!.slice(0, this.settings.featuresPerToken);
       m.featureDensities[h] = m.featureDensities[h]!.slice(0, this.settings.featuresPerToken);
+      for (const perHook of [m.featurePositional, m.featureScores, m.featureReadable]) if (perHook) perHook[h] = perHook[h]!.slice(0, this.settings.featuresPerToken);
     }
     return m;
   }
@@ -99,8 +102,9 @@ export class StubHost {
   card(requestId: string, hook: string, index: number): ToWebviewMessage {
     const card = this.fixture.cards[`${hook}#${index}`];
     const occurrences = featureOccurrences(this.fixture.result, hook, index);
+    const readable = this.facts(hook, index)?.readable;
     return card
-      ? { type: 'card', requestId, hook, index, card, occurrences, error: null }
+      ? { type: 'card', requestId, hook, index, card, occurrences, error: null, ...(readable !== undefined ? { labelReadable: readable } : {}) }
       : { type: 'card', requestId, hook, index, card: null, occurrences, error: `No card stored for feature ${index} of ${hook}.` };
   }
 
