@@ -28,7 +28,9 @@ function listedCard(i: number, pick: (c: FeatureCard) => boolean): { hook: strin
   throw new Error(`no listed feature of token ${i} has such a card`);
 }
 
-const cardText = (page: import('playwright-core').Page) => page.textContent('#feature-card');
+/** The card's own words (not its label or contexts, which may quote any code, "undefined" included). */
+const cardText = async (page: import('playwright-core').Page) =>
+  (await page.locator('#feature-card :is(.stats, .label-score, .card-tags, .quantile h4, .logit-list h3, .occ h3)').allTextContents()).join(' ');
 
 describe('feature card like a feature dashboard', () => {
   it.each(['dark', 'light', 'hc'] as const)('shows the label score, density on held-out text, interval examples (collapsed at first) and the logit note; axe passes (%s theme)', async (theme) => {

@@ -80,6 +80,8 @@ describe('hover', () => {
     expect(text.match(/[█▏▎▍▌▋▊▉]+\s*\d/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
     expect(text).toMatch(/Top features/);
     expect(text).toMatch(/#\d+/);
+    // Labels of a bundle that scores them carry the score; a weak one reads as a guess.
+    for (const m of text.matchAll(/\(score ([\d.]+)\)/g)) expect(m[1]).toMatch(/^\d\.\d\d$/);
     expect(text).toMatch(/Show in inspector/);
   });
 

@@ -92,8 +92,15 @@ describe('inspector panel', () => {
     await expect.poll(() => card.locator('#card-title').innerText()).toMatch(new RegExp(`Feature #${index}\\b`));
     await card.locator('.card-label').waitFor({ timeout: 30_000 });
     const text = await card.innerText();
-    expect(text).toMatch(/Density/);
+    expect(text).toMatch(/Density\s+fires on [<\d.]+% of tokens/);
     expect(text).toMatch(/Promotes/);
+    // A bundle that scores its labels: the score (or "unclear") and what it was measured on.
+    if (/Label score/.test(text)) {
+      expect(text).toMatch(/Label score: \d\.\d\d F1 on held-out code/);
+      expect(text).toMatch(/held-out text, positions the extension shows/);
+    }
+    // The card's own words (not its contexts, which may quote any code) never show a missing value.
+    expect((await card.locator('.stats, .label-score, .card-tags').allInnerTexts()).join(' ')).not.toMatch(/undefined|NaN/);
     await shotPanel(page, 'feature-card', card, 'vscode-inspector-card.png');
   });
 });
