@@ -1,4 +1,5 @@
 // ONNX Runtime sessions for the per-dictionary encoder graphs and the logit-lens graph.
+import os from 'node:os';
 import * as ort from 'onnxruntime-node';
 import { buildEncoderModel, buildLogitLensModel, type DictionarySpec } from './encoder-graph';
 import { candidatesPerRow, RANK_CANDIDATES, rankRows } from './feature-ranking';
@@ -57,19 +58,17 @@ export class DictionaryEncoder {
       },
       fetch,
     );
-    const idx64 = out.top_idx.data as BigInt64Array;
+    const candIdx = featureIds(out.top_idx.data as BigInt64Array);
     const idx = new Int32Array(m * per);
     const act = new Float32Array(m * per);
     const vals = out.top_val.data as Float32Array;
     if (ranking) {
       // The 'unusual' order: choose `per` of all the active features and order them.
-      const candIdx = new Int32Array(m * k);
-      for (let i = 0; i < m * k; i++) candIdx[i] = Number(idx64[i]);
       rankRows(candIdx, vals, m, k, per, ranking, idx, act);
     } else {
       for (let r = 0; r < m; r++) {
         for (let j = 0; j < k; j++) {
-          idx[r * per + j] = Number(idx64[r * k + j]);
+          idx[r * per + j] = candIdx[r * k + j];
           act[r * per + j] = vals[r * k + j];
         }
       }
@@ -88,6 +87,24 @@ export class DictionaryEncoder {
     await this.session.release();
     if (this.full) await (await this.full).release();
   }
+}
+
+const LITTLE_ENDIAN = os.endianness() === 'LE';
+
+/**
+ * Feature indices (int64 from TopK, 0 <= i < d_sae < 2^31) as int32. On a little-endian machine each is
+ * the low half of its int64, read through an Int32Array view: no BigInt per index (the 'unusual' order
+ * reads all k a token, e.g. 32 × 3 dictionaries × every token).
+ */
+function featureIds(ids: BigInt64Array): Int32Array {
+  const out = new Int32Array(ids.length);
+  if (LITTLE_ENDIAN) {
+    const words = new Int32Array(ids.buffer, ids.byteOffset, ids.length * 2);
+    for (let i = 0; i < out.length; i++) out[i] = words[2 * i];
+  } else {
+    for (let i = 0; i < out.length; i++) out[i] = Number(ids[i]);
+  }
+  return out;
 }
 
 /** W_dec rows -> top/bottom logits through the tied unembedding (W_U = W_E^T). */
