@@ -71,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): ActivationInspectorA
   const labelOf = (hook: string, index: number) => model.loaded?.featureLabel(hook, index) || undefined;
   const densityOf = (hook: string, index: number) => model.loaded?.featureDensity(hook, index);
   // The hover's lens line comes from what the inspector explained (inspector is built just below).
-  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index), (docKey, version, index) => hoverEdited(editing, docKey, version, index));
+  const hover = new AnalysisHoverProvider(store, settings, labelOf, densityOf, (docKey, version, index) => inspector.lensSummary(docKey, version, index), (docKey, version, index) => hoverEdited(editing, docKey, version, index), (hook, index) => model.loaded?.featureFacts?.(hook, index));
   const inspectorDeps = { extensionUri: context.extensionUri, store, tracker, model, heatmap, settings, log, labelOf, densityOf, editing };
   const inspector = new InspectorViewProvider(inspectorDeps);
 

@@ -125,8 +125,23 @@ function readFeatureFacts(lj: Record<string, unknown>, dSae: number, file: strin
   return ok(facts);
 }
 
+/** The bundle's cards/tokens.bin (manifest `card_tokens`): stored card contexts are `{at: [start, end]}`
+ *  offsets into it, which getCard turns into token texts. Read whole on the first card that needs it. */
+export interface CardTokenSource {
+  abs: string;
+  file: string;
+  /** Display text of a token id (the bundle's tokenizer). */
+  text: (id: number) => string;
+  vocabSize: number;
+}
+
+type StoredContext = { at?: unknown; tokens?: unknown; index?: unknown; activation?: unknown };
+
 export class BundleCardStore implements CardStore {
   private readonly byHook = new Map<string, HookCards>();
+  private tokenIds: Promise<Result<Uint16Array>> | undefined;
+
+  constructor(private readonly cardTokens?: CardTokenSource) {}
 
   add(hook: string, cards: HookCards): void {
     this.byHook.set(hook, cards);
@@ -174,8 +189,58 @@ export class BundleCardStore implements CardStore {
       const held = typeof card?.index === 'number' ? `card ${card.index}` : 'no card index';
       return fail('bad-dictionary', c.cardsFile, `${c.cardsFile}: the bytes for feature ${index} hold ${held}; cards.offsets and ${c.cardsFile} disagree`);
     }
-    return ok(card as BundleCard);
+    return this.resolveContexts(card as BundleCard, where);
   }
+
+  /** Stored contexts that point into cards/tokens.bin become `{tokens, index, activation}`. */
+  private async resolveContexts(card: BundleCard, where: string): Promise<Result<BundleCard>> {
+    const lists: StoredContext[][] = [];
+    if (Array.isArray(card.top_contexts)) lists.push(card.top_contexts as StoredContext[]);
+    if (Array.isArray(card.quantiles)) {
+      for (const q of card.quantiles as { contexts?: unknown }[]) if (q && Array.isArray(q.contexts)) lists.push(q.contexts as StoredContext[]);
+    }
+    if (!lists.some((l) => l.some((c) => c && typeof c === 'object' && 'at' in c))) return ok(card);
+    if (!this.cardTokens) return fail('bad-dictionary', undefined, `${where}: its contexts point into a card token file, but manifest.json names none ("card_tokens")`);
+    const src = this.cardTokens;
+    this.tokenIds ??= readCardTokens(src);
+    const ids = await this.tokenIds;
+    if (!ids.ok) return ids;
+    const texts = new Map<number, string>();
+    const text = (id: number): string => {
+      let t = texts.get(id);
+      if (t === undefined) texts.set(id, (t = src.text(id)));
+      return t;
+    };
+    for (const list of lists) {
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i];
+        if (!c || typeof c !== 'object' || !('at' in c)) continue;
+        const at = c.at;
+        const bad = (why: string) => fail<BundleCard>('bad-dictionary', src.file, `${where}: a context ${why}`);
+        if (!Array.isArray(at) || at.length !== 2 || !at.every((x) => Number.isInteger(x))) return bad('has no [start, end] token offsets');
+        const [start, end] = at as [number, number];
+        if (start < 0 || end <= start || end > ids.value.length) return bad(`spans tokens ${start}..${end}, outside ${src.file} (${ids.value.length} tokens)`);
+        if (end - start > BUNDLE_LIMITS.cardContextTokens) return bad(`spans ${end - start} tokens; at most ${BUNDLE_LIMITS.cardContextTokens}`);
+        const tokens: string[] = [];
+        for (let p = start; p < end; p++) {
+          const id = ids.value[p];
+          if (id >= src.vocabSize) return bad(`holds token id ${id}, outside the vocabulary`);
+          tokens.push(text(id));
+        }
+        list[i] = { tokens, index: c.index, activation: c.activation };
+      }
+    }
+    return ok(card);
+  }
+}
+
+async function readCardTokens(src: CardTokenSource): Promise<Result<Uint16Array>> {
+  const bytes = await readFileResult(src.abs, src.file, BUNDLE_LIMITS.cardTokensBytes);
+  if (!bytes.ok) return bytes;
+  if (bytes.value.length % 2 !== 0) return fail('bad-dictionary', src.file, `${src.file} is ${bytes.value.length} bytes; uint16 token ids need an even count`);
+  const ids = new Uint16Array(bytes.value.length / 2);
+  for (let i = 0; i < ids.length; i++) ids[i] = bytes.value.readUInt16LE(2 * i);
+  return ok(ids);
 }
 
 /**

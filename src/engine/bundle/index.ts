@@ -79,6 +79,7 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   // Files the rest of the manifest refers to must be listed (so they were checked above).
   const referenced: string[] = [manifest.tokenizer.file, manifest.model.file];
   if (manifest.parity_fixture) referenced.push(manifest.parity_fixture);
+  if (manifest.card_tokens) referenced.push(manifest.card_tokens);
   for (const d of manifest.dictionaries ?? []) {
     referenced.push(`${d.path}/${SAE_CFG_FILE}`, `${d.path}/${SAE_WEIGHTS_FILE}`);
     if (d.cards) referenced.push(`${d.cards}/labels.json`, `${d.cards}/${CARDS_FILES[cardsFormat(manifest, d.cards)]}`, `${d.cards}/cards.offsets`);
@@ -127,7 +128,11 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
   }
 
   const dictionaries: Dictionary[] = [];
-  const cards = new BundleCardStore();
+  const cards = new BundleCardStore(
+    manifest.card_tokens
+      ? { abs: abs(dir, manifest.card_tokens), file: manifest.card_tokens, text: (id) => tokenizer.idToText(id), vocabSize: tokenizer.vocabSize }
+      : undefined,
+  );
   for (const d of manifest.dictionaries ?? []) {
     const width = hookWidth.get(d.hook_name);
     if (width === undefined) return fail('bad-dictionary', 'manifest.json', `manifest.json has a dictionary for ${d.hook_name}, which is not among model.hooks`);

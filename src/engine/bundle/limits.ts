@@ -16,6 +16,10 @@ export const BUNDLE_LIMITS = Object.freeze({
   labelsBytes: MAX_CARD_LABELS_BYTES,
   /** One feature card: its stored (deflated) blob, and its JSON once inflated. */
   cardBytes: MAX_CARD_BYTES,
+  /** cards/tokens.bin, the token ids card contexts point into (the default bundle's: 3 MB). */
+  cardTokensBytes: 64 * 1024 * 1024,
+  /** Tokens one stored card context may span (the recipe writes 24 before + the token + 4 after). */
+  cardContextTokens: 256,
   /** cards.dict: zlib's window, the most a preset dictionary can use. */
   cardsDictionaryBytes: 32 * 1024,
   /** Largest |value| accepted in a dictionary's weights: larger ones overflow float32 activations. */

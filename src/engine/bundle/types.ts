@@ -44,6 +44,8 @@ export interface Manifest {
   dictionaries?: ManifestDictionary[];
   files: Record<string, ManifestFileEntry>;
   parity_fixture?: string;
+  /** uint16 LE token ids that card contexts stored as `{at: [start, end]}` point into. */
+  card_tokens?: string;
   corpus?: unknown;
   evaluation?: unknown;
 }
