@@ -40,7 +40,8 @@ describe('analyze', () => {
 
   it('on the default bundle, labels the features and tags the dense ones with their density', () => {
     const real = realBundle()!;
-    const r = run('analyze', sample, '--model', real, '--features', '3');
+    // By raw activation, so dense features come up (the default order lists them after the others).
+    const r = run('analyze', sample, '--model', real, '--features', '3', '--order', 'activation');
     expect(r.code).toBe(0);
     const density = (hook: string) =>
       (JSON.parse(fs.readFileSync(path.join(real, 'cards', hook, 'labels.json'), 'utf8')) as { density: number[] }).density;
@@ -67,6 +68,21 @@ describe('analyze', () => {
     }
     expect(dense).toBeGreaterThan(0);
     expect(sparse).toBeGreaterThan(0);
+  });
+
+  it('by default lists dense features after the others, and refuses an unknown --order', () => {
+    const real = realBundle()!;
+    const r = run('analyze', sample, '--model', real, '--features', '8');
+    expect(r.code).toBe(0);
+    for (const line of r.out.trim().split('\n').slice(1)) {
+      for (const part of line.split(' | ')) {
+        const tags = [...part.matchAll(/#\d+ "(?:[^"\\]|\\.)*"( \[dense \d+%\])?/g)].map((m) => m[1] !== undefined);
+        expect(tags, part).toEqual([...tags].sort((a, b) => Number(a) - Number(b)));
+      }
+    }
+    const bad = run('analyze', sample, '--model', real, '--order', 'random');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/--order must be unusual or activation/);
   });
 
   it('writes a snapshot (and activations) that the snapshot reader accepts', async () => {
