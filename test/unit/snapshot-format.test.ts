@@ -47,6 +47,28 @@ describe('snapshot round trip', () => {
     expect(back.ok && back.value).toEqual(snap);
   });
 
+  it("records the feature order and keeps each token's features as listed, with raw activations only", async () => {
+    const result = fakeResult(TEXT);
+    const listed = result.tokens[1]!.features[HOOKS[0]!]!;
+    // A view may have added how unusual each activation is; the snapshot stores index and activation.
+    result.tokens[1]!.features[HOOKS[0]!] = listed.map((f) => ({ ...f, unusual: 2 }));
+    const r = buildSnapshot({ result, provenance: PROVENANCE, document: { path: null, languageId: null, text: TEXT }, options: { topK: 3, featuresPerToken: 3, featureOrder: 'unusual', hooks: [] } });
+    if (!r.ok) throw new Error(r.error.message);
+    expect(r.value.options.featureOrder).toBe('unusual');
+    expect(r.value.tokens[1]!.features[HOOKS[0]!]).toEqual(listed.map((f) => ({ index: f.index, activation: f.activation })));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(JSON.parse(JSON.stringify(r.value)))).toBe(true);
+    const file = path.join(tmp, 'ordered.json');
+    expect((await writeSnapshotAtomic(file, r.value)).ok).toBe(true);
+    const back = await readSnapshot(file);
+    expect(back.ok && back.value.options.featureOrder).toBe('unusual');
+    // Older snapshots have no featureOrder; an unknown one is refused.
+    expect(build().options.featureOrder).toBeUndefined();
+    const bad = JSON.parse(JSON.stringify(r.value));
+    bad.options.featureOrder = 'random';
+    expect(validateSnapshot(bad).ok).toBe(false);
+  });
+
   it('refuses to build from an analysis of other text', () => {
     const r = buildSnapshot({ result: fakeResult('abc'), provenance: PROVENANCE, document: { path: null, languageId: null, text: 'abd' }, options: { topK: 1, featuresPerToken: 1, hooks: [] } });
     expect(r.ok === false && r.error.kind).toBe('bad-input');
