@@ -222,6 +222,16 @@ describe('document tracker', () => {
     expect(engine.calls.at(-1)!.options).toMatchObject({ topK: 20, hooks: ['blocks.0.hook_resid_post'] });
   });
 
+  it('asks the engine for the feature order the settings name', async () => {
+    const { doc } = fake.open('/w/order.py', 'abc');
+    await tracker.analyseNow(doc as never);
+    expect(engine.calls.at(-1)!.options.featureOrder).toBe('unusual');
+    settings = { ...settings, featureOrder: 'activation' };
+    doc.edit(3, 0, 'd');
+    await tracker.analyseNow(doc as never);
+    expect(engine.calls.at(-1)!.options.featureOrder).toBe('activation');
+  });
+
   it('drops a result whose text sha256 does not match what was sent', async () => {
     engine.lieAboutText = true;
     const { doc } = fake.open('/w/a.py', 'abc');
