@@ -48,6 +48,9 @@ describe.skipIf(!hasBundle)('extension on the real engine', () => {
     fake.config.set('activationInspector.debounceMs', 150);
     // These measurements drive the bottom panel's view (the side panel is the same host: test/unit/side-panel.test.ts).
     fake.config.set('activationInspector.inspector.location', 'panel');
+    // By raw activation, so dense features are listed (the default order lists them after the others):
+    // the dense check below needs a token whose strongest feature is dense.
+    fake.config.set('activationInspector.featureOrder', 'activation');
     if (process.env.ACTIVATION_INSPECTOR_TEST_BUNDLE) fake.config.set('activationInspector.modelPath', bundle);
     context = { subscriptions: [], extensionUri: Uri.file(root) };
     const { activate } = await import('../../src/extension');
