@@ -71,7 +71,7 @@ const CTX_BY_TYPE = {
   method_signature: 'function signature', function_signature: 'function signature',
   preproc_function_def: 'preprocessor line',
   parameters: 'parameter list', lambda_parameters: 'parameter list', formal_parameters: 'parameter list',
-  parameter_list: 'parameter list',
+  parameter_list: 'parameter list', preproc_params: 'parameter list',
   class_definition: 'class header', class_declaration: 'class header', class: 'class header',
   interface_declaration: 'class header', enum_declaration: 'class header', struct_specifier: 'class header',
   union_specifier: 'class header', enum_specifier: 'class header', abstract_class_declaration: 'class header',
@@ -156,7 +156,7 @@ const LEAF_BY_TYPE = {
   comment: 'comment', hash_bang_line: 'comment',
   true: 'constant (true/false/null)', false: 'constant (true/false/null)', none: 'constant (true/false/null)',
   null: 'constant (true/false/null)', undefined: 'constant (true/false/null)', ellipsis: 'constant (true/false/null)',
-  this: 'keyword', super: 'keyword', self: 'keyword',
+  this: 'keyword', super: 'keyword', self: 'keyword', this_type: 'keyword',
   line_continuation: 'line continuation',
   type_identifier: 'type name', primitive_type: 'type name', predefined_type: 'type name',
   sized_type_specifier: 'type name', type_conversion: 'operator',
@@ -180,7 +180,8 @@ const TARGET_PARENTS = new Set(['assignment', 'augmented_assignment', 'for_state
 const PATTERNS = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'array_pattern', 'as_pattern_target']);
 const CALLS = new Set(['call', 'call_expression', 'new_expression']);
 const MEMBER = { attribute: 'attribute', member_expression: 'property', field_expression: 'field' };
-const PARAM_LISTS = new Set(['parameters', 'lambda_parameters', 'formal_parameters', 'parameter_list']);
+const PARAM_LISTS = new Set(['parameters', 'lambda_parameters', 'formal_parameters', 'parameter_list',
+  'preproc_params']);
 
 // Flags inherited by descendants.
 const IN_TYPE = 1, IN_IMPORT = 2, IN_MODULE = 4, IN_PARAMS = 8, IN_PARAM_VALUE = 16, IN_DECORATOR = 32,
@@ -275,6 +276,25 @@ function fillDocstringFirstLine(text, leaf, s, e) {
   fillLeaf(leaf, i, j, 'docstring first line');
 }
 
+// A macro body is one opaque token to the C grammar: find its strings and comments; the rest falls back
+// to character classes (names, numbers, operators).
+function tagMacroBody(text, leaf, ctx, s, e) {
+  const re = /"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g;
+  const body = text.slice(s, e);
+  let m;
+  while ((m = re.exec(body))) {
+    const a = s + m.index, b = a + m[0].length;
+    if (m[0][0] === '/') {
+      fillLeaf(leaf, a, b, 'comment');
+      fillCtx(ctx, a, b, 'comment');
+    } else {
+      fillCtx(ctx, a, b, 'string');
+      fillLeaf(leaf, a, b, 'string content');
+      leaf[a] = leaf[b - 1] = L['string delimiter'];
+    }
+  }
+}
+
 function tagTree(tree, text, lang) {
   const n = text.length;
   const leaf = new Uint8Array(n).fill(UNSET);
@@ -314,7 +334,7 @@ function tagTree(tree, text, lang) {
     if (ctxName === 'type annotation' || type === 'type') flags |= IN_TYPE;
     if (ctxName === 'import statement' || type === 'import_clause' || type === 'import_specifier') flags |= IN_IMPORT;
     if (field === 'module_name' || (parent === 'import_statement' && field === 'name' && lang === 'python')) flags |= IN_MODULE;
-    if (PARAM_LISTS.has(type) && lang !== 'c') flags |= IN_PARAMS;
+    if (PARAM_LISTS.has(type) && (lang !== 'c' || type === 'preproc_params')) flags |= IN_PARAMS;
     if (type === 'parameter_declaration' || type === 'optional_parameter_declaration') flags |= IN_PARAMS;
     if (flags & IN_PARAMS && (field === 'value' || field === 'right' || field === 'default')) flags |= IN_PARAM_VALUE;
     if (type === 'decorator') flags |= IN_DECORATOR;
@@ -333,6 +353,8 @@ function tagTree(tree, text, lang) {
       const doc = text.startsWith('/**', s) || text.startsWith('///', s) || text.startsWith('//!', s);
       fillLeaf(leaf, s, e, doc ? 'doc comment' : 'comment');
     }
+
+    if (type === 'preproc_arg') tagMacroBody(text, leaf, ctx, s, e);
 
     if (cursor.gotoFirstChild()) {
       d++;
@@ -364,9 +386,11 @@ function tagTree(tree, text, lang) {
 const isSpace = (c) => c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11;
 const WORD = /[\p{L}\p{N}_']/u;
 
-function charClassLeaf(ch, prose) {
+// mode: 'prose'; 'code' (text a parsed tree leaves untagged: a macro body, mostly names); 'unparsed'.
+function charClassLeaf(ch, mode) {
+  const prose = mode === 'prose';
   if (/\p{N}/u.test(ch)) return 'number';
-  if (WORD.test(ch)) return prose ? 'prose word' : 'other';
+  if (WORD.test(ch)) return prose ? 'prose word' : mode === 'code' ? 'variable or name read' : 'other';
   if (prose) return 'prose punctuation';
   if ('([{'.includes(ch)) return 'opening bracket';
   if (')]}'.includes(ch)) return 'closing bracket';
@@ -377,9 +401,8 @@ function charClassLeaf(ch, prose) {
 function tagCharClass(text, ctxName) {
   const leaf = new Uint8Array(text.length).fill(UNSET);
   const ctx = new Uint8Array(text.length).fill(C[ctxName]);
-  const prose = ctxName === 'prose';
   for (let i = 0; i < text.length; i++) {
-    if (!isSpace(text.charCodeAt(i))) leaf[i] = L[charClassLeaf(text[i], prose)];
+    if (!isSpace(text.charCodeAt(i))) leaf[i] = L[charClassLeaf(text[i], ctxName === 'prose' ? 'prose' : 'unparsed')];
   }
   return { leaf, ctx };
 }
@@ -509,7 +532,10 @@ function tokenTags(text, spans, tags) {
       const ch = text[p];
       if (ch === '\\' && (text[p + 1] === '\n' || text.startsWith('\r\n', p + 1)) && !KEEP_ON_WHITESPACE.has(v)
         && v !== L['string delimiter'] && v !== L['escape sequence']) v = L['line continuation'];
-      if (v === UNSET) v = L[charClassLeaf(ch, tags.ctx[p] === C.prose)];
+      if (v === UNSET) {
+        const c = tags.ctx[p];
+        v = L[charClassLeaf(ch, c === C.prose ? 'prose' : c === C.unparsed ? 'unparsed' : 'code')];
+      }
       leafOut[t] = v;
       ctxOut[t] = tags.ctx[p];
       continue;

@@ -34,6 +34,8 @@ const samples = {
   shell: 'X=1\nls -la "$X" | grep foo\n',
 };
 type Kind = keyof typeof samples;
+// Characters of 2, 3 and 4 UTF-8 bytes (the emoji is a UTF-16 surrogate pair): byte-level tokens split them.
+const MULTIBYTE = 's = "é✓😀😀"  # ü\nt = 1\n';
 const kinds = Object.keys(samples) as Kind[];
 
 let out: Output;
@@ -41,7 +43,8 @@ let tokenizer: Tokenizer;
 let vocab: string[];
 
 beforeAll(() => {
-  const job = { tokenizer: tokenizerPath, texts: kinds.map((kind) => ({ kind, text: samples[kind] })) };
+  const texts = kinds.map((kind) => ({ kind, text: samples[kind] }));
+  const job = { tokenizer: tokenizerPath, texts: [...texts, { kind: 'python', text: MULTIBYTE }] };
   out = JSON.parse(execFileSync(process.execPath, [path.join(root, 'training/syntax_tags.mjs')], {
     input: JSON.stringify(job), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
   })) as Output;
@@ -81,6 +84,18 @@ describe('syntax_tags.mjs', () => {
     }
     expect(out.leaf_names.length).toBeLessThanOrEqual(42);
     expect(out.context_names.length).toBeLessThanOrEqual(42);
+  });
+
+  it('maps tokens inside multi-byte characters to those characters', () => {
+    const t = out.texts[kinds.length]!;
+    expect(t.ids).toEqual(tokenizer.encode(MULTIBYTE).ids);
+    const names = t.leaf.map((v, i) => `${vocab[t.ids[i]!]} ${out.leaf_names[v]}`);
+    const open = names.findIndex((n) => n.endsWith('string delimiter'));
+    const close = names.findIndex((n, i) => i > open && n.endsWith('string delimiter'));
+    expect(close - open).toBeGreaterThan(4); // the characters took several tokens
+    for (let i = open + 1; i < close; i++) expect(names[i]).toMatch(/string content$/);
+    expect(names.slice(close + 1).some((n) => n.endsWith('comment'))).toBe(true);
+    expect(names.at(-3)).toBe(' = operator'); // offsets after the characters are still right
   });
 
   it('Python: definitions, parameters, docstring, continuation, comment, call, string', () => {
