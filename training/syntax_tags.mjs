@@ -116,7 +116,7 @@ const CTX_BY_FIELD = {
   'conditional_expression.consequence': null, 'conditional_expression.alternative': null,
   'preproc_if.condition': 'preprocessor line', 'preproc_elif.condition': 'preprocessor line',
   'preproc_if.alternative': null, 'preproc_ifdef.alternative': null, 'preproc_elif.alternative': null,
-  'lambda.body': null, 'arrow_function.body': null, 'for_statement.body': 'block body',
+  'lambda.body': null, 'arrow_function.body': null, 'linkage_specification.body': null, 'for_statement.body': 'block body',
   'function_definition.body': 'function body', 'function_declaration.body': 'function body',
   'generator_function_declaration.body': 'function body', 'method_definition.body': 'function body',
   'function_expression.body': 'function body', 'function.body': 'function body',
