@@ -3,7 +3,7 @@
 // Why: a feature's label is chosen by how well a candidate explanation predicts where the feature fires.
 // One family of explanations is syntax ("inside a string", "a function name being defined", "`(` in call
 // arguments", "the first line of a docstring"). This script gives every token of a source file two tags
-// computed with a real parser (web-tree-sitter + the prebuilt grammars of tree-sitter-wasms):
+// computed with a real parser (web-tree-sitter 0.25 and prebuilt WebAssembly grammars from npm: see GRAMMARS):
 //   leaf:    what the token itself is (keyword, string content, name being defined, indentation, ...);
 //   context: the innermost enclosing construct (call arguments, function body, docstring, ...).
 // Tag names are language-independent and human-readable: they become label text.
@@ -14,6 +14,7 @@
 //              "texts": [{"text": "...", "kind": "python"}, ...]}          (texts: optional, for tests)
 //   out.json: {"leaf_names": [...], "context_names": [...],
 //              "files": [{"path", "kind", "parsed", "ids": [...], "leaf": [...], "context": [...]}, ...],
+//              (parsed: false where the file was tagged by character class; "error" where it could not be read)
 //              "texts": [same, without path]}
 //   leaf[i] / context[i] index leaf_names / context_names for token ids[i]. Output is written file by file
 //   (a few million tokens stay a stream of small writes).
