@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { buildSnapshot, checkSnapshotTargets, FEATURE_ORDERS, writeSnapshotAtomic, type AnalysisResult, type Engine, type FeatureOrder, type HookActivations } from '../engine';
 import { featureTags, unusualRatio } from '../shared/featureDensity';
-import { displayRank, escapeInvisible, formatNumber, formatProb, shortHook, visibleToken } from '../shared/present';
+import { displayRank, escapeInvisible, formatNumber, formatProb, labelWithScore, shortHook, visibleToken } from '../shared/present';
 import { inputOptions, intArg, listArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
 import { LANGUAGES } from '../shared/languages';
@@ -17,8 +17,8 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s.slice(0, n - 1) + '…' : s + ' '.repeat(n - s.length);
 }
 
-/** What the table needs of the engine: feature labels and densities, and (when the bundle says) whether a
- *  feature is positional and its typical activation. */
+/** What the table needs of the engine: feature labels and densities, and (when the bundle says) the
+ *  label's score and whether it is readable, whether a feature is positional and its typical activation. */
 export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'> & Partial<Pick<Engine, 'featureFacts'>>;
 
 /** `--order`: which of a token's active features are listed, and in what order (default unusual). */
@@ -32,7 +32,9 @@ export function orderArg(v: unknown): FeatureOrder {
 /**
  * One line per token. Tokens read as in the hover and the panel (src/shared/present.ts), so a line
  * never breaks and nothing raw reaches the terminal; labels are quoted as JSON strings, with what
- * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too. Features are listed in
+ * JSON leaves raw (C1 controls, bidi and other invisible characters) escaped too, and given with their
+ * score in the hover's and the panel's wording (`"label" (score 0.62)`, below the bundle's readable
+ * threshold `unclear (score 0.21) — best guess: "label"`). Features are listed in
  * the analysis's order (--order), each with its raw activation, then `×R` (R = activation / the feature's
  * typical activation) where the bundle gives that, and tagged `[dense N%]` / `[positional]`.
  */
@@ -52,9 +54,13 @@ export function* tableLines(engine: FeatureInfo, r: AnalysisResult, maxFeatures 
         const hits = t.features[h].slice(0, maxFeatures).map((f) => {
           const label = engine.featureLabel(h, f.index);
           const facts = engine.featureFacts?.(h, f.index);
-          const tags = featureTags(engine.featureDensity(h, f.index), facts?.positional).map((t) => ` [${t}]`).join('');
+          const density = engine.featureDensity(h, f.index);
+          const tags = featureTags(density, facts?.positional).map((t) => ` [${t}]`).join('');
           const ratio = unusualRatio(f.activation, facts?.typicalActivation);
-          return `#${f.index}${label ? ` ${escapeInvisible(JSON.stringify(label))}` : ''}${tags} ${formatNumber(f.activation)}${ratio !== undefined ? ` ×${formatNumber(ratio, 1)}` : ''}`;
+          // The label stays a JSON string inside the shared wording, so a label that itself reads
+          // "(score …)" cannot pass for the score.
+          const named = label ? ` ${escapeInvisible(labelWithScore(JSON.stringify(label), { score: facts?.score, readable: facts?.readable, density }))}` : '';
+          return `#${f.index}${named}${tags} ${formatNumber(f.activation)}${ratio !== undefined ? ` ×${formatNumber(ratio, 1)}` : ''}`;
         });
         return hits.length ? `${shortHook(h)}: ${hits.join(', ')}` : '';
       })

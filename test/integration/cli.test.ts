@@ -16,6 +16,11 @@ const sample = path.join(tmp, 'sample.py');
 
 const run = (...args: string[]) => runCli(cli, args);
 
+// One table entry: #index, the quoted label with its score when the bundle has one (`"label" (score 0.62)`
+// or `unclear (score 0.21) — best guess: "label"`), the tags, the activation.
+const LABEL = String.raw`(?:unclear \(score \d\.\d\d\) — best guess: )?"(?:[^"\\]|\\.)*"(?: \(score \d\.\d\d\))?`;
+const HIT = new RegExp(String.raw`#(\d+) ${LABEL}( \[dense (\d+)%\])?( \[positional\])? -?\d+\.\d+`, 'g');
+
 beforeAll(async () => {
   cli = await buildCli();
   bundle = testBundle();
@@ -53,8 +58,8 @@ describe('analyze', () => {
       for (const part of line.split(' | ')) {
         const hook = Object.keys(byShortHook).find((h) => part.includes(`${h}: `));
         if (!hook) continue;
-        // Each hit: #index "label" [dense N%]? activation
-        for (const m of part.matchAll(/#(\d+) "(?:[^"\\]|\\.)*"( \[dense (\d+)%\])? -?\d+\.\d+/g)) {
+        // Each hit: #index "label" (score S)? [dense N%]? [positional]? activation
+        for (const m of part.matchAll(HIT)) {
           const d = byShortHook[hook]![Number(m[1])]!;
           if (d >= DENSE_FEATURE) {
             expect(m[3], `${hook} #${m[1]}`).toBe(String(Math.round(d * 100)));
@@ -70,13 +75,14 @@ describe('analyze', () => {
     expect(sparse).toBeGreaterThan(0);
   });
 
-  it('by default lists dense features after the others, and refuses an unknown --order', () => {
+  it('by default lists dense and positional features after the others, and refuses an unknown --order', () => {
     const real = realBundle()!;
     const r = run('analyze', sample, '--model', real, '--features', '8');
     expect(r.code).toBe(0);
     for (const line of r.out.trim().split('\n').slice(1)) {
       for (const part of line.split(' | ')) {
-        const tags = [...part.matchAll(/#\d+ "(?:[^"\\]|\\.)*"( \[dense \d+%\])?/g)].map((m) => m[1] !== undefined);
+        // Dense or positional (ranked after the others), by the tags.
+        const tags = [...part.matchAll(HIT)].map((m) => m[2] !== undefined || m[4] !== undefined);
         expect(tags, part).toEqual([...tags].sort((a, b) => Number(a) - Number(b)));
       }
     }

@@ -70,6 +70,36 @@ describe('analyze table with the facts of issue 14 bundles', () => {
     expect(shown).toEqual(t.features[hook]!.slice(0, 3).map((f) => f.index));
   });
 
+  it('gives each label with its score in the hover\'s wording, a weak one as unclear', () => {
+    // Indices by remainder of 3: a readable label, one below the bundle's threshold, one without a score.
+    const scored: FeatureInfo = {
+      featureLabel: (_h, i) => `label ${i}`,
+      featureDensity: () => 0.01,
+      featureFacts: (_h, i) => ({
+        label: `label ${i}`,
+        rankedAfter: false,
+        ...(i % 3 === 0 ? { score: 0.62, readable: true } : i % 3 === 1 ? { score: 0.21, readable: false } : {}),
+      }),
+    };
+    const shown = formatTable(scored, result).split('\n').slice(1).join('\n');
+    const hits = result.tokens.flatMap((t) => t.features[hook]!.slice(0, 3));
+    expect(hits.length).toBeGreaterThan(0);
+    for (const f of hits) {
+      const entry =
+        f.index % 3 === 0 ? `#${f.index} "label ${f.index}" (score 0.62) ` : f.index % 3 === 1 ? `#${f.index} unclear (score 0.21) — best guess: "label ${f.index}" ` : `#${f.index} "label ${f.index}" ${f.activation.toFixed(2)}`;
+      expect(shown).toContain(entry);
+    }
+  });
+
+  it('gives no score for a feature that never fires on held-out text, and none without a label', () => {
+    const t = result.tokens.find((x) => x.features[hook]!.length >= 1)!;
+    const f = t.features[hook]![0]!;
+    const dead: FeatureInfo = { featureLabel: () => 'dead (never fired on held-out text)', featureDensity: () => 0, featureFacts: () => ({ label: 'dead', rankedAfter: false, score: 0, readable: false }) };
+    expect(formatTable(dead, { ...result, tokens: [t] })).toContain(`#${f.index} "dead (never fired on held-out text)" ${f.activation.toFixed(2)}`);
+    const unlabelled: FeatureInfo = { featureLabel: () => '', featureDensity: () => 0.01, featureFacts: () => ({ label: '', rankedAfter: false, score: 0.62, readable: true }) };
+    expect(formatTable(unlabelled, { ...result, tokens: [t] })).toContain(`#${f.index} ${f.activation.toFixed(2)}`);
+  });
+
   it('reads --order', () => {
     expect(orderArg(undefined)).toBe('unusual');
     expect(orderArg('activation')).toBe('activation');
