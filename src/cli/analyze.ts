@@ -1,9 +1,9 @@
 // `activation-inspector analyze FILE`: a snapshot (--out) or a readable per-token table.
 import path from 'node:path';
-import { buildSnapshot, checkSnapshotTargets, FEATURE_ORDERS, writeSnapshotAtomic, type AnalysisResult, type Engine, type FeatureOrder, type HookActivations } from '../engine';
+import { buildSnapshot, checkSnapshotTargets, writeSnapshotAtomic, type AnalysisResult, type Engine, type HookActivations } from '../engine';
 import { featureTags, unusualRatio } from '../shared/featureDensity';
 import { displayRank, escapeInvisible, formatNumber, formatProb, labelWithScore, shortHook, visibleToken } from '../shared/present';
-import { inputOptions, intArg, listArg, maxBytesArg, oneFile, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, listArg, maxBytesArg, oneFile, orderArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { progressReporter } from './progress';
 import { LANGUAGES } from '../shared/languages';
 import { openEngine } from './open-engine';
@@ -21,13 +21,7 @@ function pad(s: string, n: number): string {
  *  label's score and whether it is readable, whether a feature is positional and its typical activation. */
 export type FeatureInfo = Pick<Engine, 'featureLabel' | 'featureDensity'> & Partial<Pick<Engine, 'featureFacts'>>;
 
-/** `--order`: which of a token's active features are listed, and in what order (default unusual). */
-export function orderArg(v: unknown): FeatureOrder {
-  if (v === undefined) return 'unusual';
-  const order = FEATURE_ORDERS.find((o) => o === v);
-  if (!order) throw new UsageError(`--order must be ${FEATURE_ORDERS.join(' or ')}`);
-  return order;
-}
+export { orderArg };
 
 /**
  * One line per token. Tokens read as in the hover and the panel (src/shared/present.ts), so a line

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BUNDLE_SEGMENTS } from '../shared/defaultBundle';
 import { DEFAULT_MAX_DOCUMENT_BYTES, MAX_DOCUMENT_BYTES_CEILING } from '../shared/limits';
+import { FEATURE_ORDERS, type FeatureOrder } from '../engine';
 
 export class UsageError extends Error {}
 
@@ -57,6 +58,15 @@ export function intArg(v: unknown, name: string, def: number, min: number, max: 
 }
 
 /** A string option's value; undefined when absent. */
+/** `--order` (analyze, index): which of a token's active features are listed, and in what order
+ *  (default unusual, as the extension's activationInspector.featureOrder). */
+export function orderArg(v: unknown): FeatureOrder {
+  if (v === undefined) return 'unusual';
+  const order = FEATURE_ORDERS.find((o) => o === v);
+  if (!order) throw new UsageError(`--order must be ${FEATURE_ORDERS.join(' or ')}`);
+  return order;
+}
+
 export function stringArg(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }

@@ -6,10 +6,10 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { FeatureIndexStore, indexFingerprint, listIndexableFiles, updateIndex, type IndexFile } from '../featureIndex';
 import { escapeInvisible } from '../shared/present';
-import { inputOptions, intArg, listArg, maxBytesArg, parse, readTextFile, stringArg, UsageError } from './args';
+import { inputOptions, intArg, listArg, maxBytesArg, orderArg, parse, readTextFile, stringArg, UsageError } from './args';
 import { openEngine } from './open-engine';
 
-export const INDEX_USAGE = `activation-inspector index FOLDER [--db FILE] [--features N] [--hooks H,...] [--json]
+export const INDEX_USAGE = `activation-inspector index FOLDER [--db FILE] [--features N] [--order unusual|activation] [--hooks H,...] [--json]
                              [--checkpoint-ms N] [--model DIR] [--sae DIR]... [--threads N] [--max-bytes N] [--progress]`;
 
 /** Where index and find keep the database unless --db says otherwise. */
@@ -22,6 +22,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     db: { type: 'string' },
     features: { type: 'string' },
+    order: { type: 'string' },
     hooks: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     progress: { type: 'boolean' },
@@ -38,13 +39,15 @@ export async function indexCommand(argv: string[]): Promise<number> {
   const dbFile = path.resolve(stringArg(values.db) ?? DEFAULT_INDEX_DB);
   const maxBytes = maxBytesArg(values);
   const featuresPerToken = intArg(values.features, 'features', DEFAULT_INDEX_FEATURES, 1, 1000);
+  // The order decides which of a token's active features are listed, so which are occurrences.
+  const featureOrder = orderArg(values.order);
   const dbRel = path.relative(root, dbFile).split(path.sep).join('/');
   const paths = await listIndexableFiles(root, { maxBytes, accept: (rel) => rel !== dbRel && !rel.startsWith(`${dbRel}.`) && !rel.startsWith('.activation-inspector/') });
   const engine = await openEngine(values);
   try {
     const hooks = listArg(values.hooks);
     for (const h of hooks) if (!engine.info.hooks.includes(h)) throw new UsageError(`--hooks: no dictionary for ${h} (have: ${engine.info.hooks.join(', ')})`);
-    const fingerprint = indexFingerprint(engine.provenance(), featuresPerToken, hooks.length ? hooks : engine.info.hooks);
+    const fingerprint = indexFingerprint(engine.provenance(), { featuresPerToken, featureOrder, hooks: hooks.length ? hooks : engine.info.hooks });
     const store = await FeatureIndexStore.open(dbFile, { fingerprint, root });
     if (store.notice) process.stderr.write(`activation-inspector: ${escapeInvisible(store.notice)}\n`);
     const files: IndexFile[] = paths.map((rel) => ({
@@ -58,7 +61,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
       },
     }));
     const report = await updateIndex(store, files, {
-      analyze: (key, text, signal) => engine.analyze(key, text, { topK: 1, featuresPerToken, hooks }, signal),
+      analyze: (key, text, signal) => engine.analyze(key, text, { topK: 1, featuresPerToken, featureOrder, hooks }, signal),
       forget: (key) => engine.forget(key),
     }, {
       saveEveryMs: intArg(values['checkpoint-ms'], 'checkpoint-ms', 2000, 0, 3_600_000),

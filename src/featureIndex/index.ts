@@ -5,6 +5,6 @@ export type { WalkOptions } from './walk';
 export { FeatureIndexStore, INDEX_FORMAT, INDEX_VERSION } from './store';
 export type { FoundOccurrence, IndexIdentity, IndexStats } from './store';
 export { indexFingerprint, sha256Text, updateIndex } from './indexer';
-export type { AnalyzeOutcome, IndexAnalyzer, IndexFile, IndexProgress, IndexRunOptions, IndexRunReport } from './indexer';
+export type { AnalyzeOutcome, IndexAnalyzer, IndexFile, IndexOptions, IndexProgress, IndexRunOptions, IndexRunReport } from './indexer';
 export { collectOccurrences, decodeOccurrences, encodeOccurrences, lineOf, lineStarts, PER_FILE_BOUND } from './occurrences';
 export type { FeatureOccurrences, IndexedToken, Occurrence } from './occurrences';

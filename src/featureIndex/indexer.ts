@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { collectOccurrences, PER_FILE_BOUND, type IndexedToken } from './occurrences';
 import type { FeatureIndexStore } from './store';
+import type { FeatureOrder } from '../engine';
 
 export interface IndexFile {
   /** Relative to the index's root, '/'-separated. */
@@ -45,11 +46,20 @@ export interface IndexRunOptions {
   saveEveryMs?: number;
 }
 
+/** The analysis options that decide what an occurrence is: how many features a token lists, in which
+ *  order they are chosen among its active ones (another order lists other features), and for which hooks. */
+export interface IndexOptions {
+  featuresPerToken: number;
+  featureOrder: FeatureOrder;
+  hooks: readonly string[];
+}
+
 /** What makes stored results comparable: model, tokenizer and dictionaries (their hashes) and the
  *  options that decide what an occurrence is. */
-export function indexFingerprint(p: { model: { sha256: string }; tokenizer: { sha256: string }; dictionaries: { hookName: string; sha256: string }[] }, featuresPerToken: number, hooks: readonly string[]): string {
+export function indexFingerprint(p: { model: { sha256: string }; tokenizer: { sha256: string }; dictionaries: { hookName: string; sha256: string }[] }, options: IndexOptions): string {
   const dictionaries = p.dictionaries.map((d) => `${d.hookName}=${d.sha256}`).sort();
-  return JSON.stringify({ model: p.model.sha256, tokenizer: p.tokenizer.sha256, dictionaries, featuresPerToken, hooks: [...hooks].sort(), bound: PER_FILE_BOUND });
+  const { featuresPerToken, featureOrder } = options;
+  return JSON.stringify({ model: p.model.sha256, tokenizer: p.tokenizer.sha256, dictionaries, featuresPerToken, featureOrder, hooks: [...options.hooks].sort(), bound: PER_FILE_BOUND });
 }
 
 export function sha256Text(text: string): string {

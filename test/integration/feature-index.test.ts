@@ -67,6 +67,10 @@ describe('activation-inspector index / find', () => {
     expect(fourth.removed).toEqual(['find.ts']);
     fs.copyFileSync(SOURCES[4], path.join(folder, 'find.ts'));
     expect(index().analysed).toEqual(['find.ts']);
+    // Another --order lists other features at a token: the index is rebuilt, not reused, and back.
+    expect(index('--order', 'activation').analysed.sort()).toEqual(first.analysed);
+    expect(index('--order', 'activation').analysed).toEqual([]);
+    expect(index().analysed.sort()).toEqual(first.analysed);
   });
 
   it('find returns exactly the occurrences analyze reports, bounded per file, strongest first', async () => {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
-import { collectOccurrences, decodeOccurrences, encodeOccurrences, FeatureIndexStore, lineOf, lineStarts, listIndexableFiles } from '../../src/featureIndex';
+import { collectOccurrences, decodeOccurrences, encodeOccurrences, FeatureIndexStore, indexFingerprint, lineOf, lineStarts, listIndexableFiles, updateIndex, type IndexOptions } from '../../src/featureIndex';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ai-index-unit-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -89,5 +89,42 @@ describe('FeatureIndexStore', () => {
     const again = await FeatureIndexStore.read(file);
     expect(again.fileRecord('a.ts')).toEqual({ sha256: 'sha-a', tokens: 1 });
     again.close();
+  });
+});
+
+describe('indexFingerprint', () => {
+  const provenance = { model: { sha256: 'm' }, tokenizer: { sha256: 't' }, dictionaries: [{ hookName: 'h1', sha256: 'd1' }, { hookName: 'h0', sha256: 'd0' }] };
+  const options: IndexOptions = { featuresPerToken: 5, featureOrder: 'unusual', hooks: ['h0', 'h1'] };
+  const fp = (o: Partial<IndexOptions> = {}) => indexFingerprint(provenance, { ...options, ...o });
+
+  it('changes with every option that decides what an occurrence is, not with the order hooks are named in', () => {
+    expect(fp({ featureOrder: 'activation' })).not.toBe(fp());
+    expect(fp({ featuresPerToken: 8 })).not.toBe(fp());
+    expect(fp({ hooks: ['h0'] })).not.toBe(fp());
+    expect(fp({ hooks: ['h1', 'h0'] })).toBe(fp());
+    expect(indexFingerprint({ ...provenance, dictionaries: [...provenance.dictionaries].reverse() }, options)).toBe(fp());
+  });
+
+  it('an index built in one feature order is rebuilt, not reused, in another', async () => {
+    const file = path.join(tmp, 'order.sqlite');
+    const text = 'ab';
+    // The fake analysis lists feature 3 at the first token in one order and feature 4 in the other.
+    const analyzer = (order: IndexOptions['featureOrder']) => ({
+      analyze: async () => ({
+        ok: true as const,
+        value: { hooks: ['h0'], tokens: [{ start: 0, end: 1, features: { h0: [{ index: order === 'unusual' ? 3 : 4, activation: 1 }] } }] },
+      }),
+    });
+    const files = [{ path: 'a.ts', read: async () => text }];
+    const build = async (featureOrder: IndexOptions['featureOrder']) => {
+      const store = await FeatureIndexStore.open(file, { fingerprint: fp({ featureOrder, hooks: ['h0'] }), root: '/r' });
+      const report = await updateIndex(store, files, analyzer(featureOrder));
+      const found = { analysed: report.analysed, unchanged: report.unchanged, f3: store.find('h0', 3).length, f4: store.find('h0', 4).length };
+      store.close();
+      return found;
+    };
+    expect(await build('unusual')).toEqual({ analysed: ['a.ts'], unchanged: 0, f3: 1, f4: 0 });
+    expect(await build('unusual')).toEqual({ analysed: [], unchanged: 1, f3: 1, f4: 0 });
+    expect(await build('activation')).toEqual({ analysed: ['a.ts'], unchanged: 0, f3: 0, f4: 1 });
   });
 });

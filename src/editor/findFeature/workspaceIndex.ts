@@ -57,7 +57,12 @@ export class WorkspaceFeatureIndex {
     const settings = this.deps.settings();
     const hooks = settings.hooks.filter((h) => engine.hooks.includes(h));
     const p = engine.provenance?.();
-    const fingerprint = p ? indexFingerprint(p, settings.featuresPerToken, hooks.length ? hooks : [...engine.hooks]) : `${engine.modelId}|${engine.bundleDir}|${settings.featuresPerToken}|${hooks.join(',')}`;
+    // What an occurrence is follows the settings the editor analyses with (featuresPerToken, featureOrder),
+    // so a search finds what the hover and the inspector list; an index built with others is rebuilt.
+    const { featuresPerToken, featureOrder } = settings;
+    const fingerprint = p
+      ? indexFingerprint(p, { featuresPerToken, featureOrder, hooks: hooks.length ? hooks : [...engine.hooks] })
+      : `${engine.modelId}|${engine.bundleDir}|${featuresPerToken}|${featureOrder}|${hooks.join(',')}`;
     const outcome: SearchOutcome = { occurrences: [], files: 0, analysed: 0, cancelled: false };
     const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
     for (const [fi, folder] of folders.entries()) {
@@ -71,7 +76,7 @@ export class WorkspaceFeatureIndex {
         const rels = await listIndexableFiles(root, { maxBytes: settings.maxDocumentSize, accept: fileFilter(folder, settings), signal });
         const files: IndexFile[] = rels.map((rel) => ({ path: rel, read: () => readWorkspaceText(vscode.Uri.joinPath(folder.uri, ...rel.split('/')), settings.maxDocumentSize) }));
         const report = await updateIndex(store, files, {
-          analyze: (k, text, s) => engine.analyze(k, text, { topK: 1, featuresPerToken: settings.featuresPerToken, hooks }, s),
+          analyze: (k, text, s) => engine.analyze(k, text, { topK: 1, featuresPerToken, featureOrder, hooks }, s),
           forget: (k) => engine.forget(k),
         }, {
           signal,
