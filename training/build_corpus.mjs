@@ -94,6 +94,8 @@ function writeStream(name, docs) {
 }
 const nTrain = writeStream('train.bin', train);
 const nHeld = writeStream('heldout.bin', heldout);
-const heldoutFiles = heldout.map((d) => ({ path: d.path, kind: d.kind, bytes: d.bytes, tokens: d.ids.length }));
-fs.writeFileSync(path.join(outDir, 'corpus.json'), JSON.stringify({ seed, sources: manifest, train_tokens: nTrain, heldout_tokens: nHeld, heldout_files: heldoutFiles }, null, 1));
+// Both lists are in stream order (writeStream sorted them), so a file's tokens start where the previous
+// file's <|endoftext|> ends: feature cards map a context back to its source file to tag its syntax.
+const listed = (docs) => docs.map((d) => ({ path: d.path, kind: d.kind, bytes: d.bytes, tokens: d.ids.length }));
+fs.writeFileSync(path.join(outDir, 'corpus.json'), JSON.stringify({ seed, sources: manifest, train_tokens: nTrain, heldout_tokens: nHeld, heldout_files: listed(heldout), train_files: listed(train) }, null, 1));
 console.log(`train ${nTrain} tokens, held-out ${nHeld} tokens in ${heldout.length} files`);

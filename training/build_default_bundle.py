@@ -8,6 +8,7 @@ The whole recipe, from scratch (see training/README.md):
   /usr/bin/python3 training/build_default_bundle.py --cache $CACHE --out media/models/code-gpt2-2l
 """
 import argparse
+import hashlib
 import json
 import lzma
 import math
@@ -26,8 +27,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gpt2 import GPT2, GPT2Config  # noqa: E402
 from export_onnx import round_weights_fp16  # noqa: E402
 from bundle_writer import check_target, write_bundle  # noqa: E402
-from sae_train import train_sae, save_saelens, load_as_fp32, load_saelens, round_mantissa  # noqa: E402
-from feature_cards import compute_cards, write_cards, token_texts, LABEL_METHOD  # noqa: E402
+from sae_train import save_saelens, load_as_fp32, load_saelens, round_mantissa  # noqa: E402
+from feature_cards import compute_cards, ranking_figures, write_cards, write_card_tokens, token_texts, LABEL_METHOD  # noqa: E402
+from feature_codes import encode_files  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLE_ID = "code-gpt2-2l"
@@ -145,31 +147,68 @@ def evaluate_model(model, cfg, cache, tokenizer_path, texts, eot, max_bytes):
     }
 
 
-def recorded_sae_passes(bundle_dir, hook):
-    """The per-pass step counts that bundle's manifest records for this dictionary (empty when it predates the record)."""
-    manifest = json.load(open(os.path.join(bundle_dir, "manifest.json")))
-    return list(manifest.get("training", {}).get("sae", {}).get("steps_per_pass", {}).get(hook, []))
+def syntax_tags(tokenizer_path, files, log):
+    """{"leaf_names", "context_names", "files": [{"ids", "leaf", "context"}]} from training/syntax_tags.mjs."""
+    fd, out = tempfile.mkstemp(suffix=".json")
+    os.close(fd)
+    try:
+        job = json.dumps({"tokenizer": tokenizer_path, "files": [{"path": f["path"], "kind": f["kind"]} for f in files]})
+        subprocess.run(["node", os.path.join(HERE, "syntax_tags.mjs"), f"--out={out}"], input=job.encode(), check=True)
+        return json.load(open(out))
+    finally:
+        os.remove(out)
+
+
+def card_corpus(model, saes, tokenizer_path, files, ctx, log):
+    """Syntax tags, positions, codes and reconstruction figures of `files` (corpus.json entries)."""
+    tags = syntax_tags(tokenizer_path, files, log)
+    ids = [np.asarray(f["ids"], dtype=np.int64) for f in tags["files"]]
+    leaf = np.concatenate([np.asarray(f["leaf"], dtype=np.int64) for f in tags["files"]])
+    ctxt = np.concatenate([np.asarray(f["context"], dtype=np.int64) for f in tags["files"]])
+    P, codes, figures = encode_files(model, saes, ids, ctx, log=log)
+    return {"P": P, "codes": codes, "leaf": leaf, "ctx": ctxt, "figures": figures,
+            "leaf_names": tags["leaf_names"], "context_names": tags["context_names"]}
+
+
+def logit_directions(model, sae, hook, corpus_counts):
+    """Decoder directions through the final LayerNorm's gain and the unembedding ([d_sae, vocab]), NaN for
+    tokens that never occur in the training corpus (rare embeddings say nothing about behaviour), and
+    what path that measures."""
+    L = int(hook.split(".")[1])
+    dirs = sae.W_dec.detach()
+    if "mlp" in hook:
+        dirs = dirs @ model.h[L].mlp.c_proj.weight.detach()
+    d = (dirs * model.ln_f.weight.detach()) @ model.wte.weight.detach().t()
+    d[:, torch.from_numpy(corpus_counts == 0)] = float("nan")
+    last = L == model.cfg.n_layer - 1 and "resid_post" in hook
+    through = " through the MLP's output matrix W_out," if "mlp" in hook else ""
+    if last:
+        return d, "direct", ("Direct effect on the logits:" + through + " the decoder direction through the final "
+                             "LayerNorm's gain and the unembedding (W_dec · γ · W_U); nothing comes after this layer. "
+                             "Only tokens that occur in the training corpus are listed.")
+    return d, "direct path only", ("The direct path only:" + through + " the decoder direction read straight through "
+                                   "the final LayerNorm's gain and the unembedding (W_dec · γ · W_U), skipping the "
+                                   f"later layer{'s' if model.cfg.n_layer - L > 2 else ''}, which also read it. "
+                                   "Only tokens that occur in the training corpus are listed.")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--cache", default=os.path.expanduser("~/.cache/ai-train"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", "media", "models", BUNDLE_ID))
-    ap.add_argument("--sae-seqs", type=int, default=3000, help="training sequences of n_ctx for SAE activations")
-    ap.add_argument("--card-seqs", type=int, default=600, help="sequences used for feature cards")
-    ap.add_argument("--sae-steps", type=int, default=2300)
-    ap.add_argument("--mlp-sae-steps", type=int, default=2200)
-    ap.add_argument("--expansion", type=int, default=8)
-    ap.add_argument("--k", type=int, default=32)
+    ap.add_argument("--saes-from", default=None, help="dictionaries trained by sae_stream.py (default: CACHE/sae-stream)")
+    ap.add_argument("--reuse-saes", default=None, help="bundle folder whose dictionaries to take for hooks --saes-from lacks")
+    ap.add_argument("--export-from", default=None,
+                    help="bundle folder whose model.onnx/parity.json to copy (the checkpoint was rebuilt from it)")
+    ap.add_argument("--card-train-tokens", type=int, default=1_500_000,
+                    help="tokens of training files that cards' contexts and label candidates come from")
+    ap.add_argument("--heldout-limit", type=int, default=0, help="use only the first N held-out files (0: all; for trial runs)")
+    ap.add_argument("--readable", type=float, default=0.5, help="label score from which a label counts as readable")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--reuse-saes", default=None, help="bundle folder whose SAEs to reuse instead of training")
-    ap.add_argument("--retrain", default="", help="with --reuse-saes: comma-separated hooks to train anyway")
-    ap.add_argument("--continue-saes", default=None,
-                    help="bundle folder whose SAEs training starts from (instead of a fresh init), e.g. to add steps")
-    ap.add_argument("--reuse-eval", default=None, help="bundle folder whose model evaluation to copy (same checkpoint)")
     ap.add_argument("--mantissa-bits-mlp", type=int, default=5, help="fp16 mantissa bits kept in MLP SAE weights")
     ap.add_argument("--mantissa-bits-resid", type=int, default=5, help="fp16 mantissa bits kept in residual SAE weights")
+    ap.add_argument("--reuse-eval", default=None, help="bundle folder whose model evaluation to copy (same checkpoint)")
     ap.add_argument("--eval-bytes", type=int, default=1_500_000, help="cap on held-out bytes evaluated (0 = skip)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -188,67 +227,86 @@ def main():
     eot = tj["added_tokens"][0]["id"]
     train = np.memmap(os.path.join(args.cache, "train.bin"), dtype=np.uint16, mode="r")
     held = np.memmap(os.path.join(args.cache, "heldout.bin"), dtype=np.uint16, mode="r")
+    corpus = json.load(open(os.path.join(args.cache, "corpus.json")))
     log(f"model step {ck['step']}, {ck['step'] * 8 * cfg.n_positions / 1e6:.1f}M tokens")
 
     out = os.path.abspath(args.out)
     check_target(out)  # refuse a non-bundle folder before an hour of work, not after
     # SAEs and cards are staged here; write_bundle copies them into the bundle with the export and manifest.
     tmp_out = tempfile.mkdtemp(prefix="ai-default-bundle-")
+    saes_from = args.saes_from or os.path.join(args.cache, "sae-stream")
+    stream_summary = json.load(open(os.path.join(saes_from, "summary.json")))
 
     dict_hooks = [f"blocks.{i}.hook_resid_post" for i in range(cfg.n_layer)] + ["blocks.0.mlp.hook_post"]
-    log("collecting activations")
-    ids, acts = collect(model, train, args.sae_seqs, cfg.n_positions, dict_hooks, args.seed)
-    hids, hacts = collect(model, held, 64, cfg.n_positions, dict_hooks, args.seed + 1)
-    W_U = model.wte.weight.detach().t()  # [d_model, vocab] (tied)
-
-    dictionaries, dict_eval = [], {}
-    # Steps each dictionary has trained, pass by pass: a reused or continued SAE carries the passes
-    # recorded in the manifest of the bundle it came from.
-    steps_per_pass = {}
+    saes, sae_training = {}, {}
     for hook in dict_hooks:
-        a = acts[hook]
-        d_in = a.shape[1]
-        d_sae = args.expansion * d_in
-        steps = args.mlp_sae_steps if "mlp" in hook else args.sae_steps
-        log(f"SAE {hook}: d_in {d_in}, d_sae {d_sae}, k {args.k}, {steps} steps")
-        # A different seed per dictionary: the same initial directions in every layer would make feature
-        # indices look alike across layers.
-        if args.reuse_saes and hook not in args.retrain.split(","):
+        if os.path.isdir(os.path.join(saes_from, hook)):
+            sae = load_saelens(os.path.join(saes_from, hook))
+            sae_training[hook] = stream_summary["dictionaries"][hook]
+        elif args.reuse_saes:
             sae = load_saelens(os.path.join(args.reuse_saes, "saes", hook))
-            steps_per_pass[hook] = recorded_sae_passes(args.reuse_saes, hook)
+            sae_training[hook] = json.load(open(os.path.join(args.reuse_saes, "manifest.json")))["training"]["sae"]["dictionaries"][hook]
         else:
-            init = load_saelens(os.path.join(args.continue_saes, "saes", hook)) if args.continue_saes else None
-            sae = train_sae(a, d_sae, args.k, steps, seed=args.seed + 1000 * len(dictionaries), log=log, init=init)
-            steps_per_pass[hook] = (recorded_sae_passes(args.continue_saes, hook) if args.continue_saes else []) + [steps]
+            raise SystemExit(f"no dictionary for {hook} in {saes_from} (train it with training/sae_stream.py)")
         # Weights are stored as fp16 with the low mantissa bits rounded away, so the shipped file
         # deflates to about 2/3 (the .vsix must stay under 60 MB); every figure below is measured on
         # exactly these rounded weights.
         sae = round_mantissa(load_as_fp32(sae), args.mantissa_bits_mlp if "mlp" in hook else args.mantissa_bits_resid)
-        folder = os.path.join(tmp_out, "saes", hook)
-        save_saelens(sae, folder, hook, BUNDLE_ID, cfg.n_positions)
-        with torch.no_grad():
-            hx = hacts[hook].float()
-            f, _ = sae.encode(hx)
-            xh = sae.decode(f)
-            ev = 1 - (hx - xh).pow(2).sum().item() / (hx - hx.mean(0)).pow(2).sum().item()
-            l0 = (f > 0).sum(1).float().mean().item()
+        save_saelens(sae, os.path.join(tmp_out, "saes", hook), hook, BUNDLE_ID, cfg.n_positions)
+        saes[hook] = sae
+
+    # Card corpus: whole training files (in a seeded order) up to --card-train-tokens; held-out files all,
+    # split in two halves by a hash of the path: one chooses each label, the other scores it.
+    rng = np.random.default_rng(args.seed)
+    train_files, n = [], 0
+    for i in rng.permutation(len(corpus["train_files"])):
+        f = corpus["train_files"][int(i)]
+        if n + f["tokens"] > args.card_train_tokens:
+            continue
+        train_files.append(f)
+        n += f["tokens"]
+    held_files = corpus["heldout_files"][: args.heldout_limit or None]
+    log(f"card corpus: {len(train_files)} training files ({n} tokens); {len(held_files)} held-out files")
+    writing = card_corpus(model, saes, tokenizer_path, train_files, cfg.n_positions, log)
+    heldout = card_corpus(model, saes, tokenizer_path, held_files, cfg.n_positions, log)
+    halves = np.array([int(hashlib.sha256(f["path"].encode()).hexdigest()[:8], 16) % 2 == 0 for f in held_files])
+    choose_mask = halves[heldout["P"].file]
+    card_tokens = os.path.join(tmp_out, "tokens.bin")
+    write_card_tokens(card_tokens, writing["P"].ids)
+    corpus_counts = np.bincount(np.asarray(train), minlength=cfg.vocab_size)[: cfg.vocab_size]
+
+    hids, _ = collect(model, held, 64, cfg.n_positions, [], args.seed + 1)
+    dict_eval = {}
+    for hook in dict_hooks:
+        sae = saes[hook]
         m = splice_metrics(model, sae, hook, hids[:16])
-        # Decoder directions through the unembedding; an MLP-hidden direction first goes through W_out.
-        L = int(hook.split(".")[1])
-        dirs = sae.W_dec.detach()
-        if "mlp" in hook:
-            dirs = dirs @ model.h[L].mlp.c_proj.weight.detach()
-        logit_dirs = dirs @ W_U
-        n_card = args.card_seqs * cfg.n_positions
+        fired = np.zeros(sae.d_sae, bool)
+        for part in (writing, heldout):
+            c = part["codes"][hook]
+            fired[c.idx[c.val > 0].astype(np.int64)] = True
+        logit_dirs, path, note = logit_directions(model, sae, hook, corpus_counts)
         log(f"  cards for {hook}")
-        cards, density = compute_cards(lambda x: sae.encode(x)[0], a[:n_card], ids[:args.card_seqs], cfg.n_positions, logit_dirs, texts)
-        write_cards(os.path.join(tmp_out, "cards", hook), cards)
-        dead = float((density == 0).mean())
-        dict_eval[hook] = {"explained_variance_heldout": round(ev, 4), "l0_heldout": round(l0, 2),
-                           "dead_fraction": round(dead, 4), **{k: round(v, 4) for k, v in m.items()},
-                           "dead_measured_over_tokens": n_card}
+        cards, arrays, summary = compute_cards(
+            sae.d_sae, {**writing, "codes": writing["codes"][hook]}, {**heldout, "codes": heldout["codes"][hook]},
+            choose_mask, logit_dirs, path, note, texts, writing["leaf_names"], writing["context_names"],
+            cfg.vocab_size, args.readable, seed=args.seed, log=log, workers=args.threads)
+        write_cards(os.path.join(tmp_out, "cards", hook), cards, arrays)
+        scores = np.asarray(arrays["score"])
+        fig = heldout["figures"][hook]
+        dict_eval[hook] = {
+            "explained_variance_heldout": round(fig["explained_variance"], 4), "l0_heldout": round(fig["l0"], 2),
+            "heldout_positions": fig["positions"],
+            "dead_fraction": round(float((~fired).mean()), 4),
+            "dead_measured_over_tokens": len(writing["P"].ids) + len(heldout["P"].ids),
+            **{k: round(v, 4) for k, v in m.items()},
+            "label_score_median": round(float(np.median(scores)), 4),
+            "label_readable_fraction": round(float((scores >= args.readable).mean()), 4),
+            "label_kinds": summary["label_kinds"],
+            "positional_features": int(np.sum(arrays["positional"])),
+            "dense_features": int(np.sum(np.asarray(arrays["density"]) >= 0.1)),
+            **ranking_figures(heldout["codes"][hook], arrays["density"], arrays["positional"], arrays["typical_activation"]),
+        }
         log(f"  {hook}: {dict_eval[hook]}")
-        dictionaries.append(hook)
 
     log("evaluating the model on held-out files")
     if args.reuse_eval:
@@ -258,9 +316,8 @@ def main():
     evaluation["dictionaries"] = dict_eval
     log(json.dumps({k: v for k, v in evaluation.items() if k not in ("greedy_continuations", "dictionaries")}))
 
-    log("exporting ONNX, writing the bundle")
+    log("writing the bundle")
     parity_ids = tokenize(tokenizer_path, texts=["def add(a, b):\n    return a + b  # 😀 naïve\n"])["texts"][0]
-    corpus = json.load(open(os.path.join(args.cache, "corpus.json")))
     extra = {
         "id": BUNDLE_ID,
         "name": f"Code GPT-2 {cfg.n_layer}L-{cfg.n_embd} (trained locally)",
@@ -269,19 +326,27 @@ def main():
         "eot_token_id": eot,
         "training": {"steps": ck["step"], "tokens": ck["step"] * 8 * cfg.n_positions, "log_tail": ck["log"][-5:],
                      "runs": ck.get("runs", []),
-                     "sae": {"architecture": "topk", "k": args.k, "expansion": args.expansion, "aux_k": True,
-                             "steps_per_pass": steps_per_pass,
-                             "activation_tokens": args.sae_seqs * cfg.n_positions,
+                     "sae": {"architecture": "topk", "k": stream_summary["k"], "expansion": stream_summary["expansion"],
+                             "aux_k": True, "trainer": "training/sae_stream.py (one pass over streamed activations)",
+                             "windowing": stream_summary["windowing"],
+                             "model_precision_while_gathering": stream_summary.get("model_precision", "fp32"),
+                             "lr": stream_summary["lr"], "dictionaries": sae_training,
                              "stored_mantissa_bits": {"mlp": args.mantissa_bits_mlp, "resid": args.mantissa_bits_resid}}},
-        "corpus": {k: v for k, v in corpus.items() if k != "heldout_files"} | {"heldout_file_count": len(corpus["heldout_files"])},
+        "corpus": {k: v for k, v in corpus.items() if k not in ("heldout_files", "train_files")}
+                  | {"heldout_file_count": len(corpus["heldout_files"])},
         "evaluation": evaluation,
-        "feature_labels": LABEL_METHOD,
+        "feature_labels": {"method": LABEL_METHOD, "readable_threshold": args.readable,
+                           "card_corpus": {"training_files": len(train_files), "training_tokens": int(n),
+                                           "heldout_files": len(held_files), "heldout_tokens": len(heldout["P"].ids),
+                                           "split": "held-out files halved by a hash of the path: one half chooses each "
+                                                    "label, the other scores it"}},
     }
     try:
         write_bundle(out, model, tokenizer_path,
-                     saes=[(h, os.path.join(tmp_out, "saes", h)) for h in dictionaries],
-                     cards={h: os.path.join(tmp_out, "cards", h) for h in dictionaries},
-                     extra_manifest=extra, parity_ids=parity_ids, fp16_weights=True, log=log)
+                     saes=[(h, os.path.join(tmp_out, "saes", h)) for h in dict_hooks],
+                     cards={h: os.path.join(tmp_out, "cards", h) for h in dict_hooks},
+                     extra_manifest=extra, parity_ids=parity_ids, fp16_weights=True, card_tokens=card_tokens,
+                     export_from=args.export_from, log=log)
     finally:
         shutil.rmtree(tmp_out, ignore_errors=True)
     log(f"wrote {out}")

@@ -11,6 +11,10 @@ training recipe and by convert_checkpoint.py, so both produce the same layout th
   extra_manifest  merged over the generated manifest (id, name, description, corpus, evaluation, ...)
   cards           optional {hook_name: folder with labels.json, cards.bin, cards.offsets[, cards.dict]}
   fp16_weights    store the ONNX initializers as fp16 (the loader widens them); halves the file
+  card_tokens     optional path of the cards' token file (uint16 ids the cards' contexts point into),
+                  copied to cards/tokens.bin and named by the manifest's "card_tokens"
+  export_from     optional bundle folder whose model.onnx and parity.json are copied instead of exporting
+                  `model` again (when `model` was rebuilt from that very file: the bytes stay the same)
 
 The bundle is assembled in a sibling temporary folder and moved into place at the end, so an interrupted
 run never leaves a half-written bundle behind; an existing bundle at out_dir is replaced, any other
@@ -73,7 +77,7 @@ def check_target(out_dir):
 
 
 def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, cards=None, parity_ids=None,
-                 opset=17, fp16_weights=False, log=print):
+                 opset=17, fp16_weights=False, card_tokens=None, export_from=None, log=print):
     """Returns the manifest written."""
     extra_manifest = dict(extra_manifest or {})
     out_dir = os.path.abspath(out_dir)
@@ -121,12 +125,20 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
         else:
             with open(os.path.join(tmp, "tokenizer.json"), "w", encoding="utf-8") as f:
                 json.dump(tok, f, ensure_ascii=False, separators=(",", ":"))
-        t0 = time.time()
-        export_onnx.export(model, os.path.join(tmp, "model.onnx"), opset=opset, fp16_weights=fp16_weights)
-        log(f"exported model.onnx in {time.time() - t0:.1f} s ({os.path.getsize(os.path.join(tmp, 'model.onnx')) / 1e6:.1f} MB)")
-        ids = parity_ids or default_parity_ids(cfg.vocab_size)
-        with open(os.path.join(tmp, "parity.json"), "w") as f:
-            json.dump(export_onnx.parity_fixture(model, ids), f)
+        if export_from:
+            for name in ("model.onnx", "parity.json"):
+                shutil.copyfile(os.path.join(export_from, name), os.path.join(tmp, name))
+            log(f"copied model.onnx and parity.json from {export_from}")
+        else:
+            t0 = time.time()
+            export_onnx.export(model, os.path.join(tmp, "model.onnx"), opset=opset, fp16_weights=fp16_weights)
+            log(f"exported model.onnx in {time.time() - t0:.1f} s ({os.path.getsize(os.path.join(tmp, 'model.onnx')) / 1e6:.1f} MB)")
+            ids = parity_ids or default_parity_ids(cfg.vocab_size)
+            with open(os.path.join(tmp, "parity.json"), "w") as f:
+                json.dump(export_onnx.parity_fixture(model, ids), f)
+        if card_tokens:
+            os.makedirs(os.path.join(tmp, "cards"), exist_ok=True)
+            shutil.copyfile(card_tokens, os.path.join(tmp, "cards", "tokens.bin"))
         dictionaries = []
         for hook, folder in saes:
             dest = os.path.join(tmp, "saes", hook)
@@ -161,6 +173,8 @@ def write_bundle(out_dir, model, tokenizer, saes=(), extra_manifest=None, *, car
             "files": {},
             "parity_fixture": "parity.json",
         }
+        if card_tokens:
+            manifest["card_tokens"] = "cards/tokens.bin"
         manifest.update(extra_manifest)
         for root, _, files in os.walk(tmp):
             for name in sorted(files):

@@ -1,29 +1,32 @@
-"""Feature cards for a dictionary: density, activation histogram, top max-activating contexts, the
-output tokens each feature's decoder direction promotes and suppresses, and an automatic label.
+"""Feature cards for a dictionary, in the shape of a feature dashboard (SAEDashboard / Neuronpedia): the
+label with its score (training/feature_labels.py), density and typical activation on owned positions of
+held-out text, whether the feature is positional, an activation histogram, the top contexts (at most one
+per window, 24 tokens before and 4 after), examples sampled across activation intervals, and the output
+tokens its decoder direction promotes and suppresses (only tokens that occur in the corpus), with a note on
+which path that measures.
 
-The label is a heuristic (no LLM is available here), built only from what the card itself shows:
-  1. the token at the maximum of each of the top contexts: if one token text accounts for >= 50% of
-     them, the label names it (e.g. "`self`"), with its share;
-  2. else the token just before the maximum: if one accounts for >= 50%, "after `(`";
-  3. else a character class shared by >= 80% of them (whitespace / indentation, digits, punctuation,
-     identifiers in CamelCase, ...), or "mixed: " and the three most common tokens;
-  4. then "→" and the two output tokens the feature promotes most.
-The share is kept in the card ("label_confidence") so a view can show how strong the pattern is.
+A context is stored as token offsets into the bundle's cards/tokens.bin (uint16 token ids of the files
+the cards were drawn from), so a card costs a few bytes per example instead of its text; the engine
+resolves the offsets to token texts when it reads a card.
 """
 import json
 import os
-import re
 import struct
 import zlib
-from collections import Counter
 
 import numpy as np
-import torch
 
-LABEL_METHOD = ("heuristic over the top-20 max-activating contexts: the dominant max token (>=50%), else "
-                "the dominant preceding token (>=50%; or the start of a context), else a shared character class "
-                "(whitespace, digits, punctuation, capitalised, upper-case; >=80%), else the "
-                "three commonest tokens; then the two most promoted output tokens (W_dec @ W_U)")
+from feature_labels import FAMILIES, BAND, KeyedSet, choose, describe, positional
+
+BEFORE, AFTER = 24, 4
+N_TOP = 20
+N_INTERVALS = 5
+PER_INTERVAL = 4
+N_LOGIT = 10
+LABEL_METHOD = ("the rule over token positions that best predicts where the feature fires (activation > 0): "
+                "candidate rules from training files, one per explanation family (" + ", ".join(FAMILIES) +
+                "; syntax from tree-sitter grammars), the label is the candidate with the best F1 on one half of "
+                "the held-out files, and its score is its F1 on the other half (owned positions only)")
 
 
 def bytes_to_unicode():
@@ -51,116 +54,174 @@ def token_texts(tokenizer_json):
     return texts
 
 
-START = "\x00start"  # stands for "no previous token": the maximum is at the start of a context
+def shifted(P):
+    """(previous token, next token) at every position, within its file: the file start / end stand in
+    at the edges (ids n_vocab and n_vocab + 1, set by the caller)."""
+    prev = np.empty_like(P.ids)
+    nxt = np.empty_like(P.ids)
+    prev[1:], nxt[:-1] = P.ids[:-1], P.ids[1:]
+    first = P.pos == 0
+    last = np.zeros(len(P.ids), bool)
+    last[P.file_start[1:] - 1] = True
+    return prev, nxt, first, last
 
 
-def show(t):
-    """Token text with whitespace made visible, for labels."""
-    return t.replace(" ", "·").replace("\n", "↵").replace("\t", "⇥").replace("\r", "␍")
+def keyed_set(P, leaf, ctx, n_vocab, n_ctx_tags, mask=None):
+    prev, nxt, first, last = shifted(P)
+    prev = np.where(first, n_vocab, prev)
+    nxt = np.where(last, n_vocab + 1, nxt)
+    sel = slice(None) if mask is None else mask
+    return KeyedSet(P.ids[sel], prev[sel], nxt[sel], leaf[sel], ctx[sel], P.win_pos[sel].astype(np.int64),
+                    n_vocab, n_ctx_tags)
 
 
-def char_class(t):
-    s = t.strip()
-    if t and not s:
-        return "whitespace / indentation" if (" " in t or "\t" in t) and "\n" not in t else "line breaks"
-    if s.isdigit():
-        return "digits"
-    if s and all(not c.isalnum() and c != "_" for c in s):
-        return "punctuation"
-    if re.fullmatch(r"[A-Z][a-z]+", s):
-        return "capitalised words"
-    if s.isupper():
-        return "upper-case"
-    return None
+def context(P, p, act):
+    """A context for position p of the card corpus: token offsets [lo, hi) in cards/tokens.bin."""
+    f = P.file[p]
+    lo, hi = max(int(P.file_start[f]), p - BEFORE), min(int(P.file_start[f + 1]), p + AFTER + 1)
+    return {"at": [int(lo), int(hi)], "index": int(p - lo), "activation": round(float(act), 3)}
 
 
-def make_label(top_tokens, prev_tokens, promoted):
-    n = max(1, len(top_tokens))
-    c = Counter(top_tokens).most_common(3)
-    p = Counter(prev_tokens).most_common(1)
-    conf = 0.0
-    if c and c[0][1] / n >= 0.5:
-        conf = c[0][1] / n
-        label = f"`{show(c[0][0])}`"
-        if p and p[0][1] / n >= 0.5:
-            label += " at the start of a context" if p[0][0] == START else f" after `{show(p[0][0])}`"
-    elif p and p[0][1] / n >= 0.5:
-        conf = p[0][1] / n
-        label = "at the start of a context" if p[0][0] == START else f"after `{show(p[0][0])}`"
+def one_per_window(P, pos, act, order):
+    """Indices into pos (in `order`) keeping only the first of each window."""
+    win = P.window[pos[order]]
+    _, first = np.unique(win, return_index=True)
+    return order[np.sort(first)]
+
+
+def compute_cards(d_sae, writing, heldout, choose_mask, logit_dirs, logit_path, logit_note, texts, leaf_names,
+                  ctx_names, n_vocab, readable_threshold, seed=0, log=print, workers=2):
+    """writing / heldout: dicts with P (feature_codes.Positions), codes (feature_codes.Codes of this
+    hook), leaf, ctx (syntax tag ids per position). choose_mask: bool per held-out position, True for the
+    half labels are chosen on (the rest scores them). logit_dirs: [d_sae, vocab] tensor of decoder
+    directions through the unembedding, tokens never seen in the corpus already set to NaN.
+    Returns (cards, labels_json_arrays, summary). The features are split over `workers` forked processes
+    (the per-feature work is single-threaded numpy)."""
+    from feature_codes import firing_lists
+    C = len(ctx_names)
+    PW, PH = writing["P"], heldout["P"]
+    ks_w = keyed_set(PW, writing["leaf"], writing["ctx"], n_vocab, C)
+    ks_c = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, choose_mask)
+    ks_s = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, ~choose_mask)
+    local = np.where(choose_mask, np.cumsum(choose_mask) - 1, np.cumsum(~choose_mask) - 1)
+    ow, pw, aw = firing_lists(writing["codes"], d_sae)
+    oh, ph, ah = firing_lists(heldout["codes"], d_sae)
+    NH = len(PH.ids)
+    band_all = np.bincount(PH.win_pos.astype(np.int64) // BAND, minlength=(int(PH.win_pos.max()) // BAND) + 1) / max(1, NH)
+    shared = dict(PW=PW, PH=PH, ks_w=ks_w, ks_c=ks_c, ks_s=ks_s, local=local, ow=ow, pw=pw, aw=aw, oh=oh, ph=ph,
+                  ah=ah, NH=NH, band_all=band_all, choose_mask=choose_mask, logit_dirs=logit_dirs.numpy(),
+                  logit_path=logit_path, logit_note=logit_note, texts=texts, leaf_names=leaf_names,
+                  ctx_names=ctx_names, n_vocab=n_vocab, seed=seed, d_sae=d_sae)
+    parts = np.array_split(np.arange(d_sae), max(1, workers) * 8)
+    if workers > 1:
+        import multiprocessing as mp
+        with mp.get_context("fork").Pool(workers, initializer=_share, initargs=(shared,)) as pool:
+            results = []
+            for r in pool.imap(_cards_of, [(int(p[0]), int(p[-1]) + 1) for p in parts if len(p)]):
+                results.append(r)
+                log(f"    cards {r[-1]['index'] + 1}/{d_sae}: last {r[-1]['label']!r} score {r[-1]['label_score']}")
     else:
-        classes = Counter(char_class(t) for t in top_tokens).most_common(1)
-        if classes and classes[0][0] and classes[0][1] / n >= 0.8:
-            conf = classes[0][1] / n
-            label = classes[0][0]
-        else:
-            conf = (c[0][1] / n) if c else 0.0
-            label = "mixed: " + ", ".join(f"`{show(t)}`" for t, _ in c)
-    if promoted:
-        label += " → " + " ".join(f"`{show(t['text'])}`" for t in promoted[:2])
-    return label, round(conf, 3)
+        _share(shared)
+        results = [_cards_of((int(p[0]), int(p[-1]) + 1)) for p in parts if len(p)]
+    cards = [c for r in results for c in r]
+    kinds = {}
+    for c in cards:
+        kinds[c["label_kind"]] = kinds.get(c["label_kind"], 0) + 1
+    arrays = {"readable_threshold": readable_threshold, "labels": [c["label"] for c in cards],
+              "density": [c["density"] for c in cards], "score": [c["label_score"] for c in cards],
+              "positional": [c["positional"] for c in cards], "typical_activation": [c["typical_activation"] for c in cards]}
+    return cards, arrays, {"label_kinds": kinds}
 
 
-@torch.no_grad()
-def compute_cards(encode, acts, seq_ids, seq_len, logit_dirs, texts, n_top=20, n_logit=10, before=6, after=2,
-                  batch=4096):
-    """encode: fn(x [B, d_in] float32) -> feature_acts [B, d_sae]; acts: [N, d_in] (N = S * seq_len, row-major
-    over the sequences in seq_ids [S, seq_len]); logit_dirs: [d_sae, vocab] decoder directions through W_U."""
-    N = acts.shape[0]
-    d_sae = logit_dirs.shape[0]
-    count = torch.zeros(d_sae, dtype=torch.float64)
-    total = torch.zeros(d_sae, dtype=torch.float64)
-    mx = torch.zeros(d_sae)
-    top_v = torch.full((d_sae, n_top), -1.0)
-    top_i = torch.zeros((d_sae, n_top), dtype=torch.long)
-    for s in range(0, N, batch):
-        f = encode(acts[s:s + batch].float())
-        count += (f > 0).sum(0).double()
-        total += f.sum(0).double()
-        mx = torch.maximum(mx, f.max(0).values)
-        kk = min(n_top, f.shape[0])
-        v, i = f.topk(kk, dim=0)
-        cat_v = torch.cat([top_v, v.t()], 1)
-        cat_i = torch.cat([top_i, i.t() + s], 1)
-        tv, ti = cat_v.topk(n_top, dim=1)
-        top_v, top_i = tv, cat_i.gather(1, ti)
-    # Second pass: histogram of non-zero activations on [0, max] in 20 bins.
-    bins = 20
-    hist = torch.zeros(d_sae, bins, dtype=torch.long)
-    scale = torch.where(mx > 0, bins / mx, torch.zeros_like(mx))
-    for s in range(0, N, batch):
-        f = encode(acts[s:s + batch].float())
-        nz = f > 0
-        b = (f * scale).long().clamp(max=bins - 1)
-        hist.scatter_add_(1, torch.where(nz, b, torch.zeros_like(b)).t().contiguous(), nz.long().t().contiguous())
-    density = (count / N).numpy()
-    flat_ids = seq_ids.reshape(-1)
+_SHARED = {}
+
+
+def _share(shared):
+    """Pool initializer: the forked workers read the parent's arrays (copy-on-write), never pickled."""
+    _SHARED.update(shared)
+
+
+def _cards_of(span):
+    S = _SHARED
+    PW, PH, ks_w, ks_c, ks_s, local = S["PW"], S["PH"], S["ks_w"], S["ks_c"], S["ks_s"], S["local"]
+    ow, pw, aw, oh, ph, ah = S["ow"], S["pw"], S["aw"], S["oh"], S["ph"], S["ah"]
+    NH, band_all, choose_mask, logit_dirs = S["NH"], S["band_all"], S["choose_mask"], S["logit_dirs"]
+    texts = S["texts"]
+    # One generator per span, seeded by where it starts: the examples do not depend on the worker count.
+    rng = np.random.default_rng([S["seed"], span[0]])
     cards = []
-    prom_v, prom_i = logit_dirs.topk(n_logit, dim=1)
-    sup_v, sup_i = (-logit_dirs).topk(n_logit, dim=1)
-    for j in range(d_sae):
-        contexts, tops, prevs = [], [], []
-        for v, gi in zip(top_v[j].tolist(), top_i[j].tolist()):
-            if v <= 0:
-                continue
-            seq, pos = divmod(gi, seq_len)
-            lo, hi = max(0, pos - before), min(seq_len, pos + after + 1)
-            toks = [texts[t] for t in seq_ids[seq, lo:hi].tolist()]
-            contexts.append({"tokens": toks, "index": pos - lo, "activation": round(v, 3)})
-            tops.append(texts[int(flat_ids[gi])])
-            prevs.append(texts[int(flat_ids[gi - 1])] if pos > 0 else START)
-        promoted = [{"id": int(i), "text": texts[int(i)], "logit": round(float(v), 4)} for v, i in zip(prom_v[j], prom_i[j])]
-        suppressed = [{"id": int(i), "text": texts[int(i)], "logit": round(-float(v), 4)} for v, i in zip(sup_v[j], sup_i[j])]
-        label, conf = make_label(tops, prevs, promoted) if contexts else ("dead (never fired on the corpus)", 0.0)
-        edges = (np.linspace(0, float(mx[j]), bins + 1)).round(4).tolist()
-        cards.append({
-            "index": j, "label": label, "label_confidence": conf,
-            "density": float(density[j]), "max_activation": round(float(mx[j]), 4),
-            "mean_activation": round(float(total[j] / max(1.0, float(count[j]))), 4),
-            "histogram": {"edges": edges, "counts": hist[j].tolist()},
-            "top_contexts": contexts, "promoted": promoted, "suppressed": suppressed,
-        })
-    return cards, density
+    for j in range(*span):
+        fw, acts_w = pw[ow[j]:ow[j + 1]], aw[ow[j]:ow[j + 1]]
+        fh, acts_h = ph[oh[j]:oh[j + 1]], ah[oh[j]:oh[j + 1]]
+        in_c = choose_mask[fh]
+        rule, sc, _ = choose(ks_w, ks_c, ks_s, fw, local[fh[in_c]], local[fh[~in_c]])
+        if rule is None:
+            label, kind = "dead (never fired on the card corpus or held-out text)", "none"
+        else:
+            label, kind = describe(rule, texts, S["leaf_names"], S["ctx_names"], S["n_vocab"]), rule[0]
+        dens = len(fh) / max(1, NH)
+        typ = float(np.median(acts_h)) if len(fh) else (float(np.median(acts_w)) if len(fw) else 0.0)
+        is_pos, (b_from, b_to), b_share = positional(PH.win_pos[fh].astype(np.int64), band_all)
+        mx = float(acts_w.max()) if len(fw) else 0.0
+        # Top contexts: strongest firings on the card corpus, at most one per window.
+        order = np.argsort(-acts_w, kind="stable")
+        top = one_per_window(PW, fw, acts_w, order)
+        top = top[np.argsort(-acts_w[top], kind="stable")][:N_TOP]
+        top_contexts = [context(PW, int(fw[i]), acts_w[i]) for i in top]
+        # Examples across activation intervals: equal-width intervals of (0, max], strongest first.
+        quantiles = []
+        if mx > 0:
+            edges = np.linspace(0, mx, N_INTERVALS + 1)
+            for q in range(N_INTERVALS - 1, -1, -1):
+                inside = np.nonzero((acts_w > edges[q]) & (acts_w <= edges[q + 1] if q < N_INTERVALS - 1 else acts_w <= mx))[0]
+                if not len(inside):
+                    continue
+                pick = one_per_window(PW, fw, acts_w, rng.permutation(inside))[:PER_INTERVAL]
+                quantiles.append({"from": round(float(edges[q]), 3), "to": round(float(edges[q + 1]), 3),
+                                  "share": round(len(inside) / len(fw), 4),
+                                  "contexts": [context(PW, int(fw[i]), acts_w[i]) for i in pick]})
+        hist_counts = np.histogram(acts_w, bins=20, range=(0, mx))[0].tolist() if mx > 0 else [0] * 20
+        d = logit_dirs[j]
+        ok = ~np.isnan(d)
+        ids_ok = np.nonzero(ok)[0]
+        vals = d[ok]
+        pi = ids_ok[np.argsort(-vals, kind="stable")[:N_LOGIT]]
+        si = ids_ok[np.argsort(vals, kind="stable")[:N_LOGIT]]
+        card = {
+            "index": j, "label": label,
+            "label_score": sc["score"], "label_precision": sc["precision"], "label_recall": sc["recall"],
+            "label_kind": kind, "label_confidence": sc["score"],
+            "density": round(dens, 6), "positional": is_pos,
+            "position_peak": {"from": b_from, "to": b_to, "share": b_share},
+            "typical_activation": round(typ, 4), "max_activation": round(mx, 4),
+            "mean_activation": round(float(acts_w.mean()), 4) if len(fw) else 0.0,
+            "histogram": {"edges": np.linspace(0, mx, 21).round(4).tolist(), "counts": hist_counts},
+            "top_contexts": top_contexts, "quantiles": quantiles,
+            "promoted": [{"id": int(i), "text": texts[int(i)], "logit": round(float(d[i]), 4)} for i in pi],
+            "suppressed": [{"id": int(i), "text": texts[int(i)], "logit": round(float(d[i]), 4)} for i in si],
+            "logit_path": S["logit_path"], "logit_note": S["logit_note"],
+        }
+        cards.append(card)
+    return cards
 
+
+def ranking_figures(codes, density, positional_flags, typical, dense_at=0.1):
+    """On the given positions: the share whose top-ranked feature is dense or positional, ranked by
+    activation / typical activation with dense and positional features after the others (the extension's
+    default order), and the same share in raw activation order."""
+    density, typical = np.asarray(density), np.asarray(typical)
+    demoted = (density >= dense_at) | np.asarray(positional_flags)
+    idx = codes.idx.astype(np.int64)
+    val = codes.val
+    fires = val > 0
+    any_fire = fires.any(1)
+    raw_top = idx[np.arange(len(idx)), np.argmax(np.where(fires, val, -1), 1)]
+    ratio = np.where(fires, val / np.maximum(typical[idx], 1e-6), -1.0)
+    key = np.where(fires & ~demoted[idx], ratio + 1e6, ratio)  # the others first, then dense / positional
+    top = idx[np.arange(len(idx)), np.argmax(key, 1)]
+    n = max(1, int(any_fire.sum()))
+    return {"top_feature_dense_or_positional": round(float((demoted[top] & any_fire).sum()) / n, 4),
+            "top_feature_dense_or_positional_raw_order": round(float((demoted[raw_top] & any_fire).sum()) / n, 4)}
 
 def preset_dictionary(blobs, size=32 * 1024):
     """A deflate preset dictionary: the commonest 4- to 24-byte substrings of the cards' JSON (keys,
@@ -181,7 +242,9 @@ def preset_dictionary(blobs, size=32 * 1024):
     return out
 
 
-def write_cards(folder, cards):
+def write_cards(folder, cards, arrays=None):
+    """cards.bin / cards.offsets / cards.dict and labels.json; arrays: labels.json's per-feature arrays
+    (compute_cards' second result), else labels and densities taken from the cards."""
     os.makedirs(folder, exist_ok=True)
     offsets = [0]
     raw = [json.dumps(c, ensure_ascii=False, separators=(",", ":")).encode() for c in cards]
@@ -198,8 +261,14 @@ def write_cards(folder, cards):
     with open(os.path.join(folder, "cards.offsets"), "wb") as f:
         f.write(struct.pack(f"<{len(offsets)}I", *offsets))
     with open(os.path.join(folder, "labels.json"), "w") as f:
-        json.dump({"label_method": LABEL_METHOD, "labels": [c["label"] for c in cards],
-                   "density": [round(c["density"], 6) for c in cards]}, f, ensure_ascii=False)
+        arrays = arrays or {"labels": [c["label"] for c in cards], "density": [round(c["density"], 6) for c in cards]}
+        json.dump({"label_method": LABEL_METHOD, **arrays}, f, ensure_ascii=False)
+
+
+def write_card_tokens(path, ids):
+    """cards/tokens.bin: the card corpus's token ids, uint16 little-endian (contexts point into it)."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    np.asarray(ids, dtype="<u2").tofile(path)
 
 
 def read_card(folder, index):

@@ -44,6 +44,78 @@ class TopKSAE(torch.nn.Module):
         self.W_dec /= self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-8)
 
 
+class TopKTrainer:
+    """One TopK SAE's optimiser, schedule and dead-latent bookkeeping, fed a batch at a time, so the same
+    update serves an in-memory activation set (train_sae) and activations streamed from the model
+    (sae_stream.py). The schedule: 50 warm-up steps, constant, then a linear decay over the last 20%."""
+
+    def __init__(self, sae, total_steps, lr=1e-3, dead_after=200_000, bf16_select=True):
+        self.sae, self.total_steps, self.lr, self.bf16_select = sae, total_steps, lr, bf16_select
+        self.opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
+        # A latent is "dead" for the auxiliary loss when it has not fired for `dead_after` tokens.
+        self.dead_after = dead_after
+        self.since_fired = torch.zeros(sae.d_sae)
+        self.k_aux = min(sae.d_sae // 2, max(2 * sae.k, sae.d_in // 2), 128)
+        self.aux_rows = 512  # the auxiliary loss uses a slice of the batch: its gathers are [rows, d_in, k_aux]
+        self.steps_done = 0
+
+    def state_dict(self):
+        return {"sae": self.sae.state_dict(), "opt": self.opt.state_dict(), "since_fired": self.since_fired,
+                "steps_done": self.steps_done}
+
+    def load_state_dict(self, st):
+        self.sae.load_state_dict(st["sae"])
+        self.opt.load_state_dict(st["opt"])
+        self.since_fired, self.steps_done = st["since_fired"], st["steps_done"]
+
+    def step(self, x):
+        """One Adam step on the batch x [batch, d_in] (fp32). Returns (normalised MSE, aux loss, dead count)."""
+        sae, step, steps = self.sae, self.steps_done, self.total_steps
+        batch = x.shape[0]
+        lr_now = self.lr * min(1.0, (step + 1) / 50) * (1.0 if step < 0.8 * steps else max(0.0, (steps - step) / (0.2 * steps)))
+        for gr in self.opt.param_groups:
+            gr["lr"] = lr_now
+        # The dense encoder product is taken without autograd; gradients flow only through the k selected
+        # latents per token (gathered columns of W_enc, gathered rows of W_dec). Same result as autograd
+        # through topk, at a fraction of the cost for wide dictionaries.
+        xc = x - sae.b_dec
+        # The dense product only chooses which k latents fire, so it runs in bf16 (~2.5x faster on CPUs with
+        # avx512_bf16); the chosen latents' values are recomputed in fp32 below.
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16_select):
+            pre = (xc @ sae.W_enc + sae.b_enc).float()
+            idx = pre.topk(sae.k, dim=-1).indices
+        vals = torch.relu((F.embedding(idx, sae.W_enc_T) * xc.unsqueeze(1)).sum(-1) + sae.b_enc[idx])
+        x_hat = (vals.unsqueeze(-1) * F.embedding(idx, sae.W_dec)).sum(1) + sae.b_dec
+        var = (x - x.mean(0)).pow(2).sum()
+        mse = (x - x_hat).pow(2).sum() / var
+        fired = torch.zeros(sae.d_sae, dtype=torch.bool)
+        fired[idx[vals.detach() > 0]] = True
+        self.since_fired = torch.where(fired, torch.zeros_like(self.since_fired), self.since_fired + batch)
+        dead = self.since_fired > self.dead_after
+        aux = torch.zeros(())
+        if dead.any():
+            # Auxiliary-k: the dead latents try to explain the residual error, which pulls them back to life.
+            rows = self.aux_rows
+            err = (x - x_hat).detach()[:rows]
+            kk = min(self.k_aux, int(dead.sum()))
+            with torch.no_grad():
+                aidx = pre[:rows].masked_fill(~dead, float("-inf")).topk(kk, dim=-1).indices
+            avals = torch.relu((F.embedding(aidx, sae.W_enc_T) * xc[:rows].detach().unsqueeze(1)).sum(-1) + sae.b_enc[aidx])
+            err_hat = (avals.unsqueeze(-1) * F.embedding(aidx, sae.W_dec)).sum(1)
+            aux = (err - err_hat).pow(2).sum() / err.pow(2).sum().clamp_min(1e-8)
+        loss = mse + aux / 32
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        # Keep decoder rows unit-norm: remove the gradient component that would only change their length.
+        with torch.no_grad():
+            Wd, gd = sae.W_dec, sae.W_dec.grad
+            gd -= (gd * Wd).sum(1, keepdim=True) * Wd
+        self.opt.step()
+        sae.normalize_decoder()
+        self.steps_done += 1
+        return mse.item(), aux.item(), int(dead.sum())
+
+
 def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print, bf16_select=True,
               init=None):
     """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE. `init`: a TopKSAE of the same
@@ -56,60 +128,16 @@ def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr
     if init is not None:
         assert (init.d_in, init.d_sae, init.k) == (d_in, d_sae, k), "init SAE has another shape"
         sae.load_state_dict(init.state_dict())
-    opt = torch.optim.Adam(sae.parameters(), lr=lr, betas=(0.9, 0.999))
-    # A latent is "dead" for the auxiliary loss when it has not fired for this many tokens.
-    dead_after = min(N, 200_000)
-    since_fired = torch.zeros(d_sae)
-    k_aux = min(d_sae // 2, max(2 * k, d_in // 2), 128)
-    aux_rows = 512  # the auxiliary loss uses a slice of the batch: its gathers are [rows, d_in, k_aux]
+    trainer = TopKTrainer(sae, steps, lr=lr, dead_after=min(N, 200_000), bf16_select=bf16_select)
     perm = torch.randperm(N, generator=g)
     pos = 0
     for step in range(steps):
-        lr_now = lr * min(1.0, (step + 1) / 50) * (1.0 if step < 0.8 * steps else (steps - step) / (0.2 * steps))
-        for gr in opt.param_groups:
-            gr["lr"] = lr_now
         if pos + batch > N:
             perm, pos = torch.randperm(N, generator=g), 0
-        x = acts[perm[pos:pos + batch]].float()
+        mse, aux, dead = trainer.step(acts[perm[pos:pos + batch]].float())
         pos += batch
-        # The dense encoder product is taken without autograd; gradients flow only through the k selected
-        # latents per token (gathered columns of W_enc, gathered rows of W_dec). Same result as autograd
-        # through topk, at a fraction of the cost for wide dictionaries.
-        xc = x - sae.b_dec
-        # The dense product only chooses which k latents fire, so it runs in bf16 (~2.5x faster on CPUs with
-        # avx512_bf16); the chosen latents' values are recomputed in fp32 below.
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_select):
-            pre = (xc @ sae.W_enc + sae.b_enc).float()
-            idx = pre.topk(sae.k, dim=-1).indices
-        vals = torch.relu((F.embedding(idx, sae.W_enc_T) * xc.unsqueeze(1)).sum(-1) + sae.b_enc[idx])
-        x_hat = (vals.unsqueeze(-1) * F.embedding(idx, sae.W_dec)).sum(1) + sae.b_dec
-        var = (x - x.mean(0)).pow(2).sum()
-        mse = (x - x_hat).pow(2).sum() / var
-        fired = torch.zeros(d_sae, dtype=torch.bool)
-        fired[idx[vals.detach() > 0]] = True
-        since_fired = torch.where(fired, torch.zeros_like(since_fired), since_fired + batch)
-        dead = since_fired > dead_after
-        aux = torch.zeros(())
-        if dead.any():
-            # Auxiliary-k: the dead latents try to explain the residual error, which pulls them back to life.
-            err = (x - x_hat).detach()[:aux_rows]
-            kk = min(k_aux, int(dead.sum()))
-            with torch.no_grad():
-                aidx = pre[:aux_rows].masked_fill(~dead, float("-inf")).topk(kk, dim=-1).indices
-            avals = torch.relu((F.embedding(aidx, sae.W_enc_T) * xc[:aux_rows].detach().unsqueeze(1)).sum(-1) + sae.b_enc[aidx])
-            err_hat = (avals.unsqueeze(-1) * F.embedding(aidx, sae.W_dec)).sum(1)
-            aux = (err - err_hat).pow(2).sum() / err.pow(2).sum().clamp_min(1e-8)
-        loss = mse + aux / 32
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        # Keep decoder rows unit-norm: remove the gradient component that would only change their length.
-        with torch.no_grad():
-            Wd, gd = sae.W_dec, sae.W_dec.grad
-            gd -= (gd * Wd).sum(1, keepdim=True) * Wd
-        opt.step()
-        sae.normalize_decoder()
         if step % 50 == 0 or step == steps - 1:
-            log(f"  step {step}/{steps} nmse {mse.item():.4f} aux {aux.item():.3f} dead {int(dead.sum())}")
+            log(f"  step {step}/{steps} nmse {mse:.4f} aux {aux:.3f} dead {dead}")
     return sae
 
 
