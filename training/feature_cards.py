@@ -19,9 +19,9 @@ import numpy as np
 from feature_labels import FAMILIES, BAND, KeyedSet, choose, describe, positional
 
 BEFORE, AFTER = 24, 4
-N_TOP = 20
+N_TOP = 12
 N_INTERVALS = 5
-PER_INTERVAL = 4
+PER_INTERVAL = 2
 N_LOGIT = 10
 LABEL_METHOD = ("the rule over token positions that best predicts where the feature fires (activation > 0): "
                 "candidate rules from training files, one per explanation family (" + ", ".join(FAMILIES) +
@@ -197,8 +197,10 @@ def _cards_of(span):
             "mean_activation": round(float(acts_w.mean()), 4) if len(fw) else 0.0,
             "histogram": {"edges": np.linspace(0, mx, 21).round(4).tolist(), "counts": hist_counts},
             "top_contexts": top_contexts, "quantiles": quantiles,
-            "promoted": [{"id": int(i), "text": texts[int(i)], "logit": round(float(d[i]), 4)} for i in pi],
-            "suppressed": [{"id": int(i), "text": texts[int(i)], "logit": round(float(d[i]), 4)} for i in si],
+            # By id only: the engine gives each its text from the bundle's tokenizer (the cards must fit the
+            # bundle's size budget).
+            "promoted": [{"id": int(i), "logit": round(float(d[i]), 3)} for i in pi],
+            "suppressed": [{"id": int(i), "logit": round(float(d[i]), 3)} for i in si],
             "logit_path": S["logit_path"], "logit_note": S["logit_note"],
         }
         cards.append(card)

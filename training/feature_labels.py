@@ -10,7 +10,7 @@ each a key computed at every position, and a rule is a set of keys of one family
   token+construct  token and construct together               "`,` in call arguments"
   bigram           previous token and token together          "`self` after `(`"
   syntax+construct                                             "name read in call arguments"
-  position         the band of 32 positions in the window      "in window positions 0-31 (start of a file)"
+  position         the band of 32 positions in the window      "among the first 32 tokens of a file"
 Three disjoint sets of positions are used, so the score is an honest estimate of how the label predicts
 firing on unseen code:
   writing    (training files): for each family, the keys ranked by how many firings they cover, and for
@@ -78,6 +78,12 @@ def candidates(ks: KeyedSet, fired):
         return []
     for fam in FAMILIES:
         keys, tp = ks.firing_counts(fam, fired)
+        if fam == "position":
+            # Only the first positions of a window mean something to a reader (the start of a file: the
+            # extension shows every later window's second half only): rules are the first 1-4 bands.
+            if len(keys) and keys[0] == 0:
+                out.update(("position", tuple(range(b + 1))) for b in range(4))
+            continue
         order = np.argsort(-tp, kind="stable")[:64]
         keys, tp = keys[order], tp[order]
         n = ks.key_counts(fam, keys)
@@ -165,11 +171,7 @@ def describe(rule, texts, leaf_names, ctx_names, n_vocab):
     if fam == "syntax+construct":
         return _alts(f"{leaf_names[k // C]} in {ctx_names[k % C]}" for k in keys)
     if fam == "position":
-        bands = sorted(keys)
-        lo, hi = bands[0] * BAND, (bands[-1] + 1) * BAND - 1
-        where = " (the start of a file)" if lo == 0 else ""
-        return f"at window positions {lo}-{hi}{where}" if len(bands) == hi // BAND - lo // BAND + 1 \
-            else "at window positions " + _alts(f"{b * BAND}-{(b + 1) * BAND - 1}" for b in bands)
+        return f"among the first {(max(keys) + 1) * BAND} tokens of a file"
     raise ValueError(fam)
 
 

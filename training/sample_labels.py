@@ -1,7 +1,10 @@
 """Prints randomly sampled features of a bundle (seeded, spread evenly over its dictionaries), each with its
 label, score and examples (top contexts and examples from lower activation intervals), for the by-eye
 check that labels predict where features fire:
-    /usr/bin/python3 training/sample_labels.py media/models/code-gpt2-2l [--n 60] [--seed 7]
+    /usr/bin/python3 training/sample_labels.py media/models/code-gpt2-2l [--n 60] [--seed 7] [--unseen FILE ...]
+--unseen runs the bundle's model and dictionaries over those files (code the labels never saw, e.g. this
+repository's own source) and adds, per feature, how often it fires there and random places where it does,
+to judge by eye whether the label predicts them.
 """
 import argparse
 import json
@@ -14,12 +17,30 @@ import numpy as np  # noqa: E402
 from feature_cards import read_card, token_texts  # noqa: E402
 
 
+def unseen_codes(bundle, manifest, files):
+    """(Positions, {hook: Codes}) of `files` under the bundle's model and dictionaries, as the extension runs them."""
+    import subprocess
+    from bundle_model import load_bundle_model
+    from feature_codes import encode_files
+    from sae_train import load_saelens
+    model, _ = load_bundle_model(bundle)
+    saes = {d["hook_name"]: load_saelens(os.path.join(bundle, d["path"])) for d in manifest["dictionaries"]}
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = subprocess.run(["node", os.path.join(here, "tokenize.mjs")], input=json.dumps(
+        {"tokenizer": os.path.join(bundle, manifest["tokenizer"]["file"]), "files": files}).encode(), capture_output=True, check=True)
+    ids = [np.asarray(x, dtype=np.int64) for x in json.loads(out.stdout)["files"]]
+    P, codes, _ = encode_files(model, saes, ids, manifest["architecture"]["n_ctx"])
+    return P, codes
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bundle")
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--contexts", type=int, default=6)
+    ap.add_argument("--unseen", nargs="*", default=[], help="files to show random firings on (code never trained on)")
+    ap.add_argument("--unseen-examples", type=int, default=6)
     args = ap.parse_args()
     manifest = json.load(open(os.path.join(args.bundle, "manifest.json")))
     rng = random.Random(args.seed)
@@ -38,6 +59,7 @@ def main():
         k = x["index"]
         return ("".join(t[max(0, k - 12):k]) + "[[" + t[k] + "]]" + "".join(t[k + 1:k + 3])).replace("\n", "↵")[-70:]
 
+    unseen = unseen_codes(args.bundle, manifest, args.unseen) if args.unseen else None
     for hook, cards, i in picks[:args.n]:
         c = read_card(os.path.join(args.bundle, cards), i)
         tags = " dense" if c["density"] >= 0.1 else ""
@@ -49,6 +71,17 @@ def main():
         for q in c.get("quantiles", [])[1:]:
             for x in q["contexts"][:2]:
                 print(f"   {q['from']:.1f}-{q['to']:.1f} {x['activation']:5.2f}  {show(x)}")
+        if unseen is not None:
+            P, codes = unseen
+            c = codes[hook]
+            where = np.nonzero(((c.idx == i) & (c.val > 0)).any(1))[0]
+            print(f"   unseen code: fires on {len(where)} of {len(P.ids)} tokens")
+            for p in rng.sample(list(where), min(args.unseen_examples, len(where))):
+                f = P.file[p]
+                lo = max(int(P.file_start[f]), p - 12)
+                t = [texts[j] for j in P.ids[lo:min(int(P.file_start[f + 1]), p + 3)]]
+                k = p - lo
+                print("   unseen      " + ("".join(t[:k]) + "[[" + t[k] + "]]" + "".join(t[k + 1:])).replace("\n", "↵")[-70:])
 
 
 if __name__ == "__main__":

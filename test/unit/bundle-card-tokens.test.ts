@@ -77,6 +77,19 @@ describe('card contexts stored as token offsets', () => {
     });
   }
 
+  it('gives promoted and suppressed tokens stored by id their text; refuses an id outside the vocabulary', async () => {
+    const b = await withStoredContexts('by-id', [1, 2, 3], { promoted: [{ id: 5, logit: 0.5 }], suppressed: [{ id: 7, text: 'kept', logit: -0.5 }] });
+    const c = await b.cards.getCard(hook, 3);
+    expect(c.ok).toBe(true);
+    if (!c.ok) return;
+    expect(c.value.promoted?.[0].text).toBe(b.tokenizer.idToText(5));
+    expect(c.value.suppressed?.[0].text).toBe('kept');
+    const bad = await withStoredContexts('by-bad-id', [1, 2, 3], { promoted: [{ id: 1e6, logit: 0.5 }] });
+    const r = await bad.cards.getCard(hook, 3);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/promoted token has no text/);
+  });
+
   it('refuses offsets when the manifest names no token file', async () => {
     const b = await withStoredContexts('unnamed', [1, 2, 3], { top_contexts: [{ at: [0, 2], index: 0, activation: 1 }] }, false);
     const c = await b.cards.getCard(hook, 3);

@@ -130,9 +130,13 @@ function readFeatureFacts(lj: Record<string, unknown>, dSae: number, file: strin
 export interface CardTokenSource {
   abs: string;
   file: string;
+}
+
+/** The bundle's vocabulary, for token ids a stored card gives without their text. */
+export interface CardVocabulary {
   /** Display text of a token id (the bundle's tokenizer). */
   text: (id: number) => string;
-  vocabSize: number;
+  size: number;
 }
 
 type StoredContext = { at?: unknown; tokens?: unknown; index?: unknown; activation?: unknown };
@@ -141,7 +145,10 @@ export class BundleCardStore implements CardStore {
   private readonly byHook = new Map<string, HookCards>();
   private tokenIds: Promise<Result<Uint16Array>> | undefined;
 
-  constructor(private readonly cardTokens?: CardTokenSource) {}
+  constructor(
+    private readonly vocabulary?: CardVocabulary,
+    private readonly cardTokens?: CardTokenSource,
+  ) {}
 
   add(hook: string, cards: HookCards): void {
     this.byHook.set(hook, cards);
@@ -192,23 +199,36 @@ export class BundleCardStore implements CardStore {
     return this.resolveContexts(card as BundleCard, where);
   }
 
-  /** Stored contexts that point into cards/tokens.bin become `{tokens, index, activation}`. */
+  /** Stored contexts that point into cards/tokens.bin become `{tokens, index, activation}`; promoted and
+   *  suppressed tokens stored by id alone get their text. */
   private async resolveContexts(card: BundleCard, where: string): Promise<Result<BundleCard>> {
+    for (const key of ['promoted', 'suppressed'] as const) {
+      const list = card[key];
+      if (!Array.isArray(list)) continue;
+      for (const t of list as { id?: unknown; text?: unknown }[]) {
+        if (!t || typeof t !== 'object' || t.text !== undefined) continue;
+        if (!this.vocabulary || !Number.isInteger(t.id) || (t.id as number) < 0 || (t.id as number) >= this.vocabulary.size) {
+          return fail('bad-dictionary', undefined, `${where}: a ${key} token has no text and no token id in the vocabulary`);
+        }
+        t.text = this.vocabulary.text(t.id as number);
+      }
+    }
     const lists: StoredContext[][] = [];
     if (Array.isArray(card.top_contexts)) lists.push(card.top_contexts as StoredContext[]);
     if (Array.isArray(card.quantiles)) {
       for (const q of card.quantiles as { contexts?: unknown }[]) if (q && Array.isArray(q.contexts)) lists.push(q.contexts as StoredContext[]);
     }
     if (!lists.some((l) => l.some((c) => c && typeof c === 'object' && 'at' in c))) return ok(card);
-    if (!this.cardTokens) return fail('bad-dictionary', undefined, `${where}: its contexts point into a card token file, but manifest.json names none ("card_tokens")`);
+    if (!this.cardTokens || !this.vocabulary) return fail('bad-dictionary', undefined, `${where}: its contexts point into a card token file, but manifest.json names none ("card_tokens")`);
     const src = this.cardTokens;
+    const vocabulary = this.vocabulary;
     this.tokenIds ??= readCardTokens(src);
     const ids = await this.tokenIds;
     if (!ids.ok) return ids;
     const texts = new Map<number, string>();
     const text = (id: number): string => {
       let t = texts.get(id);
-      if (t === undefined) texts.set(id, (t = src.text(id)));
+      if (t === undefined) texts.set(id, (t = vocabulary.text(id)));
       return t;
     };
     for (const list of lists) {
@@ -224,7 +244,7 @@ export class BundleCardStore implements CardStore {
         const tokens: string[] = [];
         for (let p = start; p < end; p++) {
           const id = ids.value[p];
-          if (id >= src.vocabSize) return bad(`holds token id ${id}, outside the vocabulary`);
+          if (id >= vocabulary.size) return bad(`holds token id ${id}, outside the vocabulary`);
           tokens.push(text(id));
         }
         list[i] = { tokens, index: c.index, activation: c.activation };

@@ -129,9 +129,8 @@ async function load(dir: string, options: LoadBundleOptions): Promise<Result<Bun
 
   const dictionaries: Dictionary[] = [];
   const cards = new BundleCardStore(
-    manifest.card_tokens
-      ? { abs: abs(dir, manifest.card_tokens), file: manifest.card_tokens, text: (id) => tokenizer.idToText(id), vocabSize: tokenizer.vocabSize }
-      : undefined,
+    { text: (id) => tokenizer.idToText(id), size: tokenizer.vocabSize },
+    manifest.card_tokens ? { abs: abs(dir, manifest.card_tokens), file: manifest.card_tokens } : undefined,
   );
   for (const d of manifest.dictionaries ?? []) {
     const width = hookWidth.get(d.hook_name);
