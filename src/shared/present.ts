@@ -117,7 +117,8 @@ export interface LabelQuality {
 
 /** A label score as shown: two decimals (`0.62`). */
 export function formatScore(score: number): string {
-  return Number.isFinite(score) ? score.toFixed(2) : '?';
+  // Truncated, not rounded: a score of 0.498 under a threshold of 0.5 must not read "unclear (score 0.50)".
+  return Number.isFinite(score) ? (Math.floor(score * 100 + 1e-9) / 100).toFixed(2) : '?';
 }
 
 /** The score to show for a label, or null when there is none (older bundle, or a feature that never fires). */

@@ -160,7 +160,7 @@ describe('labelWithScore: one wording for a label and how well it describes its 
 
   it('calls a label below the readable threshold unclear, with its score and the label as a best guess', () => {
     expect(labelWithScore('`self` in a call', { score: 0.21 })).toBe('unclear (score 0.21) — best guess: `self` in a call');
-    expect(labelWithScore('x', { score: 0.499 })).toBe('unclear (score 0.50) — best guess: x');
+    expect(labelWithScore('x', { score: 0.499 })).toBe('unclear (score 0.49) — best guess: x');
     expect(isUnclearLabel({ score: 0.21 })).toBe(true);
     expect(isUnclearLabel({ score: DEFAULT_READABLE_THRESHOLD })).toBe(false);
   });
