@@ -45,9 +45,8 @@ class TopKSAE(torch.nn.Module):
 
 
 class TopKTrainer:
-    """One TopK SAE's optimiser, schedule and dead-latent bookkeeping, fed a batch at a time, so the same
-    update serves an in-memory activation set (train_sae) and activations streamed from the model
-    (sae_stream.py). The schedule: 50 warm-up steps, constant, then a linear decay over the last 20%."""
+    """One TopK SAE's optimiser, schedule and dead-latent bookkeeping, fed a batch at a time (sae_stream.py
+    feeds it activations streamed from the model). The schedule: 50 warm-up steps, constant, then a linear decay over the last 20%."""
 
     def __init__(self, sae, total_steps, lr=1e-3, dead_after=200_000, bf16_select=True):
         self.sae, self.total_steps, self.lr, self.bf16_select = sae, total_steps, lr, bf16_select
@@ -114,31 +113,6 @@ class TopKTrainer:
         sae.normalize_decoder()
         self.steps_done += 1
         return mse.item(), aux.item(), int(dead.sum())
-
-
-def train_sae(acts: torch.Tensor, d_sae: int, k: int, steps: int, batch=4096, lr=1e-3, seed=0, log=print, bf16_select=True,
-              init=None):
-    """acts: [N, d_in] fp16/fp32 training activations. Returns the trained SAE. `init`: a TopKSAE of the same
-    shape to continue from (its optimiser state is not kept: a fresh warm-up, then the same schedule)."""
-    g = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    N, d_in = acts.shape
-    sample = acts[torch.randperm(N, generator=g)[:20000]].float()
-    sae = TopKSAE(d_in, d_sae, k, b_dec_init=sample.median(dim=0).values)
-    if init is not None:
-        assert (init.d_in, init.d_sae, init.k) == (d_in, d_sae, k), "init SAE has another shape"
-        sae.load_state_dict(init.state_dict())
-    trainer = TopKTrainer(sae, steps, lr=lr, dead_after=min(N, 200_000), bf16_select=bf16_select)
-    perm = torch.randperm(N, generator=g)
-    pos = 0
-    for step in range(steps):
-        if pos + batch > N:
-            perm, pos = torch.randperm(N, generator=g), 0
-        mse, aux, dead = trainer.step(acts[perm[pos:pos + batch]].float())
-        pos += batch
-        if step % 50 == 0 or step == steps - 1:
-            log(f"  step {step}/{steps} nmse {mse:.4f} aux {aux:.3f} dead {dead}")
-    return sae
 
 
 def save_saelens(sae: TopKSAE, folder: str, hook_name: str, model_name: str, context_size: int, extra=None):
