@@ -13,7 +13,10 @@ The windows of the whole training split are shuffled (seeded) and taken in order
 owned positions are gathered. They are processed in chunks (`--chunk-tokens`): a chunk's owned rows are
 shuffled, then every residual dictionary takes its batches from all of them and the MLP dictionary from
 a random `mlp-tokens / resid-tokens` share, so each dictionary sees each activation exactly once.
-Resumable: after every chunk the trainers' state is saved in OUT/state.pt; rerunning continues.
+Resumable: after every chunk the trainers' state is saved in OUT/state.pt (OUT/state-<hooks>.pt for a run
+with --hooks, which may resume from a run that trained them all); rerunning continues. With 2 cores, one
+process per hook (--hooks H --threads 1) finishes sooner than one process for all: much of a step is
+single-threaded.
 """
 import argparse
 import json
