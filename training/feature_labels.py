@@ -33,7 +33,6 @@ class KeyedSet:
 
     def __init__(self, ids, prev, nxt, leaf, ctx, win_pos, n_vocab, n_ctx_tags):
         V = n_vocab + 2  # + file start / file end
-        L = int(leaf.max()) + 1 if len(leaf) else 1
         self.keys = {
             "token": ids,
             "previous token": prev,
@@ -51,7 +50,6 @@ class KeyedSet:
         for f, k in self.keys.items():
             u, c = np.unique(k, return_counts=True)
             self.count[f] = (u, c)
-        self._L = L
 
     def key_counts(self, family, keys):
         u, c = self.count[family]

@@ -19,7 +19,7 @@
  * engine.featureFacts(hook, index)                     // FeatureFacts: label, density, positional, score,
  *                                                      // readable, typicalActivation, rankedAfter (labels.json)
  * // options.featureOrder 'unusual' (default) | 'activation': which of a token's active features are listed
- * // and in what order; each FeatureHit keeps its raw activation (and `unusual`: activation / typical)
+ * // and in what order; each FeatureHit keeps its raw activation (unusualRatio in src/shared/featureDensity.ts)
  * await engine.getCard(hook, index)                    // Result<FeatureCard>: the bundle's card, or one
  *                                                      // computed at load (promoted/suppressed tokens)
  * await engine.explain(docUri, text, { offset }, { target?, versus?, topK? }, abortSignal)

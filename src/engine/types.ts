@@ -21,11 +21,6 @@ export interface FeatureHit {
   index: number;
   /** The raw activation (feature_acts), whatever the order the features are listed in. */
   activation: number;
-  /** activation / the feature's typical activation (its median where it fires, labels.json
-   *  `typical_activation`; src/shared/featureDensity.ts, unusualRatio): how unusual this firing is for the
-   *  feature. The engine's results leave it out (views compute it from Engine.featureFacts); the panel
-   *  protocol may carry it. */
-  unusual?: number;
 }
 
 /**

@@ -43,8 +43,7 @@ const sentence = str(LIMITS.message);
 const rangeRule = (v: { start: number; end: number }) => (v.end < v.start ? `token end ${v.end} is before start ${v.start}` : null);
 
 const topKEntry = obj({ id: int(), text, prob });
-// unusual: activation / the feature's typical activation (absent when the bundle does not give it).
-const featureHit = obj({ index: int(), activation: num(), unusual: optional(num(0)) });
+const featureHit = obj({ index: int(), activation: num() });
 
 const tokenResult = refine(
   obj({

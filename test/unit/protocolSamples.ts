@@ -78,7 +78,7 @@ export const validToWebview: ToWebviewMessage[] = [
       entropy: null,
       topk: [{ id: 8, text: '(', prob: 0.6 }],
       nextEntropy: 1.2,
-      features: { 'blocks.0.hook_resid_post': [{ index: 12, activation: 4.5, unusual: 2.4 }, { index: 3, activation: 9 }] },
+      features: { 'blocks.0.hook_resid_post': [{ index: 12, activation: 4.5 }, { index: 3, activation: 9 }] },
       reconstruction: { 'blocks.0.hook_resid_post': 0.93 },
     },
     predictedBy: null,

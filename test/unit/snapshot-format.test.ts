@@ -50,8 +50,6 @@ describe('snapshot round trip', () => {
   it("records the feature order and keeps each token's features as listed, with raw activations only", async () => {
     const result = fakeResult(TEXT);
     const listed = result.tokens[1]!.features[HOOKS[0]!]!;
-    // A view may have added how unusual each activation is; the snapshot stores index and activation.
-    result.tokens[1]!.features[HOOKS[0]!] = listed.map((f) => ({ ...f, unusual: 2 }));
     const r = buildSnapshot({ result, provenance: PROVENANCE, document: { path: null, languageId: null, text: TEXT }, options: { topK: 3, featuresPerToken: 3, featureOrder: 'unusual', hooks: [] } });
     if (!r.ok) throw new Error(r.error.message);
     expect(r.value.options.featureOrder).toBe('unusual');

@@ -54,9 +54,9 @@ function storedItems<T extends object>(items: T[], keys: number, stored: (x: T) 
   return items.every((x) => unchanged(x) && Object.keys(x).length === keys) ? items : items.map(stored);
 }
 
-/** Features are stored as the analysis listed them (its featureOrder), each with its raw activation only:
- *  `unusual` is left out (a reader with the bundle computes it), so hits are shared rather than copied and
- *  a snapshot stays within its size limit. */
+/** Features are stored as the analysis listed them (its featureOrder), each with its raw activation only
+ *  (how unusual it is, a reader with the bundle computes), so hits are shared rather than copied and a
+ *  snapshot stays within its size limit. */
 function toSnapshotToken(t: TokenResult & { logprobOriginal?: number | null }): SnapshotToken {
   const features: Record<string, FeatureHit[]> = {};
   for (const [hook, hits] of Object.entries(t.features)) {
