@@ -16,7 +16,8 @@ import zlib
 
 import numpy as np
 
-from feature_labels import FAMILIES, BAND, KeyedSet, choose, describe, positional
+from feature_labels import (FAMILIES, BAND, FILE_START_CLASS, KeyedSet, choose, class_table, describe, position_classes,
+                            positional)
 
 BEFORE, AFTER = 24, 4
 N_TOP = 12
@@ -24,9 +25,11 @@ N_INTERVALS = 5
 PER_INTERVAL = 2
 N_LOGIT = 10
 LABEL_METHOD = ("the rule over token positions that best predicts where the feature fires (activation > 0): "
-                "candidate rules from training files, one per explanation family (" + ", ".join(FAMILIES) +
-                "; syntax from tree-sitter grammars), the label is the candidate with the best F1 on one half of "
-                "the held-out files, and its score is its F1 on the other half (owned positions only)")
+                "candidate rules of at most 8 keys from training files, one per explanation family (" + ", ".join(FAMILIES) +
+                "; syntax from tree-sitter grammars), the label is the candidate with the best F2 (recall weighted "
+                "above precision: a label should cover where the feature fires) among those with a precision of at "
+                "least 3 times the feature's density, on one half of the held-out files, "
+                "and its score is its F1 on the other half (owned positions only)")
 
 
 def bytes_to_unicode():
@@ -66,13 +69,18 @@ def shifted(P):
     return prev, nxt, first, last
 
 
-def keyed_set(P, leaf, ctx, n_vocab, n_ctx_tags, mask=None):
+def keyed_set(P, leaf, ctx, n_vocab, n_ctx_tags, classes, mask=None):
+    """classes: feature_labels.class_table of the vocabulary."""
     prev, nxt, first, last = shifted(P)
     prev = np.where(first, n_vocab, prev)
     nxt = np.where(last, n_vocab + 1, nxt)
+    cls = position_classes(P.ids, prev, classes)
+    pcls = np.empty_like(cls)
+    pcls[1:] = cls[:-1]
+    pcls[first] = FILE_START_CLASS
     sel = slice(None) if mask is None else mask
     return KeyedSet(P.ids[sel], prev[sel], nxt[sel], leaf[sel], ctx[sel], P.win_pos[sel].astype(np.int64),
-                    n_vocab, n_ctx_tags)
+                    n_vocab, n_ctx_tags, cls[sel], pcls[sel])
 
 
 def context(P, p, act):
@@ -100,9 +108,10 @@ def compute_cards(d_sae, writing, heldout, choose_mask, logit_dirs, logit_path, 
     from feature_codes import firing_lists
     C = len(ctx_names)
     PW, PH = writing["P"], heldout["P"]
-    ks_w = keyed_set(PW, writing["leaf"], writing["ctx"], n_vocab, C)
-    ks_c = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, choose_mask)
-    ks_s = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, ~choose_mask)
+    classes = class_table(texts, n_vocab)
+    ks_w = keyed_set(PW, writing["leaf"], writing["ctx"], n_vocab, C, classes)
+    ks_c = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, classes, choose_mask)
+    ks_s = keyed_set(PH, heldout["leaf"], heldout["ctx"], n_vocab, C, classes, ~choose_mask)
     local = np.where(choose_mask, np.cumsum(choose_mask) - 1, np.cumsum(~choose_mask) - 1)
     ow, pw, aw = firing_lists(writing["codes"], d_sae)
     oh, ph, ah = firing_lists(heldout["codes"], d_sae)
