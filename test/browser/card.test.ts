@@ -44,6 +44,8 @@ describe('feature card like a feature dashboard', () => {
     expect(await score.textContent()).toContain(`${formatScore(card.label_score!)} F1 on held-out code`);
     if (card.label_precision !== undefined) expect(await score.getAttribute('title')).toContain(`precision ${formatScore(card.label_precision)}`);
     if (card.label_recall !== undefined) expect(await score.getAttribute('title')).toContain(`recall ${formatScore(card.label_recall)}`);
+    if (card.label_recall !== undefined) expect(await score.textContent()).toContain(`covers ${formatProb(card.label_recall)} of its firings`);
+    if (card.label_precision !== undefined) expect(await score.textContent()).toContain(`${formatProb(card.label_precision)} of the places it names fire`);
     if (card.density !== undefined)
       expect(await page.textContent('#feature-card .stats')).toContain(`fires on ${formatProb(card.density)} of tokens (held-out text, positions the extension shows)`);
 
