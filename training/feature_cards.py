@@ -16,8 +16,8 @@ import zlib
 
 import numpy as np
 
-from feature_labels import (FAMILIES, BAND, FILE_START_CLASS, KeyedSet, choose, class_table, describe, position_classes,
-                            positional)
+from feature_labels import (FAMILIES, BAND, FILE_START_CLASS, MAX_KEYS, MIN_LIFT, KeyedSet, choose, class_table, describe,
+                            position_classes, positional)
 
 BEFORE, AFTER = 24, 4
 N_TOP = 12
@@ -25,10 +25,10 @@ N_INTERVALS = 5
 PER_INTERVAL = 2
 N_LOGIT = 10
 LABEL_METHOD = ("the rule over token positions that best predicts where the feature fires (activation > 0): "
-                "candidate rules of at most 8 keys from training files, one per explanation family (" + ", ".join(FAMILIES) +
+                f"candidate rules of at most {MAX_KEYS} keys from training files, one per explanation family (" + ", ".join(FAMILIES) +
                 "; syntax from tree-sitter grammars), the label is the candidate with the best F2 (recall weighted "
                 "above precision: a label should cover where the feature fires) among those with a precision of at "
-                "least 3 times the feature's density, on one half of the held-out files, "
+                f"least {MIN_LIFT:g} times the feature's density, on one half of the held-out files, "
                 "and its score is its F1 on the other half (owned positions only)")
 
 
