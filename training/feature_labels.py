@@ -161,8 +161,9 @@ def f1(tp, pp, fires):
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
-def f_beta(p, r, beta=None):
-    b2 = (BETA if beta is None else beta) ** 2
+def f_beta(p, r):
+    """F-beta with beta = BETA (read at call time, so a caller may set the module's BETA)."""
+    b2 = BETA * BETA
     return (1 + b2) * p * r / (b2 * p + r) if p + r else 0.0
 
 
