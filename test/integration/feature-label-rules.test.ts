@@ -106,6 +106,51 @@ print(json.dumps({"rule": [rule[0], list(rule[1])], "score": score, "labels": la
     expect(out.guarded_lift).toBeGreaterThanOrEqual(3);
     expect(out.guarded[1]).toContain(0);
   });
+
+  it('bounds what any rule could do (training/label_ceiling.py): the best rule per family, two rules together, the pass chance', () => {
+    const out = python(`
+import json, numpy as np
+import feature_labels as FL
+from label_ceiling import best_rules, best_pair, pass_chance
+texts = ['aa', 'bb', 'cc', 'dd', 'ee', 'ff', 'gg', 'hh', 'ii', 'jj', '\\n']
+nv = len(texts)
+table = FL.class_table(texts, nv)
+rng = np.random.default_rng(1)
+ids = rng.integers(0, nv, 60000)
+prev = np.concatenate([[nv], ids[:-1]])
+cls = FL.position_classes(ids, prev, table)
+z = np.zeros(len(ids), np.int64)
+ks = FL.KeyedSet(ids, prev, np.concatenate([ids[1:], [nv + 1]]), z, z, np.arange(len(ids)) % 512, nv, 1, cls,
+                 np.concatenate([[FL.FILE_START_CLASS], cls[:-1]]))
+# Fires on every letter piece after a newline: 10 bigrams (a rule lists 8), one previous token.
+after_nl = np.nonzero((prev == 10) & (ids < 10))[0]
+r1 = best_rules(ks, after_nl)
+# Fires on every \`aa\`, and on any token after \`bb\`: one rule covers either, two rules both.
+aa_or = np.nonzero((ids == 0) | (prev == 1))[0]
+r2 = best_rules(ks, aa_or)
+print(json.dumps({"r1": {f: [v[0], v[1], list(v[2])] for f, v in r1.items()},
+                  "single2": max(v[0] for v in r2.values()), "pair2": list(best_pair(ks, aa_or, r2)),
+                  "chances": [pass_chance(1.0), pass_chance(0.5), pass_chance(0.0), pass_chance(0.5, 3), pass_chance(1.0, 4)]}))
+`) as { r1: Record<string, [number, number, number[]]>; single2: number; pair2: [number, number, string[]]; chances: number[] };
+    expect(out.r1['previous token'][0]).toBe(1);
+    expect(out.r1['previous token'][1]).toBeCloseTo(10 / 11, 1); // a newline after a newline does not fire
+    expect(out.r1['previous token'][2]).toEqual([10]);
+    expect(out.r1['bigram'][0]).toBeGreaterThan(0.75);
+    expect(out.r1['bigram'][0]).toBeLessThan(0.85);
+    expect(out.r1['bigram'][2]).toHaveLength(8);
+    // A letter token alone fires only after a newline (1 time in 11): under 3x the density, so no rule.
+    expect(out.r1['token']).toBeUndefined();
+    expect(out.single2).toBeGreaterThan(0.4);
+    expect(out.single2).toBeLessThan(0.8);
+    expect(out.pair2[0]).toBe(1);
+    expect(out.pair2[2]).toContain('previous token');
+    // 6 firings judged, at least 4 matching; a feature firing 3 times needs 2 of 3.
+    expect(out.chances[0]).toBeCloseTo(1, 10);
+    expect(out.chances[1]).toBeCloseTo(22 / 64, 10);
+    expect(out.chances[2]).toBe(0);
+    expect(out.chances[3]).toBeCloseTo(0.5, 10);
+    expect(out.chances[4]).toBeCloseTo(1, 10);
+  });
 });
 
 const bundle = realBundle();
