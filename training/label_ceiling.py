@@ -127,7 +127,7 @@ def main():
                 continue
             rules = best_rules(ks, fired, max_keys=args.max_keys)
             card = read_card(os.path.join(args.bundle, d["cards"]), i)
-            r["shipped"].append(pass_chance(card.get("label_recall", 0.0)))
+            r["shipped"].append(pass_chance(card.get("label_recall", 0.0), len(fired)))
             r["ceiling"].append(pass_chance(max((v[0] for v in rules.values()), default=0.0), len(fired)))
             r["two rules"].append(pass_chance(max(best_pair(ks, fired, rules)[0],
                                                   max((v[0] for v in rules.values()), default=0.0)), len(fired)))
