@@ -5,7 +5,8 @@ for three kinds of label:
             corpus the labels were written for, so unseen code can only be harder;
   ceiling   the best rule of any family (feature_labels.FAMILIES, at most MAX_KEYS keys, CLASS_MAX_KEYS for
             the class families, precision at least MIN_LIFT x the feature's density), chosen on the unseen
-            code itself, i.e. knowing where the feature fires there. No labeller can do better with one rule;
+            code itself, i.e. knowing where the feature fires there: a bound on what one rule written
+            without seeing that code can do (keys taken greedily by how many firings they cover);
   two rules the best two such rules together ("fires on A, or on B"), also chosen on the unseen code.
 A label whose rule covers a share r of the feature's firings passes with probability P(Binomial(6, r) >= 4).
 Features with fewer than 4 firings on the unseen code cannot be judged and are left out (and counted).
