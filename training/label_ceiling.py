@@ -82,20 +82,6 @@ def best_pair(ks: FL.KeyedSet, fired, rules, lift=None):
     return best
 
 
-def unseen_corpus(bundle, manifest, files):
-    """Positions, codes and syntax tags of `files` under the bundle's model and dictionaries (card_corpus)."""
-    from build_default_bundle import card_corpus
-    from bundle_model import load_bundle_model
-    from sae_train import load_saelens
-    kinds = {".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".js": "javascript",
-             ".mjs": "javascript", ".cjs": "javascript", ".c": "c", ".h": "c", ".sh": "shell", ".md": "markdown"}
-    model, _ = load_bundle_model(bundle)
-    saes = {d["hook_name"]: load_saelens(os.path.join(bundle, d["path"])) for d in manifest["dictionaries"]}
-    listed = [{"path": f, "kind": kinds.get(os.path.splitext(f)[1], "prose")} for f in files]
-    return card_corpus(model, saes, os.path.join(bundle, manifest["tokenizer"]["file"]), listed,
-                       manifest["architecture"]["n_ctx"], lambda *a: print(*a, file=sys.stderr, flush=True))
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bundle")
@@ -106,6 +92,7 @@ def main():
     args = ap.parse_args()
     from feature_cards import keyed_set, read_card, token_texts
     from feature_codes import firing_lists
+    from sample_labels import unseen_corpus
     manifest = json.load(open(os.path.join(args.bundle, "manifest.json")))
     texts = token_texts(json.load(open(os.path.join(args.bundle, manifest["tokenizer"]["file"]))))
     n_vocab = manifest["architecture"]["d_vocab"]

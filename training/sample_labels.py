@@ -17,20 +17,19 @@ import numpy as np  # noqa: E402
 from feature_cards import read_card, token_texts  # noqa: E402
 
 
-def unseen_codes(bundle, manifest, files):
-    """(Positions, {hook: Codes}) of `files` under the bundle's model and dictionaries, as the extension runs them."""
-    import subprocess
+def unseen_corpus(bundle, manifest, files):
+    """Positions, codes and syntax tags of `files` (code the labels never saw) under the bundle's model and
+    dictionaries, as the extension runs them (build_default_bundle.card_corpus)."""
+    from build_default_bundle import card_corpus
     from bundle_model import load_bundle_model
-    from feature_codes import encode_files
     from sae_train import load_saelens
+    kinds = {".py": "python", ".ts": "typescript", ".tsx": "typescript", ".mts": "typescript", ".js": "javascript",
+             ".mjs": "javascript", ".cjs": "javascript", ".c": "c", ".h": "c", ".sh": "shell", ".md": "markdown"}
     model, _ = load_bundle_model(bundle)
     saes = {d["hook_name"]: load_saelens(os.path.join(bundle, d["path"])) for d in manifest["dictionaries"]}
-    here = os.path.dirname(os.path.abspath(__file__))
-    out = subprocess.run(["node", os.path.join(here, "tokenize.mjs")], input=json.dumps(
-        {"tokenizer": os.path.join(bundle, manifest["tokenizer"]["file"]), "files": files}).encode(), capture_output=True, check=True)
-    ids = [np.asarray(x, dtype=np.int64) for x in json.loads(out.stdout)["files"]]
-    P, codes, _ = encode_files(model, saes, ids, manifest["architecture"]["n_ctx"])
-    return P, codes
+    listed = [{"path": f, "kind": kinds.get(os.path.splitext(f)[1], "prose")} for f in files]
+    return card_corpus(model, saes, os.path.join(bundle, manifest["tokenizer"]["file"]), listed,
+                       manifest["architecture"]["n_ctx"], lambda *a: print(*a, file=sys.stderr, flush=True))
 
 
 def main():
@@ -59,7 +58,7 @@ def main():
         k = x["index"]
         return ("".join(t[max(0, k - 12):k]) + "[[" + t[k] + "]]" + "".join(t[k + 1:k + 3])).replace("\n", "↵")[-70:]
 
-    unseen = unseen_codes(args.bundle, manifest, args.unseen) if args.unseen else None
+    unseen = unseen_corpus(args.bundle, manifest, args.unseen) if args.unseen else None
     for hook, cards, i in picks[:args.n]:
         c = read_card(os.path.join(args.bundle, cards), i)
         tags = " dense" if c["density"] >= 0.1 else ""
@@ -72,8 +71,7 @@ def main():
             for x in q["contexts"][:2]:
                 print(f"   {q['from']:.1f}-{q['to']:.1f} {x['activation']:5.2f}  {show(x)}")
         if unseen is not None:
-            P, codes = unseen
-            c = codes[hook]
+            P, c = unseen["P"], unseen["codes"][hook]
             where = np.nonzero(((c.idx == i) & (c.val > 0)).any(1))[0]
             print(f"   unseen code: fires on {len(where)} of {len(P.ids)} tokens")
             for p in rng.sample(list(where), min(args.unseen_examples, len(where))):

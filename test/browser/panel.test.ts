@@ -2,7 +2,7 @@
 // to a stand-in for the extension that plays the protocol from a real analysis (fixtures/).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { densePercent, rankedAfter } from '../../src/shared/featureDensity';
+import { densePercent } from '../../src/shared/featureDensity';
 import { featureOccurrences } from '../../src/inspector/panelMessages';
 import { rankBucket } from '../../src/shared/heatmapScale';
 import { isUnclearLabel, labelWithScore, shortHook, visibleToken } from '../../src/shared/present';
@@ -60,9 +60,9 @@ describe('inspector panel in Chromium', () => {
     const nextRows = await page.$$eval('#dist-next-h + ol .dist-row code', (els) => els.map((e) => e.textContent));
     expect(nextRows).toEqual(t.topk.slice(0, 10).map((e) => visibleToken(e.text)));
 
-    let listed = 0;
     for (const hook of ctx.fixture.model.hooks) {
       const hits = (t.features[hook] ?? []).slice(0, 8);
+      expect(hits.length, hook).toBeGreaterThan(0);
       const rows = await page.$$eval(`button.feature[data-focus-key^="feat:${hook}:"]`, (els) =>
         els.map((e) => ({
           label: e.querySelector('.feat-text')?.textContent,
@@ -78,12 +78,10 @@ describe('inspector panel in Chromium', () => {
       // Features the fixture knows the density of (those with cards) are tagged when dense.
       const percent = (f: { index: number }) => densePercent(ctx.fixture.cards[`${hook}#${f.index}`]?.density);
       expect(rows.map((r) => r.dense)).toEqual(hits.map((f) => (percent(f) === undefined ? null : `dense ${percent(f)}%`)));
-      // The default order lists dense and positional features after all the others.
-      const after = hits.map((f) => rankedAfter(ctx.fixture.cards[`${hook}#${f.index}`]?.density, facts(f)?.positional));
-      expect(after).toEqual([...after].sort((a, b) => Number(a) - Number(b)));
-      listed += hits.length;
     }
-    expect(listed).toBeGreaterThan(0);
+    // Rows follow the engine's order (the labels above); that the default order puts dense and positional
+    // features last is checked on the real engine (test/integration/feature-labels.test.ts), and their tags
+    // on rows that have them in card.test.ts: this token lists none.
     expect(await expectClean(panel)).toEqual([]);
     await panel.close();
   });
